@@ -1,0 +1,291 @@
+"""book.toml: the typed, validated configuration of a book project.
+
+Everything is checked once, up front, before any work starts; errors name the
+file, the key path and (where it can be found) the line."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from spindle.errors import ConfigError
+from spindle.schema import Length, SchemaError, convert
+
+Language = Literal["en", "nl"]
+Kind = Literal["foreword", "introduction", "preface", "chapter", "interview", "afterword", "appendix", "colophon"]
+
+# MARC relator codes, as EPUB's refines expect.
+ROLES = {
+    "author": "aut", "editor": "edt", "translator": "trl", "illustrator": "ill",
+    "photographer": "pht", "designer": "dsr", "contributor": "ctb", "interviewer": "ivr",
+    "interviewee": "ive", "publisher": "pbl", "commissioner": "com",
+}
+
+TRIM_SIZES = {  # width, height in mm
+    "A4": (210.0, 297.0), "A5": (148.0, 210.0), "B5": (176.0, 250.0),
+    "6x9in": (152.4, 228.6), "5.5x8.5in": (139.7, 215.9),
+}
+
+
+def _opt(default=None, help: str = "", key: str | None = None, factory=None):
+    meta = {"help": help}
+    if key:
+        meta["key"] = key
+    if factory is not None:
+        return field(default_factory=factory, metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str = _opt(help="The person's or organisation's name as printed")
+    role: Literal[tuple(ROLES)] = _opt("author", help="author, editor, translator, illustrator, contributor, ...")  # type: ignore[valid-type]
+
+    @classmethod
+    def from_scalar(cls, value: object) -> dict:
+        if isinstance(value, str):
+            return {"name": value}
+        raise ValueError(f"expected a name or a table with name and role, got {value!r}")
+
+    @property
+    def relator(self) -> str:
+        return ROLES[self.role]
+
+
+@dataclass(frozen=True)
+class Series:
+    name: str = _opt(help="Series title")
+    number: int | None = _opt(None, help="Position in the series")
+
+
+@dataclass(frozen=True)
+class Identifiers:
+    pdf: str | None = _opt(None, help="ISBN of the screen PDF")
+    epub: str | None = _opt(None, help="ISBN of the EPUB")
+    print: str | None = _opt(None, help="ISBN of the printed book")
+
+    def __post_init__(self) -> None:
+        for edition in ("pdf", "epub", "print"):
+            value = getattr(self, edition)
+            if value is not None and not isbn_valid(value):
+                raise ValueError(f"isbn.{edition}: {value!r} is not a valid ISBN-13 (check the digits)")
+
+
+@dataclass(frozen=True)
+class Metadata:
+    title: str = _opt(help="Book title")
+    subtitle: str = _opt("", help="Subtitle")
+    slug: str = _opt("", help="File name stem of the outputs (default: from the title)")
+    language: Language = _opt("en", help="Main language: en or nl")
+    authors: tuple[Person, ...] = _opt(factory=tuple, help="Authors: names, or tables with name and role")
+    contributors: tuple[Person, ...] = _opt(factory=tuple, help="Other contributors with their roles")
+    publisher: str = _opt("", help="Publisher")
+    series: Series | None = _opt(None, help="Series name and number")
+    isbn: Identifiers = _opt(factory=Identifiers, help="ISBN per edition")
+    identifier: str = _opt("", help="Unique identifier (default: a UUID derived from the title)")
+    date: str = _opt("", help="Publication date, YYYY-MM-DD")
+    rights: str = _opt("", help="Rights statement")
+    description: str = _opt("", help="Blurb, used in metadata and on the back cover")
+    subjects: tuple[str, ...] = _opt(factory=tuple, help="Subject keywords")
+
+    def __post_init__(self) -> None:
+        if not self.title.strip():
+            raise ValueError("title: must not be empty")
+        if self.date and not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", self.date):
+            raise ValueError(f"date: expected YYYY-MM-DD, got {self.date!r}")
+        if self.slug and not re.fullmatch(r"[a-z0-9][a-z0-9._-]*", self.slug):
+            raise ValueError(f"slug: use lower-case letters, digits, '-', '_' or '.', got {self.slug!r}")
+
+    @property
+    def file_stem(self) -> str:
+        return self.slug or slugify(self.title)
+
+
+@dataclass(frozen=True)
+class Entry:
+    file: str = _opt(help="Path of the manuscript file, relative to the project")
+
+    @classmethod
+    def from_scalar(cls, value: object) -> dict:
+        if isinstance(value, str):
+            return {"file": value}
+        raise ValueError(f"expected a file path, got {value!r}")
+
+
+@dataclass(frozen=True)
+class Part:
+    title: str = _opt(help="Part title")
+    chapters: tuple[Entry, ...] = _opt(factory=tuple, help="Chapters of this part")
+
+
+@dataclass(frozen=True)
+class Contents:
+    front: tuple[Entry, ...] = _opt(factory=tuple, help="Front matter files (foreword, introduction)")
+    chapters: tuple[Entry | Part, ...] = _opt(factory=tuple, help="Chapters or parts, in reading order")
+    back: tuple[Entry, ...] = _opt(factory=tuple, help="Back matter files (afterword, colophon)")
+
+
+@dataclass(frozen=True)
+class Theme:
+    name: Literal["default"] = _opt("default", help="Built-in theme the project's templates/ and styles/ override")
+    templates: str = _opt("templates", help="Folder of the project's own templates")
+    styles: str = _opt("styles", help="Folder of the project's own stylesheets")
+
+
+@dataclass(frozen=True)
+class PdfEdition:
+    page_size: str = _opt("A5", help="Page size: A4, A5, B5, 6x9in, 5.5x8.5in or 'WIDTH HEIGHT' lengths")
+    toc_depth: int = _opt(1, help="Heading levels in the table of contents (1-3)")
+
+    def __post_init__(self) -> None:
+        page_dimensions(self.page_size)
+        if not 1 <= self.toc_depth <= 3:
+            raise ValueError(f"toc_depth: expected 1 to 3, got {self.toc_depth}")
+
+
+@dataclass(frozen=True)
+class EpubEdition:
+    toc_depth: int = _opt(2, help="Heading levels in the navigation document (1-3)")
+    cover: str | None = _opt(None, help="Cover image (PNG or JPEG), relative to the project")
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.toc_depth <= 3:
+            raise ValueError(f"toc_depth: expected 1 to 3, got {self.toc_depth}")
+
+
+@dataclass(frozen=True)
+class PrintEdition:
+    trim: str = _opt("A5", help="Trim size: A4, A5, B5, 6x9in, 5.5x8.5in or 'WIDTH HEIGHT' lengths")
+    bleed: Length = _opt(Length(3.0), help="Bleed beyond the trim on every side")
+    marks: bool = _opt(True, help="Print crop marks")
+    margin_top: Length = _opt(Length(18.0), help="Top margin")
+    margin_bottom: Length = _opt(Length(22.0), help="Bottom margin")
+    margin_inside: Length = _opt(Length(20.0), help="Inside (gutter-side) margin")
+    margin_outside: Length = _opt(Length(15.0), help="Outside margin")
+    toc_depth: int = _opt(1, help="Heading levels in the table of contents (1-3)")
+
+    def __post_init__(self) -> None:
+        page_dimensions(self.trim)
+        if not 0 <= self.bleed.mm <= 3.53:
+            # PDF viewers and WeasyPrint cap the bleed box at 10pt.
+            raise ValueError(f"bleed: expected 0mm to 3.5mm, got '{self.bleed.css()}'")
+
+    @property
+    def size(self) -> tuple[float, float]:
+        return page_dimensions(self.trim)
+
+
+@dataclass(frozen=True)
+class Editions:
+    pdf: PdfEdition = _opt(factory=PdfEdition, help="Screen PDF")
+    epub: EpubEdition = _opt(factory=EpubEdition, help="EPUB 3")
+    print: PrintEdition = _opt(factory=PrintEdition, help="Print-ready PDF")
+
+
+@dataclass(frozen=True)
+class Config:
+    book: Metadata = _opt(help="Book metadata")
+    contents: Contents = _opt(factory=Contents, help="Manuscript files in reading order")
+    theme: Theme = _opt(factory=Theme, help="Theme")
+    editions: Editions = _opt(factory=Editions, help="One table per edition")
+
+
+@dataclass(frozen=True)
+class Project:
+    """A loaded project: its root folder, config file and validated config."""
+
+    root: Path
+    config_path: Path
+    config: Config
+
+    def path(self, relative: str) -> Path:
+        return (self.root / relative).resolve()
+
+    def display(self, path: Path) -> str:
+        try:
+            return str(path.resolve().relative_to(self.root))
+        except ValueError:
+            return str(path)
+
+
+def page_dimensions(spec: str) -> tuple[float, float]:
+    """'A5' or '148mm 210mm' to (width, height) in mm."""
+    if spec in TRIM_SIZES:
+        return TRIM_SIZES[spec]
+    parts = spec.split()
+    if len(parts) == 2:
+        try:
+            w, h = (Length.parse(p).mm for p in parts)
+        except ValueError:
+            pass
+        else:
+            if w > 0 and h > 0:
+                return (w, h)
+    raise ValueError(
+        f"expected one of {', '.join(TRIM_SIZES)} or two lengths such as '148mm 210mm', got {spec!r}"
+    )
+
+
+def slugify(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug[:60].rstrip("-") or "book"
+
+
+def isbn_valid(value: str) -> bool:
+    digits = re.sub(r"[\s-]", "", value)
+    if not re.fullmatch(r"97[89]\d{10}", digits):
+        return False
+    total = sum(int(d) * (1 if i % 2 == 0 else 3) for i, d in enumerate(digits[:12]))
+    return (10 - total % 10) % 10 == int(digits[12])
+
+
+def _line_of(text: str, path: tuple[str, ...]) -> int | None:
+    """Best effort: the line of a key path in TOML source (tomllib keeps none)."""
+    lines = text.splitlines()
+    keys = [p for p in path if not p.isdigit()]
+    for depth in range(len(keys), 0, -1):
+        table, key = keys[: depth - 1], keys[depth - 1]
+        header = re.compile(r"^\s*\[+\s*" + r"\s*\.\s*".join(map(re.escape, table)) + r"\s*\]+\s*$") if table else None
+        in_table = header is None
+        for number, line in enumerate(lines, 1):
+            stripped = line.strip()
+            if stripped.startswith("["):
+                in_table = bool(header and header.match(line))
+                if header is None and re.match(r"^\s*\[+\s*" + re.escape(key) + r"\s*[\].]", line):
+                    return number
+                continue
+            if in_table and re.match(r"^\s*\"?" + re.escape(key) + r"\"?\s*=", line):
+                return number
+        if header is not None:
+            for number, line in enumerate(lines, 1):
+                if re.match(r"^\s*\[+\s*" + r"\s*\.\s*".join(map(re.escape, keys[:depth])) + r"\s*[\].]", line):
+                    return number
+    return None
+
+
+def load(config_path: str | Path) -> Project:
+    path = Path(config_path)
+    shown = str(config_path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"no such file; run 'spindle init DIR' for a new project or pass --config PATH", shown) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read: {exc}", shown) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        m = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
+        msg = re.sub(r"\s*\(at line.*\)", "", str(exc))
+        raise ConfigError(f"invalid TOML: {msg}; fix the syntax", shown, int(m.group(1)) if m else None) from None
+    try:
+        config = convert(data, Config)
+    except SchemaError as exc:
+        line = _line_of(text, exc.path)
+        raise ConfigError(f"{exc.dotted}: {exc.message}", shown, line) from None
+    return Project(root=path.resolve().parent, config_path=path.resolve(), config=config)

@@ -1,0 +1,49 @@
+"""One exception tree. Every error a user can cause is a SpindleError with a
+one-line message naming the place (file, line) and what to do."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class SpindleError(Exception):
+    """Base of all errors spindle reports to the user (never with a traceback)."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, path: str | Path | None = None, line: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.path = path
+        self.line = line
+
+    def __str__(self) -> str:
+        where = ""
+        if self.path is not None:
+            where = f"{self.path}:"
+            if self.line is not None:
+                where += f"{self.line}:"
+            where += " "
+        return f"{where}{self.message}"
+
+
+class ConfigError(SpindleError):
+    """book.toml is missing, unreadable or invalid (usage error: exit 2)."""
+
+    exit_code = 2
+
+
+class ManuscriptError(SpindleError):
+    """A manuscript file is missing or invalid."""
+
+
+class TemplateError(SpindleError):
+    """A theme template is missing or fails to render."""
+
+
+class BuildError(SpindleError):
+    """An edition could not be written."""
+
+
+class Warning_(SpindleError):
+    """A problem that does not stop the build (fails it under --strict)."""

@@ -1,0 +1,156 @@
+"""Load the manuscript: read each file named in book.toml, check its front
+matter and parse its Markdown into a Chapter of the document model."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from spindle.config import Entry, Kind, Language, Part, Project, slugify
+from spindle.errors import ConfigError, ManuscriptError
+from spindle.markdown import ParseContext, render
+from spindle.model import Book, Chapter, Speaker
+from spindle.schema import SchemaError, convert
+
+_FRONT_RE = re.compile(r"\A---[ \t]*\r?\n(.*?\r?\n)?---[ \t]*(?:\r?\n|\Z)", re.S)
+
+
+@dataclass(frozen=True)
+class SpeakerMeta:
+    role: str = ""
+    name: str = ""
+    short: str = ""
+    interviewer: bool = False
+
+
+@dataclass(frozen=True)
+class FrontMatter:
+    title: str
+    kind: Kind = "chapter"
+    lang: Language | None = None
+    subtitle: str = ""
+    id: str = ""
+    standfirst: str = ""
+    speakers: dict[str, SpeakerMeta] = field(default_factory=dict)
+
+
+def load_book(project: Project, allow_remote: bool = False) -> Book:
+    """Parse every manuscript file named in the config, in reading order."""
+    contents = project.config.contents
+    if not (contents.front or contents.chapters or contents.back):
+        raise ConfigError(
+            "contents: no manuscript files listed; add chapters = [\"manuscript/01-....md\"]",
+            project.display(project.config_path),
+        )
+    chapters: list[Chapter] = []
+    ids: set[str] = set()
+    number = 0
+    order: list[tuple[Entry, str, str | None]] = [(e, "front", None) for e in contents.front]
+    for item in contents.chapters:
+        if isinstance(item, Part):
+            order += [(e, "body", item.title if i == 0 else None) for i, e in enumerate(item.chapters)]
+        else:
+            order.append((item, "body", None))
+    order += [(e, "back", None) for e in contents.back]
+    for entry, section, part in order:
+        chapter = load_chapter(project, entry, section, part, ids, allow_remote)
+        if chapter.kind == "chapter" and section == "body":
+            number += 1
+            chapter = _replace(chapter, number=number)
+        chapters.append(chapter)
+    return Book(project=project, meta=project.config.book, chapters=tuple(chapters))
+
+
+def _replace(chapter: Chapter, **changes) -> Chapter:
+    import dataclasses
+
+    return dataclasses.replace(chapter, **changes)
+
+
+def read_source(project: Project, entry: Entry) -> tuple[Path, str, bytes]:
+    path = project.path(entry.file)
+    shown = entry.file
+    try:
+        path.relative_to(project.root)
+    except ValueError:
+        raise ConfigError(f"contents: '{entry.file}' lies outside the project; move it inside", project.display(project.config_path)) from None
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ManuscriptError(
+            "chapter file not found; create it or fix its path under [contents] in book.toml", shown
+        ) from None
+    except OSError as exc:
+        raise ManuscriptError(f"cannot read: {exc.strerror}", shown) from None
+    return path, shown, data
+
+
+def load_chapter(project: Project, entry: Entry, section: str, part: str | None,
+                 ids: set[str], allow_remote: bool = False) -> Chapter:
+    path, shown, data = read_source(project, entry)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ManuscriptError("not valid UTF-8; save the file as UTF-8", shown, line) from None
+    meta, body, offset = split_front_matter(text, shown)
+    lang = meta.lang or project.config.book.language
+    cid = _chapter_id(meta.id or path.stem, ids)
+    speakers = {
+        label: Speaker(label=label, role=s.role, name=s.name, short=s.short, interviewer=s.interviewer)
+        for label, s in meta.speakers.items()
+    }
+    if meta.kind == "interview" and not speakers:
+        raise ManuscriptError("an interview needs a 'speakers' table in its front matter", shown, 1)
+    ctx = ParseContext(chapter_id=cid, source=path, display=shown, root=project.root, line_offset=offset,
+                       speakers=speakers, allow_remote=allow_remote)
+    fragment = render(body, lang, ctx)
+    standfirst = ""
+    if meta.standfirst:
+        sctx = ParseContext(chapter_id=cid + "-sf", source=path, display=shown, root=project.root, line_offset=0)
+        standfirst = render(meta.standfirst, lang, sctx).html
+    return Chapter(
+        id=cid, source=path, display=shown, kind=meta.kind, section=section, title=meta.title,
+        subtitle=meta.subtitle, lang=lang, html=fragment.html, part=part, notes=fragment.notes,
+        headings=fragment.headings, resources=fragment.resources, standfirst=standfirst,
+        speakers=tuple(speakers.values()), digest=hashlib.sha256(data).hexdigest(),
+        warnings=fragment.warnings,
+    )
+
+
+def split_front_matter(text: str, shown: str) -> tuple[FrontMatter, str, int]:
+    m = _FRONT_RE.match(text)
+    if not m:
+        raise ManuscriptError("missing front matter; start the file with '---', 'title: ...', '---'", shown, 1)
+    try:
+        raw = yaml.safe_load(m.group(1) or "") or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        line = mark.line + 2 if mark is not None else 1
+        raise ManuscriptError(f"invalid YAML in front matter: {problem}; fix the syntax", shown, line) from None
+    if not isinstance(raw, dict):
+        raise ManuscriptError("front matter must be a YAML mapping of keys such as 'title:'", shown, 2)
+    try:
+        meta = convert(raw, FrontMatter)
+    except SchemaError as exc:
+        key = exc.path[0] if exc.path else ""
+        line = next((i + 2 for i, ln in enumerate((m.group(1) or "").splitlines()) if ln.startswith(f"{key}:")), 2)
+        raise ManuscriptError(f"front matter: {exc.dotted}: {exc.message}", shown, line) from None
+    offset = text[: m.end()].count("\n")
+    return meta, text[m.end():], offset
+
+
+def _chapter_id(stem: str, ids: set[str]) -> str:
+    base = slugify(re.sub(r"^\d+[-_ ]*", "", stem)) if re.sub(r"^\d+[-_ ]*", "", stem) else "chapter"
+    if not base[0].isalpha():
+        base = "c-" + base
+    candidate, n = base, 2
+    while candidate in ids:
+        candidate, n = f"{base}-{n}", n + 1
+    ids.add(candidate)
+    return candidate

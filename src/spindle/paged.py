@@ -1,0 +1,66 @@
+"""Lay out a paged edition with WeasyPrint (imported here, lazily, so the
+CLI starts fast). Shared by the screen PDF and the print edition."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from spindle.errors import BuildError
+from spindle.theme import BUILTIN
+
+
+@dataclass
+class Layout:
+    """A laid-out document: WeasyPrint's Document plus what we learned."""
+
+    document: object
+    pages: int
+    warnings: list[str] = field(default_factory=list)
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+def layout(html: str, stylesheets: list[Path], extra_css: list[str], root: Path,
+           allow_remote: bool = False, font_config=None, cache=None) -> Layout:
+    from weasyprint import CSS, HTML, LOGGER
+    from weasyprint.text.fonts import FontConfiguration
+
+    from spindle.fetcher import ProjectFetcher, RefusedURL
+
+    fetcher = ProjectFetcher([root, BUILTIN], allow_remote=allow_remote)
+    font_config = font_config or FontConfiguration()
+    collector = _Collect()
+    LOGGER.addHandler(collector)
+    try:
+        sheets = [CSS(filename=str(p), url_fetcher=fetcher, font_config=font_config) for p in stylesheets[:-1]]
+        sheets += [CSS(string=css, base_url=root.as_uri() + "/", url_fetcher=fetcher, font_config=font_config) for css in extra_css]
+        sheets.append(CSS(filename=str(stylesheets[-1]), url_fetcher=fetcher, font_config=font_config))
+        document = HTML(string=html, base_url=root.as_uri() + "/", url_fetcher=fetcher).render(
+            stylesheets=sheets, font_config=font_config, pdf_tags=True, cache=cache if cache is not None else {},
+        )
+    except RefusedURL as exc:
+        raise BuildError(str(exc)) from None
+    finally:
+        LOGGER.removeHandler(collector)
+    return Layout(document=document, pages=len(document.pages), warnings=_relevant(collector.messages))
+
+
+def _relevant(messages: list[str]) -> list[str]:
+    # WeasyPrint reports unsupported CSS it ignores; keep the ones an author can act on.
+    return [m for m in messages if "Ignored" not in m and "unknown property" not in m.lower()]
+
+
+def write(result: Layout, identifier: str) -> bytes:
+    """Serialise a layout to PDF bytes, reproducibly (a fixed document id)."""
+    pdf_id = hashlib.sha256(identifier.encode()).hexdigest()[:32].encode()
+    return result.document.write_pdf(pdf_tags=True, pdf_identifier=pdf_id)
