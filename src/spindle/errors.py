@@ -43,7 +43,3 @@ class TemplateError(SpindleError):
 
 class BuildError(SpindleError):
     """An edition could not be written."""
-
-
-class Warning_(SpindleError):
-    """A problem that does not stop the build (fails it under --strict)."""

@@ -58,6 +58,12 @@ class Length:
 
 def _type_name(tp: Any) -> str:
     origin = get_origin(tp)
+    if origin in (Union, types.UnionType):
+        names = [_type_name(o) for o in get_args(tp) if o is not type(None)]
+        optional = " (optional)" if type(None) in get_args(tp) else ""
+        return " or ".join(names) + optional
+    if tp is Length:
+        return "a length ('3mm', '0.125in')"
     if origin is Literal:
         return "one of " + ", ".join(repr(a) for a in get_args(tp))
     if origin in (list, tuple):
@@ -166,7 +172,10 @@ def describe(tp: type, prefix: str = "") -> typing.Iterator[tuple[str, str, str]
     for f in dataclasses.fields(tp):
         key = prefix + f.metadata.get("key", f.name)
         ftp = hints[f.name]
-        if dataclasses.is_dataclass(ftp):
+        inner = [o for o in get_args(ftp) if o is not type(None)] if get_origin(ftp) in (Union, types.UnionType) else []
+        if len(inner) == 1 and dataclasses.is_dataclass(inner[0]) and inner[0] is not Length:
+            ftp = inner[0]
+        if dataclasses.is_dataclass(ftp) and ftp is not Length:
             yield from describe(ftp, key + ".")
         else:
             yield key, _type_name(ftp), f.metadata.get("help", "")
