@@ -12,7 +12,7 @@ import yaml
 
 from spindle.config import Entry, Kind, Language, Part, Project, slugify
 from spindle.errors import ConfigError, ManuscriptError
-from spindle.markdown import ParseContext, render
+from spindle.markdown import ParseContext, render, typographic
 from spindle.model import Book, Chapter, Speaker
 from spindle.schema import SchemaError, convert
 
@@ -114,8 +114,8 @@ def load_chapter(project: Project, entry: Entry, section: str, part: str | None,
         sctx = ParseContext(chapter_id=cid + "-sf", source=path, display=shown, root=project.root, line_offset=0)
         standfirst = render(meta.standfirst, lang, sctx).html
     return Chapter(
-        id=cid, source=path, display=shown, kind=meta.kind, section=section, title=meta.title,
-        subtitle=meta.subtitle, lang=lang, html=fragment.html, part=part, notes=fragment.notes,
+        id=cid, source=path, display=shown, kind=meta.kind, section=section, title=typographic(meta.title, lang),
+        subtitle=typographic(meta.subtitle, lang) if meta.subtitle else "", lang=lang, html=fragment.html, part=part, notes=fragment.notes,
         headings=fragment.headings, resources=fragment.resources, standfirst=standfirst,
         speakers=tuple(speakers.values()), digest=hashlib.sha256(data).hexdigest(),
         warnings=fragment.warnings,

@@ -98,6 +98,12 @@ def parser(lang: str) -> MarkdownIt:
     return md
 
 
+def typographic(text: str, lang: str) -> str:
+    """Plain text with the language's quotes and dashes (for titles)."""
+    tokens = parser(lang).parseInline(text, {"spindle": None})
+    return "".join(c.content for t in tokens for c in (t.children or []) if c.type in ("text", "code_inline")) or text
+
+
 def render(text: str, lang: str, ctx: ParseContext) -> Fragment:
     md = parser(lang)
     tokens = md.parse(text, {"spindle": ctx})
@@ -115,8 +121,8 @@ def render(text: str, lang: str, ctx: ParseContext) -> Fragment:
 
 def _turns_rule(state) -> None:
     """Interview turns: a paragraph starting with ``LABEL:`` opens a turn."""
-    ctx: ParseContext = state.env["spindle"]
-    if not ctx.speakers:
+    ctx: ParseContext | None = state.env.get("spindle")
+    if ctx is None or not ctx.speakers:
         return
     current: str | None = None
     seen: set[str] = set()
@@ -142,7 +148,9 @@ def _turns_rule(state) -> None:
 
 def _structure_rule(state) -> None:
     """Heading ids, figures and editorial notes."""
-    ctx: ParseContext = state.env["spindle"]
+    ctx: ParseContext | None = state.env.get("spindle")
+    if ctx is None:
+        return
     tokens = state.tokens
     for i, token in enumerate(tokens):
         if token.type == "heading_open":
@@ -229,7 +237,7 @@ def _render_paragraph_open(self, tokens, idx, options, env) -> str:
     if turn:
         speaker, first = turn
         cls = "turn question" if speaker.interviewer else "turn answer"
-        name = speaker.full if first else (speaker.short or speaker.name or speaker.role)
+        name = speaker.full if first else (speaker.short or speaker.name or speaker.label)
         return (
             f'<p class="{cls}" data-speaker="{html.escape(speaker.label)}">'
             f'<span class="speaker">{html.escape(name)}:</span> '
