@@ -5,6 +5,7 @@ file, the key path and (where it can be found) the line."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import tomllib
 import unicodedata
@@ -31,7 +32,8 @@ TRIM_SIZES = {  # width, height in mm
 }
 
 
-def _opt(default=None, help: str = "", key: str | None = None, factory=None):
+def _opt(default=dataclasses.MISSING, help: str = "", key: str | None = None, factory=None):
+    """A documented option; without a default or factory the key is required."""
     meta = {"help": help}
     if key:
         meta["key"] = key
@@ -72,7 +74,7 @@ class Identifiers:
         for edition in ("pdf", "epub", "print"):
             value = getattr(self, edition)
             if value is not None and not isbn_valid(value):
-                raise ValueError(f"isbn.{edition}: {value!r} is not a valid ISBN-13 (check the digits)")
+                raise ValueError(f"{edition}: {value!r} is not a valid ISBN-13 (check the digits)")
 
 
 @dataclass(frozen=True)

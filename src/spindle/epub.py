@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 
 from lxml import etree
 
-from spindle.errors import BuildError, ManuscriptError
+from spindle.errors import BuildError, ConfigError, ManuscriptError
 from spindle.model import Book
 from spindle.render import epub_chapter, epub_page
 from spindle.theme import CUSTOM, FONTS, STYLESHEETS, Theme
@@ -98,6 +98,9 @@ def _cover(epub, eb, book: Book, theme: Theme, epoch: int | None):
     configured = book.project.config.editions.epub.cover
     if configured:
         path = book.project.path(configured)
+        if book.project.root not in path.parents:
+            raise ConfigError(f"editions.epub.cover: '{configured}' lies outside the project; move it inside",
+                              book.project.display(book.project.config_path))
         if not path.is_file():
             raise ManuscriptError("cover image not found; fix editions.epub.cover in book.toml", configured)
         name = "images/cover" + path.suffix.lower()

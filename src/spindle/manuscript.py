@@ -130,6 +130,9 @@ def split_front_matter(text: str, shown: str) -> tuple[FrontMatter, str, int]:
         raw = yaml.safe_load(m.group(1) or "") or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
+        context = getattr(exc, "context_mark", None)
+        if context is not None and (mark is None or mark.line >= (m.group(1) or "").count("\n") - 1):
+            mark = context  # e.g. an unclosed quote: point at where it opened
         problem = getattr(exc, "problem", None) or "invalid YAML"
         line = mark.line + 2 if mark is not None else 1
         raise ManuscriptError(f"invalid YAML in front matter: {problem}; fix the syntax", shown, line) from None

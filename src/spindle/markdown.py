@@ -174,9 +174,13 @@ def _structure_rule(state) -> None:
                 tokens[i + 2].meta["figure"] = True
                 children[0].meta["figure"] = True
         elif token.type == "inline" and token.children:
+            breaks = 0
             for child in token.children:
-                if child.type == "image":
-                    child.meta["line"] = ctx.where(token.map)
+                if child.type in ("softbreak", "hardbreak"):
+                    breaks += 1
+                elif child.type == "image":
+                    line = ctx.where(token.map)
+                    child.meta["line"] = line + breaks if line is not None else None
             if ctx.speakers:
                 _mark_editorial(token)
 

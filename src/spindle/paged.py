@@ -62,5 +62,10 @@ def _relevant(messages: list[str]) -> list[str]:
 
 def write(result: Layout, identifier: str) -> bytes:
     """Serialise a layout to PDF bytes, reproducibly (a fixed document id)."""
+    from spindle.fetcher import RefusedURL
+
     pdf_id = hashlib.sha256(identifier.encode()).hexdigest()[:32].encode()
-    return result.document.write_pdf(pdf_tags=True, pdf_identifier=pdf_id)
+    try:
+        return result.document.write_pdf(pdf_tags=True, pdf_identifier=pdf_id)
+    except RefusedURL as exc:  # attachments are fetched while writing
+        raise BuildError(str(exc)) from None

@@ -90,9 +90,17 @@ def convert(value: Any, tp: Any, path: tuple[str, ...] = ()) -> Any:
             try:
                 return convert(value, option, path)
             except SchemaError as exc:
+                exc.option = option
                 errors.append(exc)
-        # Report the error of the most specific option (the deepest path).
-        best = max(errors, key=lambda e: len(e.path))
+        # Report the error of the most specific option: the deepest path, and on a
+        # tie the option whose table knows most of the given keys.
+        def known(exc: SchemaError) -> int:
+            option = getattr(exc, "option", None)
+            if isinstance(value, dict) and option is not None and dataclasses.is_dataclass(option):
+                names = {f.metadata.get("key", f.name) for f in dataclasses.fields(option)}
+                return len(names & set(value))
+            return 0
+        best = max(errors, key=lambda e: (len(e.path), known(e)))
         if len(best.path) > len(path):
             raise best
         names = " or ".join(_type_name(o) for o in options if o is not type(None))
@@ -145,6 +153,8 @@ def _convert_dataclass(value: Any, tp: type, path: tuple[str, ...]) -> Any:
     keys = {f.metadata.get("key", f.name): f.name for f in fields.values()}
     kwargs = {}
     for key, raw in value.items():
+        if not isinstance(key, str):
+            raise SchemaError(path + (str(key),), "keys must be text; quote the key or fix the indentation")
         if key not in keys:
             hint = difflib.get_close_matches(key, list(keys), n=1, cutoff=0.6)
             extra = f" (did you mean {hint[0]!r}?)" if hint else f"; known keys: {', '.join(sorted(keys))}"
@@ -162,6 +172,10 @@ def _convert_dataclass(value: Any, tp: type, path: tuple[str, ...]) -> Any:
     try:
         obj = tp(**kwargs)
     except ValueError as exc:
+        # Checks in __post_init__ start their message with the key they concern.
+        key, _, rest = str(exc).partition(": ")
+        if rest and key in keys:
+            raise SchemaError(path + (key,), rest) from None
         raise SchemaError(path, str(exc)) from None
     return obj
 

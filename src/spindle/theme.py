@@ -70,10 +70,10 @@ class Theme:
             template = self.env.get_template(name)
             return template.render(**context)
         except jinja2.TemplateNotFound as exc:
-            missing = exc.name if exc.name != name else name
+            path, line = _template_frame(sys.exc_info()[2])
             raise TemplateError(
-                f"template '{missing}' not found; add it to the project's templates/ or fix the name",
-                self._shown(name),
+                f"template '{exc.name}' not found; add it to the project's templates/ or fix the name",
+                self._shown_path(path) if path else self._shown(name), line,
             ) from None
         except jinja2.TemplateSyntaxError as exc:
             raise TemplateError(f"template syntax error: {exc.message}", self._shown(exc.name or name), exc.lineno) from None
