@@ -5,8 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # System packages: Pango/HarfBuzz for WeasyPrint, a JRE for epubcheck,
-# poppler-utils for inspecting PDFs, python3-venv for the virtualenv.
-packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b poppler-utils)
+# poppler-utils for inspecting PDFs, python3-venv for the virtualenv, libgs-common for the
+# CMYK ICC profiles the print edition's PDF/X tests use (/usr/share/color/icc/ghostscript/).
+packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 poppler-utils libgs-common)
 missing=()
 command -v java >/dev/null 2>&1 || packages+=(default-jre-headless)
 "${PYTHON:-python3}" -c 'import venv, ensurepip' 2>/dev/null || packages+=(python3-venv)
@@ -27,5 +28,30 @@ PYTHON="${PYTHON:-python3}"
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e '.[test]'
+
+# --- Ace by DAISY (EPUB accessibility checker) for tests/test_ace.py -------------------------------
+# Optional: SPINDLE_SKIP_ACE=1 skips it (the Ace test then skips, saying why). Debian's chromium and
+# nodejs/npm; ace-cli into .tools/ without Puppeteer's own browser download (it runs Debian's
+# chromium through PUPPETEER_EXECUTABLE_PATH; ace-cli itself launches it with --no-sandbox).
+if [ "${SPINDLE_SKIP_ACE:-0}" != 1 ]; then
+  ace_missing=()
+  command -v chromium >/dev/null 2>&1 || ace_missing+=(chromium)
+  command -v node >/dev/null 2>&1 || ace_missing+=(nodejs)
+  command -v npm >/dev/null 2>&1 || ace_missing+=(npm)
+  if [ "${#ace_missing[@]}" -gt 0 ]; then
+    if [ "$(id -u)" = 0 ]; then SUDO=""; elif command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else
+      echo "spindle setup: for Ace, install ${ace_missing[*]} (or set SPINDLE_SKIP_ACE=1)" >&2; exit 1
+    fi
+    echo "spindle setup: installing ${ace_missing[*]} (for Ace)"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${ace_missing[@]}" >/dev/null
+  fi
+  if [ ! -x .tools/node_modules/.bin/ace-cli ]; then
+    echo "spindle setup: installing @daisy/ace-cli into .tools/"
+    PUPPETEER_SKIP_DOWNLOAD=1 PUPPETEER_SKIP_CHROMIUM_DOWNLOAD=1 \
+      npm install --prefix .tools --no-audit --no-fund --loglevel=error @daisy/ace-cli@1.4.6 >/dev/null
+  fi
+fi
+# --- end of Ace ----------------------------------------------------------------------------------------
 
 .venv/bin/spindle build all

@@ -193,8 +193,18 @@ def test_link_attachment_is_never_read(project, reads):
     assert reads == []
 
 
+def test_link_element_in_raw_html_is_dropped_unread(project, reads):
+    """A <link> in a chapter is not XHTML body content: the Markdown stage drops it
+    with a warning naming file and line, so WeasyPrint never sees (or reads) it."""
+    secret = (project.outside / "spindle-secret.txt").as_uri()
+    project.chapter(f'Text.\n\n<link rel="attachment" href="{secret}"/>\n')
+    code, out, err = project.build("pdf")
+    assert code == 0, err
+    assert "warning: manuscript/01-alpha.md:6: <link> is not allowed in the book and was dropped" in err
+    assert reads == []
+
+
 @pytest.mark.parametrize("html", [
-    '<link rel="attachment" href="file:///etc/passwd"/>',
     '<a rel="attachment" href="file:///etc/passwd">attached</a>',
 ])
 def test_link_attachment_is_refused_with_a_clean_error(project, html):
@@ -264,18 +274,24 @@ def test_markdown_file_url_is_not_read(project, reads):
 
 
 def test_remote_markdown_image_refused_without_allow_remote(project, no_network):
+    # refused offline with a warning naming file and line (issue 5); the alt text stands in
     project.chapter("Text.\n\nMore text.\n\n![x](https://example.org/x.png)\n")
-    message = one_error(*project.build("epub"))
-    assert message == ("manuscript/01-alpha.md:8: remote image 'https://example.org/x.png' is not fetched; "
-                       "download it into the project or build with --allow-remote")
+    code, out, err = project.build("epub")
+    assert code == 0, err
+    assert err == ("warning: manuscript/01-alpha.md:8: remote image 'https://example.org/x.png' is not fetched "
+                   "(its alt text stands in); download it into the project or build with --allow-remote\n")
     assert no_network == []
-    assert project.outputs() == []
+    with zipfile.ZipFile(project.root / "build" / "safe-book.epub") as z:
+        assert b"example.org" not in z.read("EPUB/alpha.xhtml")
+    message = one_error(*project.build("epub", "--strict"))
+    assert "remote image 'https://example.org/x.png' is not fetched" in message
 
 
 def test_remote_raw_html_image_refused_without_allow_remote(project, no_network):
     project.chapter('Text.\n\n<img src="https://example.org/x.png" alt="x"/>\n')
-    message = one_error(*project.build("pdf"))
-    assert message == ("refused to read 'https://example.org/x.png': network access is off; "
+    message = one_error(*project.build("pdf", "--strict"))
+    assert message == ("1 warning(s) and --strict is set; first: manuscript/01-alpha.md:6: remote image "
+                       "'https://example.org/x.png' is not fetched (its alt text stands in); "
                        "download it into the project or build with --allow-remote")
     assert no_network == []
     assert project.outputs() == []

@@ -15,6 +15,7 @@ from typing import Literal
 
 from spindle.errors import ConfigError
 from spindle.schema import Length, SchemaError, convert
+from spindle.transcripts.formats import FORMAT_CHOICES
 
 Language = Literal["en", "nl"]
 Kind = Literal["foreword", "introduction", "preface", "chapter", "interview", "afterword", "appendix", "colophon"]
@@ -108,8 +109,53 @@ class Metadata:
 
 
 @dataclass(frozen=True)
+class SpeakerEntry:
+    """How one speaker of a raw transcript appears in the book."""
+
+    role: str = _opt("", help="Role printed for the speaker, e.g. 'Programme officer at a Dutch foundation'")
+    name: str = _opt("", help="Name printed before the role (leave empty to name the speaker by role only)")
+    short: str = _opt("", help="Short label printed from the speaker's second turn on (default: name or label)")
+    label: str = _opt("", help="Label opening the speaker's turns in the native Markdown (default: derived)")
+    interviewer: bool | None = _opt(None, help="Whether the speaker asks the questions (default: guessed from the name)")
+
+    @classmethod
+    def from_scalar(cls, value: object) -> dict:
+        if isinstance(value, str):
+            return {"role": value}
+        raise ValueError(f"expected a role or a table with role, name, short, label, interviewer; got {value!r}")
+
+
+_TRANSCRIPT_KEYS = ("title", "subtitle", "standfirst", "lang", "speakers", "clean", "timestamps", "pullquotes", "notes")
+
+
+@dataclass(frozen=True)
 class Entry:
-    file: str = _opt(help="Path of the manuscript file, relative to the project")
+    file: str = _opt(help="Path of the manuscript file (Markdown, or a raw interview transcript), relative to the project")
+    format: Literal[FORMAT_CHOICES] = _opt("auto", help="Transcript format; 'auto' tells it from the content")  # type: ignore[valid-type]
+    title: str = _opt("", help="Transcript: the interview's title")
+    subtitle: str = _opt("", help="Transcript: subtitle")
+    standfirst: str = _opt("", help="Transcript: the paragraph introducing the interview")
+    lang: Language | None = _opt(None, help="Transcript: language (default: the book's)")
+    speakers: dict[str, SpeakerEntry] = _opt(
+        factory=dict, help="Transcript: speaker as named in the file -> a role, or a table with role, name, short, label, interviewer")
+    clean: bool = _opt(False, help="Transcript: remove fillers ('um', 'uh') and stutters ('I I')")
+    timestamps: bool = _opt(False, help="Transcript: print each turn's time")
+    pullquotes: tuple[str, ...] = _opt(factory=tuple, help="Transcript: sentences to repeat as pull quotes after their turn")
+    notes: dict[str, str] = _opt(factory=dict, help="Transcript: footnotes, keyed by the words of the text they follow")
+
+    def __post_init__(self) -> None:
+        if not self.is_transcript:
+            given = [k for k in _TRANSCRIPT_KEYS if getattr(self, k) not in ("", None, False, (), {})]
+            if given:
+                raise ValueError(f"{', '.join(given)}: only for transcript files; '{self.file}' is Markdown, "
+                                 "so put these in its front matter")
+        elif not self.title.strip():
+            raise ValueError(f"title: a transcript entry ('{self.file}') needs a title")
+
+    @property
+    def is_transcript(self) -> bool:
+        """Markdown files are chapters; any other file (or a given format) is a raw transcript."""
+        return self.format != "auto" or Path(self.file).suffix.lower() not in (".md", ".markdown")
 
     @classmethod
     def from_scalar(cls, value: object) -> dict:
@@ -149,10 +195,53 @@ class PdfEdition:
             raise ValueError(f"toc_depth: expected 1 to 3, got {self.toc_depth}")
 
 
+ACCESS_MODES = ("auditory", "chartOnVisual", "chemOnVisual", "colorDependent", "diagramOnTactile",
+                "diagramOnVisual", "mathOnVisual", "musicOnVisual", "tactile", "textOnVisual", "textual", "visual")
+A11Y_FEATURES = ("alternativeText", "annotations", "ARIA", "audioDescription", "bookmarks", "braille",
+                 "captions", "ChemML", "describedMath", "displayTransformability", "highContrastAudio",
+                 "highContrastDisplay", "index", "largePrint", "latex", "longDescription", "MathML", "none",
+                 "openCaptions", "pageBreakMarkers", "pageNavigation", "printPageNumbers", "readingOrder",
+                 "rubyAnnotations", "signLanguage", "structuralNavigation", "synchronizedAudioText",
+                 "tableOfContents", "tactileGraphic", "tactileObject", "timingControl", "transcript",
+                 "ttsMarkup", "unlocked")
+A11Y_HAZARDS = ("flashing", "motionSimulation", "sound", "noFlashingHazard", "noMotionSimulationHazard",
+                "noSoundHazard", "none", "unknown", "unknownFlashingHazard", "unknownMotionSimulationHazard",
+                "unknownSoundHazard")
+
+
+@dataclass(frozen=True)
+class Accessibility:
+    """EPUB Accessibility 1.1 metadata; every key left out is worked out from the book."""
+
+    access_modes: tuple[Literal[ACCESS_MODES], ...] | None = _opt(  # type: ignore[valid-type]
+        None, help="schema:accessMode values (default: textual, plus visual when the book has images)")
+    access_mode_sufficient: tuple[str, ...] | None = _opt(
+        None, help="schema:accessModeSufficient sets, each comma-separated such as 'textual' (default: textual)")
+    features: tuple[Literal[A11Y_FEATURES], ...] | None = _opt(  # type: ignore[valid-type]
+        None, help="schema:accessibilityFeature values (default: from the book: table of contents, "
+                   "alternative text, page-break markers, ...)")
+    hazards: tuple[Literal[A11Y_HAZARDS], ...] = _opt(  # type: ignore[valid-type]
+        ("none",), help="schema:accessibilityHazard values")
+    summary: str = _opt("", help="schema:accessibilitySummary (default: a summary of the features)")
+    conforms_to: str = _opt("EPUB Accessibility 1.1 - WCAG 2.1 Level AA",
+                            help="dcterms:conformsTo claim; empty for none")
+    certified_by: str = _opt("", help="a11y:certifiedBy: who evaluated the claim (default: none given)")
+
+    def __post_init__(self) -> None:
+        for value in self.access_mode_sufficient or ():
+            unknown = [m for m in value.split(",") if m.strip() not in ACCESS_MODES]
+            if unknown:
+                raise ValueError(f"access_mode_sufficient: {unknown[0].strip()!r} is not an access mode; "
+                                 f"use {', '.join(ACCESS_MODES)}")
+
+
 @dataclass(frozen=True)
 class EpubEdition:
-    toc_depth: int = _opt(2, help="Heading levels in the navigation document (1-3)")
-    cover: str | None = _opt(None, help="Cover image (PNG or JPEG), relative to the project")
+    toc_depth: int = _opt(2, help="Levels in the navigation document: 1 chapters, 2 with sections (##), "
+                                  "3 with subsections (###); parts are always shown")
+    cover: str | None = _opt(None, help="Cover image (PNG or JPEG), relative to the project "
+                                        "(default: the print cover's front, when the print edition is built)")
+    accessibility: Accessibility = _opt(factory=Accessibility, help="Accessibility metadata overrides")
 
     def __post_init__(self) -> None:
         if not 1 <= self.toc_depth <= 3:
@@ -169,16 +258,59 @@ class PrintEdition:
     margin_inside: Length = _opt(Length(20.0), help="Inside (gutter-side) margin")
     margin_outside: Length = _opt(Length(15.0), help="Outside margin")
     toc_depth: int = _opt(1, help="Heading levels in the table of contents (1-3)")
+    gutter: Length = _opt(Length(0.0), help="Binding allowance added to the inside margin of every page")
+    signature: Literal[2, 4, 8, 16, 32] = _opt(4, help="Pages per signature; the page count is padded to a multiple "
+                                                  "of it (4 for saddle stitching; 8, 16 or 32 for sewn books)")
+    imposition: Literal["none", "saddle-stitch"] = _opt("none", help="'saddle-stitch' also writes "
+                                                         "build/SLUG-print-imposed.pdf: two pages per sheet side, in folding order")
+    creep: Length = _opt(Length(0.0), help="Saddle-stitch creep compensation: pages move this far towards the spine per sheet inwards")
+    caliper: Length | None = _opt(None, help="Paper thickness per leaf (two pages), for the spine width (default 0.1mm)")
+    ppi: int | None = _opt(None, help="Paper bulk in pages per inch, instead of caliper")
+    icc_profile: str | None = _opt(None, help="CMYK output profile (.icc) in the project: makes the print PDF and cover PDF/X-4")
+    output_condition: str = _opt("Custom", help="Output intent's condition identifier, e.g. 'FOGRA39' (with icc_profile)")
+    back_cover: str | None = _opt(None, help="Back-cover text (default: book.description)")
+    qr_url: str | None = _opt(None, help="Address of the ebook, printed as a QR code on the back cover")
+    spine_text_min: Length = _opt(Length(6.0), help="Narrowest spine that carries the title and authors")
+    min_image_ppi: int = _opt(300, help="Lowest effective image resolution preflight accepts without a warning")
 
     def __post_init__(self) -> None:
         page_dimensions(self.trim)
         if not 0 <= self.bleed.mm <= 3.53:
             # PDF viewers and WeasyPrint cap the bleed box at 10pt.
             raise ValueError(f"bleed: expected 0mm to 3.5mm, got '{self.bleed.css()}'")
+        if not 1 <= self.toc_depth <= 3:
+            raise ValueError(f"toc_depth: expected 1 to 3, got {self.toc_depth}")
+        if not 0 <= self.gutter.mm <= 30:
+            raise ValueError(f"gutter: expected 0mm to 30mm, got '{self.gutter.css()}'")
+        if self.imposition == "saddle-stitch" and self.signature % 4:
+            raise ValueError(f"signature: saddle stitching folds sheets of 4 pages; use 4, 8, 16 or 32, got {self.signature}")
+        if not 0 <= self.creep.mm <= 1:
+            raise ValueError(f"creep: expected 0mm to 1mm per sheet, got '{self.creep.css()}'")
+        if self.creep.mm and self.imposition != "saddle-stitch":
+            raise ValueError("creep: only used with imposition = 'saddle-stitch'; remove it or set the imposition")
+        if self.caliper is not None and self.ppi is not None:
+            raise ValueError("caliper and ppi: give the paper's thickness one way, not both")
+        if self.caliper is not None and not 0.02 <= self.caliper.mm <= 1:
+            raise ValueError(f"caliper: expected 0.02mm to 1mm per leaf, got '{self.caliper.css()}'")
+        if self.ppi is not None and not 50 <= self.ppi <= 2000:
+            raise ValueError(f"ppi: expected 50 to 2000 pages per inch, got {self.ppi}")
+        if self.icc_profile is not None and not self.icc_profile.lower().endswith((".icc", ".icm")):
+            raise ValueError(f"icc_profile: expected an .icc file, got {self.icc_profile!r}")
+        if self.qr_url is not None and not re.fullmatch(r"https?://[^\s/$.?#][^\s]*", self.qr_url):
+            raise ValueError(f"qr_url: expected an http:// or https:// address, got {self.qr_url!r}")
+        if not 50 <= self.min_image_ppi <= 2400:
+            raise ValueError(f"min_image_ppi: expected 50 to 2400, got {self.min_image_ppi}")
 
     @property
     def size(self) -> tuple[float, float]:
         return page_dimensions(self.trim)
+
+    @property
+    def leaf_mm(self) -> float:
+        """Paper thickness per leaf in mm, from caliper or pages per inch."""
+        if self.ppi is not None:
+            return 2 * 25.4 / self.ppi
+        return self.caliper.mm if self.caliper is not None else 0.1
 
 
 @dataclass(frozen=True)
@@ -246,9 +378,32 @@ def isbn_valid(value: str) -> bool:
     return (10 - total % 10) % 10 == int(digits[12])
 
 
+def _array_table_line(lines: list[str], path: tuple[str, ...]) -> int | None:
+    """The line of ``a.b[N].key`` written as the N-th ``[[a.b]]`` table (or of that header)."""
+    for i, part in enumerate(path):
+        if not (part.isdigit() and i > 0):
+            continue
+        dotted = r"\s*\.\s*".join(map(re.escape, path[:i]))
+        starts = [n for n, line in enumerate(lines) if re.match(r"^\s*\[\[\s*" + dotted + r"\s*\]\]\s*$", line)]
+        if int(part) >= len(starts):
+            return None
+        start = starts[int(part)]
+        end = next((n for n in range(start + 1, len(lines)) if lines[n].lstrip().startswith("[")
+                    and not re.match(r"^\s*\[\s*" + dotted + r"\s*\.", lines[n])), len(lines))
+        found = start
+        for key in (k for k in path[i + 1:] if not k.isdigit()):
+            pattern = re.compile(r"^\s*\[?\s*(" + dotted + r"\s*\.\s*)?\"?" + re.escape(key) + r"\"?\s*[=.\]]")
+            found = next((n for n in range(found + 1, end) if pattern.match(lines[n])), found)
+        return found + 1
+    return None
+
+
 def _line_of(text: str, path: tuple[str, ...]) -> int | None:
     """Best effort: the line of a key path in TOML source (tomllib keeps none)."""
     lines = text.splitlines()
+    in_array = _array_table_line(lines, path)
+    if in_array is not None:
+        return in_array
     keys = [p for p in path if not p.isdigit()]
     for depth in range(len(keys), 0, -1):
         table, key = keys[: depth - 1], keys[depth - 1]

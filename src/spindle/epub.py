@@ -1,20 +1,24 @@
 """The EPUB 3 edition (ebooklib): one XHTML file per chapter, our own
-navigation document and landmarks, an NCX for EPUB 2 readers, embedded fonts,
-full metadata, and a reproducible zip."""
+navigation document (nested table of contents, landmarks, page-list mapped to
+the print edition), an NCX for EPUB 2 readers, embedded fonts, full metadata
+with EPUB Accessibility 1.1, and a reproducible zip."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 import textwrap
 import uuid
 import zipfile
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from lxml import etree
 
+from spindle import links, pagemap
 from spindle.errors import BuildError, ConfigError, ManuscriptError
-from spindle.model import Book
+from spindle.model import Book, Chapter
 from spindle.render import epub_chapter, epub_page
 from spindle.theme import CUSTOM, FONTS, STYLESHEETS, Theme
 
@@ -23,6 +27,27 @@ MEDIA_TYPES = {
     ".svg": "image/svg+xml", ".webp": "image/webp", ".otf": "font/otf", ".ttf": "font/ttf",
     ".woff": "font/woff", ".woff2": "font/woff2", ".css": "text/css",
 }
+_SUFFIX = {"image/png": ".png", "image/jpeg": ".jpg", "image/gif": ".gif", "image/svg+xml": ".svg", "image/webp": ".webp"}
+_IMG_SRC = re.compile(r'(<img\b[^>]*?\ssrc=")([^"]+)(")')
+_REMOTE = re.compile(r"^https?://", re.I)
+# landmarks beyond cover, title page, toc, bodymatter and backmatter: the first chapter of each kind
+_KIND_LANDMARKS = ("foreword", "preface", "introduction", "afterword", "appendix", "colophon")
+
+
+@dataclass
+class TocEntry:
+    label: str
+    href: str
+    kind: str = "chapter"
+    children: list["TocEntry"] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class PageList:
+    """Where the print edition's pages begin, and the print edition's identifier."""
+
+    starts: tuple[pagemap.PageStart, ...]
+    source: str
 
 
 def identifier(book: Book) -> str:
@@ -34,7 +59,19 @@ def identifier(book: Book) -> str:
     return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'spindle:' + meta.title)}"
 
 
-def build(book: Book, theme: Theme, epoch: int | None) -> bytes:
+def print_identifier(book: Book) -> str:
+    """The print edition's identifier, for pageBreakSource: its ISBN, else one derived from the book."""
+    meta = book.meta
+    if meta.isbn.print:
+        return "urn:isbn:" + re.sub(r"[\s-]", "", meta.isbn.print)
+    return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'spindle:print:' + (meta.identifier or meta.title))}"
+
+
+def build(book: Book, theme: Theme, epoch: int | None, *, pages: PageList | None = None,
+          cover_image: tuple[str, bytes] | None = None, allow_remote: bool = False) -> bytes:
+    """The EPUB's bytes. *pages*: the print edition's page starts (a page-list
+    is written only with them); *cover_image*: (file name, bytes) of a cover
+    made from the print cover, used when book.toml names none."""
     from ebooklib import epub
 
     meta = book.meta
@@ -42,32 +79,53 @@ def build(book: Book, theme: Theme, epoch: int | None) -> bytes:
     eb.set_identifier(identifier(book))
     eb.set_title(meta.title)
     eb.set_language(meta.language)
-    _metadata(eb, book)
+    _metadata(eb, book, pages)
 
     sheets = [f"styles/{name}" for name in STYLESHEETS["epub"] + (CUSTOM,)]
     for name in STYLESHEETS["epub"] + (CUSTOM,):
         eb.add_item(_item(epub, f"styles/{name}", theme.stylesheet(name).read_bytes()))
     for name in FONTS:
         eb.add_item(_item(epub, f"fonts/{name}", (theme.font_dir / name).read_bytes()))
+    renamed: dict[str, str] = {}  # images whose name lies about their type are packaged under a true one
     for res in book.resources:
-        eb.add_item(_item(epub, res, book.project.path(res).read_bytes()))
+        item = _item(epub, res, book.project.path(res).read_bytes(), shown=res)
+        if MEDIA_TYPES.get("." + res.rsplit(".", 1)[-1].lower()) != item.media_type:
+            item.file_name = renamed[res] = f"{res.rsplit('.', 1)[0]}-{_SUFFIX[item.media_type][1:]}{_SUFFIX[item.media_type]}"
+        eb.add_item(item)
+    remote = {**renamed, **_remote_images(epub, eb, book, allow_remote)}
 
-    cover_item, cover_page = _cover(epub, eb, book, theme, epoch)
-    title = _document(epub, "titlepage.xhtml", epub_page(book, "epub/titlepage.xhtml", theme, epoch, stylesheets=sheets), "titlepage")
-    nav_html = epub_page(book, "epub/nav.xhtml", theme, epoch, stylesheets=sheets, cover_page=cover_page.file_name,
-                         toc_depth=book.project.config.editions.epub.toc_depth)
-    nav = _document(epub, "nav.xhtml", nav_html, "nav", properties=["nav"])
-    chapters = []
+    cover_name = _cover(epub, eb, book, theme, cover_image)
+    where = {**links.file_index(book), "titlepage": "titlepage.xhtml", "toc": "nav.xhtml"}
+    documents = {
+        "cover.xhtml": epub_page(book, "epub/cover.xhtml", theme, epoch, cover=cover_name),
+        "titlepage.xhtml": epub_page(book, "epub/titlepage.xhtml", theme, epoch, stylesheets=sheets),
+        "nav.xhtml": epub_page(book, "epub/nav.xhtml", theme, epoch, stylesheets=sheets, cover_page="cover.xhtml",
+                               toc=toc_tree(book), landmarks=landmarks(book)),
+    }
     for chapter in book.chapters:
-        xhtml = epub_chapter(book, chapter, theme, sheets, epoch)
-        _check_xhtml(xhtml, chapter.display)
-        props = ["svg"] if "<svg" in chapter.html else []
-        chapters.append(_document(epub, chapter.href, xhtml, chapter.id, properties=props))
-    for item in (cover_page, title, nav, *chapters):
+        xhtml = links.epub_hrefs(epub_chapter(book, chapter, theme, sheets, epoch), chapter.href, where)
+        documents[chapter.href] = _IMG_SRC.sub(lambda m: m.group(1) + remote.get(m.group(2), m.group(2)) + m.group(3), xhtml)
+    packaged = set(book.resources) - set(renamed) | set(remote.values()) | {cover_name}
+    for name, xhtml in documents.items():
+        _check_xhtml(xhtml, name, book, packaged)
+    if pages is not None:
+        documents, entries = pagemap.mark(documents, list(pages.starts), where)
+        documents["nav.xhtml"] = _with_page_list(documents["nav.xhtml"], book, theme, epoch, entries)
+
+    items = {
+        "cover.xhtml": _document(epub, "cover.xhtml", documents["cover.xhtml"], "cover"),
+        "titlepage.xhtml": _document(epub, "titlepage.xhtml", documents["titlepage.xhtml"], "titlepage"),
+        "nav.xhtml": _document(epub, "nav.xhtml", documents["nav.xhtml"], "nav", properties=["nav"]),
+    }
+    for chapter in book.chapters:
+        xhtml = documents[chapter.href]
+        props = [p for p, mark in (("mathml", "<math"), ("svg", "<svg")) if mark in xhtml]
+        items[chapter.href] = _document(epub, chapter.href, xhtml, chapter.id, properties=props)
+    for item in items.values():
         eb.add_item(item)
     eb.add_item(epub.EpubNcx())
-    eb.toc = [epub.Link(c.href, c.title, c.id) for c in book.chapters]
-    eb.spine = [cover_page, title, nav, *chapters]
+    eb.toc = _ncx_toc(epub, toc_tree(book))
+    eb.spine = list(items.values())
 
     raw = io.BytesIO()
     mtime = _moment(epoch)
@@ -79,11 +137,124 @@ def build(book: Book, theme: Theme, epoch: int | None) -> bytes:
     return _reproducible_zip(raw.getvalue(), mtime, meta.language)
 
 
-def _item(epub, name: str, content: bytes):
+# --- navigation ---------------------------------------------------------------------------------------
+
+def toc_tree(book: Book) -> list[TocEntry]:
+    """Parts, chapters and (to toc_depth) their sections, nested."""
+    depth = book.project.config.editions.epub.toc_depth
+    parts = _parts(book)
+    tree: list[TocEntry] = []
+    current_part: TocEntry | None = None
+    for chapter in book.chapters:
+        label = f"{chapter.number}. {chapter.title}" if chapter.number else chapter.title
+        entry = TocEntry(label, chapter.href, chapter.kind, _headings(chapter, depth))
+        part = parts.get(chapter.id)
+        if part is None:
+            current_part = None
+            tree.append(entry)
+            continue
+        if current_part is None or current_part.label != part[0] or chapter.part:
+            # the part title opens the chapter's file: the part links to the file, the chapter to its section
+            current_part = TocEntry(part[0], chapter.href, "part")
+            entry.href = f"{chapter.href}#{chapter.id}"
+            tree.append(current_part)
+        current_part.children.append(entry)
+    return tree
+
+
+def _parts(book: Book) -> dict[str, tuple[str]]:
+    """Chapter id → (part title,) for chapters inside a part of book.toml's contents."""
+    from spindle.config import Part
+
+    files: dict[str, str] = {}
+    for item in book.project.config.contents.chapters:
+        if isinstance(item, Part):
+            for entry in item.chapters:
+                files[entry.file] = item.title
+    return {c.id: (files[c.display],) for c in book.chapters if c.display in files}
+
+
+def _headings(chapter: Chapter, depth: int) -> list[TocEntry]:
+    out: list[TocEntry] = []
+    stack: list[tuple[int, TocEntry]] = []
+    for heading in chapter.headings:
+        if heading.level > depth:
+            continue
+        entry = TocEntry(heading.text, f"{chapter.href}#{heading.id}", "section")
+        while stack and stack[-1][0] >= heading.level:
+            stack.pop()
+        (stack[-1][1].children if stack else out).append(entry)
+        stack.append((heading.level, entry))
+    return out
+
+
+def landmarks(book: Book) -> list[tuple[str, str, str]]:
+    """(epub:type, href, label) of the navigation document's landmarks."""
+    from spindle.i18n import labels
+
+    words = labels(book.lang)
+    marks = [("cover", "cover.xhtml", words["cover"]), ("titlepage", "titlepage.xhtml", words["title_page"]),
+             ("toc", "nav.xhtml#toc", words["contents"])]
+    front = [c for c in book.chapters if c.section == "front"]
+    if front:
+        marks.append(("frontmatter", "titlepage.xhtml", words["title_page"]))
+    body = [c for c in book.chapters if c.section == "body"]
+    if body:
+        marks.append(("bodymatter", body[0].href, words["start"]))
+    back = [c for c in book.chapters if c.section == "back"]
+    if back:
+        marks.append(("backmatter", back[0].href, back[0].title))
+    for kind in _KIND_LANDMARKS:
+        first = next((c for c in book.chapters if c.kind == kind), None)
+        if first is not None:
+            marks.append((kind, first.href, first.title))
+    return marks
+
+
+def _ncx_toc(epub, entries: list[TocEntry]):
+    out = []
+    for entry in entries:
+        uid = "ncx-" + re.sub(r"[^A-Za-z0-9_-]", "-", entry.href)
+        if entry.children:
+            out.append((epub.Section(entry.label, entry.href), _ncx_toc(epub, entry.children)))
+        else:
+            out.append(epub.Link(entry.href, entry.label, uid))
+    return out
+
+
+def _with_page_list(nav: str, book: Book, theme: Theme, epoch: int | None, entries: list[tuple[str, str]]) -> str:
+    """The navigation document with its page-list (after the markers were placed)."""
+    block = epub_page(book, "epub/page-list.xhtml", theme, epoch, entries=entries)
+    at = nav.rindex("</body>")
+    return nav[:at] + block + nav[at:]
+
+
+# --- items ----------------------------------------------------------------------------------------------
+
+def sniff(data: bytes) -> str | None:
+    """The media type of an image, from its first bytes."""
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if data[:6] in (b"GIF87a", b"GIF89a"):
+        return "image/gif"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    head = data[:1024].lstrip().lower()
+    if head.startswith((b"<?xml", b"<svg", b"<!--", b"<!doctype svg")) and b"<svg" in data[:4096].lower():
+        return "image/svg+xml"
+    return None
+
+
+def _item(epub, name: str, content: bytes, shown: str | None = None):
     suffix = "." + name.rsplit(".", 1)[-1].lower()
     media_type = MEDIA_TYPES.get(suffix)
-    if media_type is None:
-        raise BuildError(f"'{name}': unsupported file type for an EPUB; use PNG, JPEG, GIF, SVG or WebP")
+    if shown is not None or media_type is None or media_type.startswith("image/"):
+        sniffed = sniff(content)
+        if sniffed is None:
+            raise BuildError(f"'{shown or name}': not a PNG, JPEG, GIF, SVG or WebP image; an EPUB can hold only these")
+        media_type = sniffed  # the content decides, not the file name
     uid = re.sub(r"[^A-Za-z0-9_.-]", "-", name)
     return epub.EpubItem(uid=f"r-{uid}", file_name=name, media_type=media_type, content=content)
 
@@ -94,7 +265,44 @@ def _document(epub, file_name: str, xhtml: str, uid: str, properties: list[str] 
     return item
 
 
-def _cover(epub, eb, book: Book, theme: Theme, epoch: int | None):
+def _remote_images(epub, eb, book: Book, allow_remote: bool) -> dict[str, str]:
+    """With --allow-remote, remote images are fetched and packaged (an EPUB may
+    not refer to remote images); returns URL → packaged file name."""
+    urls: dict[str, None] = {}
+    for chapter in book.chapters:
+        for fragment in (chapter.html, *(n.html for n in chapter.notes)):
+            for m in _IMG_SRC.finditer(fragment):
+                if _REMOTE.match(m.group(2)):
+                    urls.setdefault(m.group(2))
+    if not urls:
+        return {}
+    if not allow_remote:  # the Markdown stage refuses these; this is a second lock
+        raise BuildError(f"remote image '{next(iter(urls))}' is not fetched; build with --allow-remote")
+    names: dict[str, str] = {}
+    for url in urls:
+        import html as html_module
+
+        data = _fetch(html_module.unescape(url))
+        media_type = sniff(data)
+        if media_type is None:
+            raise BuildError(f"remote image '{url}' is not a PNG, JPEG, GIF, SVG or WebP image")
+        name = f"images/remote-{hashlib.sha256(url.encode()).hexdigest()[:16]}{_SUFFIX[media_type]}"
+        eb.add_item(epub.EpubItem(uid=f"r-{name.replace('/', '-')}", file_name=name, media_type=media_type, content=data))
+        names[url] = name
+    return names
+
+
+def _fetch(url: str) -> bytes:
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=20) as response:  # only with --allow-remote
+            return response.read(50 * 1024 * 1024)
+    except (OSError, ValueError) as exc:
+        raise BuildError(f"remote image '{url}' could not be fetched: {exc}") from None
+
+
+def _cover(epub, eb, book: Book, theme: Theme, generated: tuple[str, bytes] | None) -> str:
     configured = book.project.config.editions.epub.cover
     if configured:
         path = book.project.path(configured)
@@ -103,8 +311,13 @@ def _cover(epub, eb, book: Book, theme: Theme, epoch: int | None):
                               book.project.display(book.project.config_path))
         if not path.is_file():
             raise ManuscriptError("cover image not found; fix editions.epub.cover in book.toml", configured)
-        name = "images/cover" + path.suffix.lower()
         data = path.read_bytes()
+        kind = sniff(data)
+        if kind is None:
+            raise ManuscriptError("cover image is not a PNG, JPEG, GIF, SVG or WebP image", configured)
+        name = "images/cover" + _SUFFIX[kind]
+    elif generated is not None:
+        name, data = generated
     else:
         meta = book.meta
         name = "images/cover.svg"
@@ -117,11 +330,12 @@ def _cover(epub, eb, book: Book, theme: Theme, epoch: int | None):
     image.properties = ["cover-image"]
     eb.add_item(image)
     eb.add_metadata(None, "meta", "", {"name": "cover", "content": image.id})
-    page = _document(epub, "cover.xhtml", epub_page(book, "epub/cover.xhtml", theme, epoch, cover=name), "cover")
-    return image, page
+    return name
 
 
-def _metadata(eb, book: Book) -> None:
+# --- metadata ------------------------------------------------------------------------------------------
+
+def _metadata(eb, book: Book, pages: PageList | None) -> None:
     meta = book.meta
     for i, person in enumerate(meta.authors):
         eb.add_author(person.name, role=person.relator, uid=f"creator{i}")
@@ -145,32 +359,63 @@ def _metadata(eb, book: Book) -> None:
             eb.add_metadata(None, "meta", str(meta.series.number), {"refines": "#series", "property": "group-position"})
     if meta.isbn.print:
         eb.add_metadata("DC", "source", "urn:isbn:" + re.sub(r"[\s-]", "", meta.isbn.print))
-    has_images = bool(book.resources)
-    a11y = [
-        ("schema:accessMode", "textual"),
-        *([("schema:accessMode", "visual")] if has_images else []),
-        ("schema:accessModeSufficient", "textual"),
-        ("schema:accessibilityFeature", "structuralNavigation"),
-        ("schema:accessibilityFeature", "tableOfContents"),
-        ("schema:accessibilityFeature", "readingOrder"),
-        *([("schema:accessibilityFeature", "alternativeText")] if has_images else []),
-        ("schema:accessibilityHazard", "none"),
-        ("schema:accessibilitySummary",
-         "This publication has a structured table of contents, headings in a logical order, "
-         "footnotes linked both ways, and text alternatives for its images."),
-    ]
-    for prop, value in a11y:
+    for prop, value in accessibility(book, pages):
         eb.add_metadata(None, "meta", value, {"property": prop})
 
 
-def _check_xhtml(xhtml: str, shown: str) -> None:
+def accessibility(book: Book, pages: PageList | None) -> list[tuple[str, str]]:
+    """EPUB Accessibility 1.1 metadata: worked out from the book, overridable in
+    book.toml ([editions.epub.accessibility])."""
+    config = book.project.config.editions.epub.accessibility
+    has_images = bool(book.resources) or any("<img" in c.html or "<svg" in c.html for c in book.chapters)
+    modes = config.access_modes or ("textual", *(("visual",) if has_images else ()))
+    sufficient = config.access_mode_sufficient or ("textual",)
+    features = config.features or (
+        "structuralNavigation", "tableOfContents", "readingOrder",
+        *(("alternativeText",) if has_images else ()),
+        *(("pageBreakMarkers", "pageNavigation") if pages else ()),
+        *(("MathML",) if any("<math" in c.html for c in book.chapters) else ()),
+    )
+    summary = config.summary or (
+        "This publication has a structured table of contents, headings in a logical order, landmarks, "
+        "footnotes linked both ways" + (", text alternatives for its images" if has_images else "")
+        + (", and page-break markers with a page list that follow the printed edition" if pages else "")
+        + ". It meets WCAG 2.1 at level AA as far as automated checking can tell."
+    )
+    out = [("schema:accessMode", m) for m in modes]
+    out += [("schema:accessModeSufficient", ",".join(s.strip() for s in m.split(","))) for m in sufficient]
+    out += [("schema:accessibilityFeature", f) for f in features]
+    out += [("schema:accessibilityHazard", h) for h in config.hazards]
+    out.append(("schema:accessibilitySummary", summary))
+    if config.conforms_to:
+        out.append(("dcterms:conformsTo", config.conforms_to))
+    if config.certified_by:
+        out.append(("a11y:certifiedBy", config.certified_by))
+    if pages is not None:
+        out.append(("pageBreakSource", pages.source))
+    return out
+
+
+# --- checks and packaging ----------------------------------------------------------------------------------
+
+def _check_xhtml(xhtml: str, name: str, book: Book, packaged: set[str]) -> None:
+    """Every document must be well-formed XML: the Markdown stage repairs raw HTML,
+    so a failure here comes from a project template."""
     try:
-        etree.fromstring(xhtml.encode("utf-8"))
+        root = etree.fromstring(xhtml.encode("utf-8"))
     except etree.XMLSyntaxError as exc:
+        chapter = next((c for c in book.chapters if c.href == name), None)
         raise ManuscriptError(
-            f"raw HTML in this chapter is not well-formed XHTML ({exc.msg}); close every tag and use numeric entities",
-            shown,
+            f"the EPUB document {name} is not well-formed XHTML ({exc.msg}); check the project's templates",
+            chapter.display if chapter else None,
         ) from None
+    for img in root.iter("{http://www.w3.org/1999/xhtml}img"):
+        src = img.get("src", "")
+        if src.startswith("data:") or src in packaged:
+            continue
+        if src not in book.resources:
+            raise BuildError(f"refused to read '{src}': it is not an image inside the project; "
+                             "move the file into the project and refer to it relative to the chapter")
 
 
 def _moment(epoch: int | None) -> datetime:

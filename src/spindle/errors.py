@@ -43,3 +43,7 @@ class TemplateError(SpindleError):
 
 class BuildError(SpindleError):
     """An edition could not be written."""
+
+
+class TranscriptError(ManuscriptError):
+    """An interview transcript cannot be read, recognised or mapped to speakers."""

@@ -12,6 +12,7 @@ import yaml
 
 from spindle.config import Entry, Kind, Language, Part, Project, slugify
 from spindle.errors import ConfigError, ManuscriptError
+from spindle.links import resolve as resolve_links
 from spindle.markdown import ParseContext, render, typographic
 from spindle.model import Book, Chapter, Speaker
 from spindle.schema import SchemaError, convert
@@ -36,6 +37,7 @@ class FrontMatter:
     id: str = ""
     standfirst: str = ""
     speakers: dict[str, SpeakerMeta] = field(default_factory=dict)
+    timestamps: bool = False  # print each turn's time (kept as {data-start="..."} before it)
 
 
 def load_book(project: Project, allow_remote: bool = False) -> Book:
@@ -62,7 +64,7 @@ def load_book(project: Project, allow_remote: bool = False) -> Book:
             number += 1
             chapter = _replace(chapter, number=number)
         chapters.append(chapter)
-    return Book(project=project, meta=project.config.book, chapters=tuple(chapters))
+    return resolve_links(Book(project=project, meta=project.config.book, chapters=tuple(chapters)))
 
 
 def _replace(chapter: Chapter, **changes) -> Chapter:
@@ -92,22 +94,27 @@ def read_source(project: Project, entry: Entry) -> tuple[Path, str, bytes]:
 def load_chapter(project: Project, entry: Entry, section: str, part: str | None,
                  ids: set[str], allow_remote: bool = False) -> Chapter:
     path, shown, data = read_source(project, entry)
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise ManuscriptError("not valid UTF-8; save the file as UTF-8", shown, line) from None
+    extra: list[str] = []
+    if entry.is_transcript:
+        text, extra = transcript_markdown(project, entry, path, shown, data)
+    else:
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            line = data[: exc.start].count(b"\n") + 1
+            raise ManuscriptError("not valid UTF-8; save the file as UTF-8", shown, line) from None
     meta, body, offset = split_front_matter(text, shown)
     lang = meta.lang or project.config.book.language
     cid = _chapter_id(meta.id or path.stem, ids)
-    speakers = {
-        label: Speaker(label=label, role=s.role, name=s.name, short=s.short, interviewer=s.interviewer)
+    speakers = {  # roles, names and short labels get the language's quotes and dashes, like titles
+        label: Speaker(label=label, role=_typo(s.role, lang), name=_typo(s.name, lang), short=_typo(s.short, lang),
+                       interviewer=s.interviewer)
         for label, s in meta.speakers.items()
     }
     if meta.kind == "interview" and not speakers:
         raise ManuscriptError("an interview needs a 'speakers' table in its front matter", shown, 1)
     ctx = ParseContext(chapter_id=cid, source=path, display=shown, root=project.root, line_offset=offset,
-                       speakers=speakers, allow_remote=allow_remote)
+                       speakers=speakers, allow_remote=allow_remote, show_times=meta.timestamps)
     fragment = render(body, lang, ctx)
     standfirst = ""
     if meta.standfirst:
@@ -117,9 +124,33 @@ def load_chapter(project: Project, entry: Entry, section: str, part: str | None,
         id=cid, source=path, display=shown, kind=meta.kind, section=section, title=typographic(meta.title, lang),
         subtitle=typographic(meta.subtitle, lang) if meta.subtitle else "", lang=lang, html=fragment.html, part=part, notes=fragment.notes,
         headings=fragment.headings, resources=fragment.resources, standfirst=standfirst,
-        speakers=tuple(speakers.values()), digest=hashlib.sha256(data).hexdigest(),
-        warnings=fragment.warnings,
+        speakers=tuple(speakers.values()), digest=_digest(data, text if entry.is_transcript else ""),
+        warnings=tuple(extra) + fragment.warnings,
     )
+
+
+def _typo(text: str, lang: str) -> str:
+    return typographic(text, lang) if text else ""
+
+
+def _digest(data: bytes, generated: str) -> str:
+    """The source's hash; for a transcript also the Markdown made of it (which its book.toml options shape)."""
+    return hashlib.sha256(data + generated.encode("utf-8")).hexdigest()
+
+
+def transcript_markdown(project: Project, entry: Entry, path: Path, shown: str, data: bytes) -> tuple[str, list[str]]:
+    """A raw transcript named in book.toml, as native interview Markdown (what
+    `spindle transcript import` would write), with the reader's warnings."""
+    from spindle.transcripts import markdown_for, read
+    from spindle.transcripts.native import Options
+
+    lang = entry.lang or project.config.book.language
+    transcript = read(data, shown, suffix=path.suffix, format=entry.format, clean=entry.clean, lang=lang)
+    options = Options(title=entry.title, subtitle=entry.subtitle, standfirst=entry.standfirst, lang=lang,
+                      timestamps=entry.timestamps, pullquotes=entry.pullquotes, notes=entry.notes)
+    hint = f"add '{{name}}' to the speakers of '{entry.file}' in book.toml"
+    text, _, warnings = markdown_for(transcript, entry.speakers, options, hint)
+    return text, list(transcript.warnings) + warnings
 
 
 def split_front_matter(text: str, shown: str) -> tuple[FrontMatter, str, int]:

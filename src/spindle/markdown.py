@@ -21,6 +21,7 @@ from mdit_py_plugins.container import container_plugin
 from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
+from spindle import xhtml
 from spindle.errors import ManuscriptError
 from spindle.i18n import QUOTES
 from spindle.model import Heading, Note, Speaker
@@ -31,7 +32,12 @@ _SEMANTIC_CONTAINERS = {
     "box": ('aside class="box"', "aside"),
     "note": ('aside class="note" role="note"', "aside"),
 }
-_EDITORIAL_RE = re.compile(r"\[(?:laughs|laughter|pause|crosstalk|inaudible[^\]]*|applause|sighs|silence)\]", re.I)
+# Editorial notes of transcripts: [laughs], [inaudible 00:12:31], [crosstalk], [foreign language], ...
+EDITORIAL_RE = re.compile(
+    r"\[(?:laugh(?:s|ter|ing)?|pauses?|paused|crosstalk|inaudible|indiscernible|unintelligible|overlapping|"
+    r"interruption|foreign language|applause|sighs?|coughs?|silence|music|noise)(?: [^\[\]]{1,40})?\]",
+    re.I,
+)
 
 
 @dataclass
@@ -45,10 +51,13 @@ class ParseContext:
     line_offset: int
     speakers: dict[str, Speaker] = field(default_factory=dict)
     allow_remote: bool = False
+    show_times: bool = False  # print interview turns' {data-start="..."} times
     headings: list[Heading] = field(default_factory=list)
     resources: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     ids: set[str] = field(default_factory=set)
+    raw_html: bool = False  # raw HTML met: the rendered fragment is normalised to XHTML
+    foreign: list[str] = field(default_factory=list)  # open <svg>/<math> elements met in raw HTML
 
     def where(self, token_map: list[int] | None) -> int | None:
         return token_map[0] + 1 + self.line_offset if token_map else None
@@ -95,6 +104,8 @@ def parser(lang: str) -> MarkdownIt:
     md.add_render_rule("image", _render_image)
     md.add_render_rule("paragraph_open", _render_paragraph_open)
     md.add_render_rule("paragraph_close", _render_paragraph_close)
+    md.add_render_rule("html_block", _render_html)
+    md.add_render_rule("html_inline", _render_html)
     return md
 
 
@@ -108,12 +119,18 @@ def render(text: str, lang: str, ctx: ParseContext) -> Fragment:
     md = parser(lang)
     tokens = md.parse(text, {"spindle": ctx})
     env = {"spindle": ctx}
+    ctx.ids.update(f"{ctx.chapter_id}-fn{t.meta['id'] + 1}" for t in tokens if t.type == "footnote_open")
     try:
         end = next(i for i, t in enumerate(tokens) if t.type == "footnote_block_open")
     except StopIteration:
         end = len(tokens)
     notes = _render_notes(md, tokens[end:], env, ctx)
     body = md.renderer.render(tokens[:end], md.options, env)
+    if ctx.raw_html:  # raw HTML is HTML5, not XHTML: parse and write back once, for every edition
+        problems: list[str] = []
+        body = xhtml.normalise(body, problems)
+        notes = tuple(Note(n.id, n.ref_id, n.number, xhtml.normalise(n.html, problems)) for n in notes)
+        ctx.warnings.extend(f"{ctx.display}: {problem}" for problem in problems)
     return Fragment(body, notes, tuple(ctx.headings), tuple(ctx.resources), tuple(ctx.warnings))
 
 
@@ -164,6 +181,7 @@ def _structure_rule(state) -> None:
                 )
             explicit = token.attrs.get("id")
             hid = ctx.unique_id(f"{ctx.chapter_id}-{explicit or slug(text)}")
+            token.meta["spindle_id"] = True
             token.attrSet("id", hid)
             ctx.headings.append(Heading(level=max(level, 2), id=hid, text=text))
         elif token.type == "paragraph_open" and i + 2 < len(tokens):
@@ -178,21 +196,42 @@ def _structure_rule(state) -> None:
             for child in token.children:
                 if child.type in ("softbreak", "hardbreak"):
                     breaks += 1
-                elif child.type == "image":
+                elif child.type in ("image", "html_inline"):
                     line = ctx.where(token.map)
                     child.meta["line"] = line + breaks if line is not None else None
+                    breaks += child.content.count("\n")
+                elif child.type == "text":
+                    breaks += child.content.count("\n")
+                elif child.type == "footnote_ref":
+                    ctx.ids.add(_ref_id(ctx, child.meta))
+                _namespace_attr_id(child, ctx)
+        if token.type != "heading_open":
+            _namespace_attr_id(token, ctx)
             if ctx.speakers:
                 _mark_editorial(token)
+
+
+def _namespace_attr_id(token: Token, ctx: ParseContext) -> None:
+    """An id given with {#id} on any element other than a heading, namespaced per chapter."""
+    given = token.attrs.get("id") if token.attrs else None
+    if given and not token.meta.get("spindle_id"):
+        token.attrSet("id", ctx.unique_id(_local_id(given, ctx)))
+        token.meta["spindle_id"] = True
+
+
+def _local_id(given: str, ctx: ParseContext) -> str:
+    given = given.strip() or "id"
+    return given if given.startswith(ctx.chapter_id + "-") else f"{ctx.chapter_id}-{given}"
 
 
 def _mark_editorial(inline: Token) -> None:
     out: list[Token] = []
     for child in inline.children or []:
-        if child.type != "text" or not _EDITORIAL_RE.search(child.content):
+        if child.type != "text" or not EDITORIAL_RE.search(child.content):
             out.append(child)
             continue
         pos = 0
-        for m in _EDITORIAL_RE.finditer(child.content):
+        for m in EDITORIAL_RE.finditer(child.content):
             if m.start() > pos:
                 out.append(_text(child.content[pos:m.start()]))
             tok = Token("html_inline", "", 0)
@@ -242,9 +281,13 @@ def _render_paragraph_open(self, tokens, idx, options, env) -> str:
         speaker, first = turn
         cls = "turn question" if speaker.interviewer else "turn answer"
         name = speaker.full if first else (speaker.short or speaker.name or speaker.label)
+        start = token.attrs.get("data-start")
+        data = f' data-start="{html.escape(str(start))}"' if start else ""
+        ctx: ParseContext = env["spindle"]
+        time = f'<span class="time">{html.escape(str(start))}</span> ' if start and ctx.show_times else ""
         return (
-            f'<p class="{cls}" data-speaker="{html.escape(speaker.label)}">'
-            f'<span class="speaker">{html.escape(name)}:</span> '
+            f'<p class="{cls}" data-speaker="{html.escape(speaker.label)}"{data}>'
+            f'<span class="speaker">{html.escape(name)}:</span> {time}'
         )
     cont = token.meta.get("turn_cont")
     if cont:
@@ -259,11 +302,57 @@ def _render_paragraph_close(self, tokens, idx, options, env) -> str:
     return self.renderToken(tokens, idx, options, env)
 
 
+def _ref_id(ctx: ParseContext, meta: dict) -> str:
+    return f"{ctx.chapter_id}-fnref{meta['id'] + 1}" + (f"-{meta['subId']}" if meta.get("subId") else "")
+
+
+def _render_html(self, tokens, idx, options, env) -> str:
+    """Raw HTML: warnings (with lines) for what the XHTML pass will change, ids
+    namespaced per chapter, images resolved like Markdown images."""
+    token = tokens[idx]
+    ctx: ParseContext | None = env.get("spindle")
+    if ctx is None or token.meta.get("trusted"):
+        return token.content
+    ctx.raw_html = True
+    first = ctx.where(token.map) if token.type == "html_block" else token.meta.get("line")
+
+    def line_of(offset: int) -> int | None:
+        return first + offset if first is not None else None
+
+    for offset, message in xhtml.scan(token.content, ctx.foreign):
+        ctx.warnings.append(f"{ctx.display}:{line_of(offset)}: {message}")
+    return xhtml.rewrite(
+        token.content,
+        rename_id=lambda given: ctx.unique_id(_local_id(given, ctx)),
+        refer_id=lambda given: _local_id(given, ctx),
+        image=lambda src, offset: _raw_image(src, ctx, line_of(offset)),
+    )
+
+
+def _raw_image(src: str, ctx: ParseContext, line: int | None) -> str | None:
+    """An ``<img src>`` in raw HTML: remote images as for Markdown; a local file
+    relative to the chapter (or, as before, to the project) becomes a resource.
+    Anything else is left for the fetcher, which refuses it with an error."""
+    parts = urlsplit(src)
+    if parts.scheme.lower() in ("http", "https") and parts.netloc:
+        return resolve_resource(src, ctx, line)
+    if parts.scheme or parts.netloc or not parts.path:
+        return src
+    for base in (ctx.source.parent, ctx.root):
+        path = (base / unquote(parts.path)).resolve()
+        if path.is_file() and ctx.root in path.parents:
+            res = path.relative_to(ctx.root).as_posix()
+            if res not in ctx.resources:
+                ctx.resources.append(res)
+            return res
+    return src
+
+
 def _render_footnote_ref(self, tokens, idx, options, env) -> str:
     ctx: ParseContext = env["spindle"]
     meta = tokens[idx].meta
     n = meta["id"] + 1
-    ref = f"{ctx.chapter_id}-fnref{n}" + (f"-{meta['subId']}" if meta.get("subId") else "")
+    ref = _ref_id(ctx, meta)
     return (
         f'<a class="noteref" id="{ref}" href="#{ctx.chapter_id}-fn{n}" '
         f'role="doc-noteref" epub:type="noteref">{n}</a>'
@@ -278,6 +367,8 @@ def _render_image(self, tokens, idx, options, env) -> str:
     title = token.attrs.get("title", "")
     line = token.meta.get("line")
     resolved = resolve_resource(src, ctx, line)
+    if resolved is None:
+        return f'<span class="image-refused">{html.escape(alt)}</span>'
     attrs = f'src="{html.escape(resolved)}" alt="{html.escape(alt)}"'
     if not alt:
         ctx.warnings.append(f"{ctx.display}:{line}: image '{src}' has no alt text; describe it in ![...]")
@@ -307,16 +398,21 @@ def _render_notes(md: MarkdownIt, tokens: list[Token], env: dict, ctx: ParseCont
     return tuple(notes)
 
 
-def resolve_resource(src: str, ctx: ParseContext, line: int | None) -> str:
-    """Check a local image exists inside the project; return its project path."""
+def resolve_resource(src: str, ctx: ParseContext, line: int | None) -> str | None:
+    """Check a local image exists inside the project; return its project path.
+
+    A remote image is kept only with --allow-remote; without it, it is refused
+    with a warning (None: the caller sets its alt text instead)."""
     parts = urlsplit(src)
-    if parts.scheme or parts.netloc:
-        if parts.scheme in ("http", "https") and ctx.allow_remote:
+    if parts.scheme.lower() in ("http", "https") and parts.netloc:
+        if ctx.allow_remote:
             return src
-        raise ManuscriptError(
-            f"remote image '{src}' is not fetched; download it into the project or build with --allow-remote",
-            ctx.display, line,
-        )
+        ctx.warnings.append(f"{ctx.display}:{line}: remote image '{src}' is not fetched (its alt text stands in); "
+                            "download it into the project or build with --allow-remote")
+        return None
+    if parts.scheme or parts.netloc:
+        raise ManuscriptError(f"image '{src}': only files inside the project (or http/https with --allow-remote) "
+                              "can be used", ctx.display, line)
     path = (ctx.source.parent / unquote(parts.path)).resolve()
     try:
         rel = path.relative_to(ctx.root)

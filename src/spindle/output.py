@@ -29,3 +29,21 @@ def atomic_path(target: Path) -> Iterator[Path]:
 def write_bytes(target: Path, data: bytes) -> None:
     with atomic_path(target) as tmp:
         tmp.write_bytes(data)
+
+
+@contextlib.contextmanager
+def source_date_epoch(epoch: int | None) -> Iterator[None]:
+    """Set SOURCE_DATE_EPOCH for libraries that read it (fontTools stamps
+    subset fonts with the current time otherwise), restoring it afterwards."""
+    if epoch is None:
+        yield
+        return
+    old = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = str(epoch)
+    try:
+        yield
+    finally:
+        if old is None:
+            del os.environ["SOURCE_DATE_EPOCH"]
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = old

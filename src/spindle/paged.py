@@ -19,6 +19,7 @@ class Layout:
     document: object
     pages: int
     warnings: list[str] = field(default_factory=list)
+    variant: str | None = None  # a WeasyPrint pdf_variant such as "pdf/x-4"
 
 
 class _Collect(logging.Handler):
@@ -31,7 +32,7 @@ class _Collect(logging.Handler):
 
 
 def layout(html: str, stylesheets: list[Path], extra_css: list[str], root: Path,
-           allow_remote: bool = False, font_config=None, cache=None) -> Layout:
+           allow_remote: bool = False, font_config=None, cache=None, variant: str | None = None) -> Layout:
     from weasyprint import CSS, HTML, LOGGER
     from weasyprint.text.fonts import FontConfiguration
 
@@ -40,19 +41,22 @@ def layout(html: str, stylesheets: list[Path], extra_css: list[str], root: Path,
     fetcher = ProjectFetcher([root, BUILTIN], allow_remote=allow_remote)
     font_config = font_config or FontConfiguration()
     collector = _Collect()
+    profiles: dict = {}  # @color-profile rules (the print edition's CMYK output profile)
+    common = dict(url_fetcher=fetcher, font_config=font_config, color_profiles=profiles)
     LOGGER.addHandler(collector)
     try:
-        sheets = [CSS(filename=str(p), url_fetcher=fetcher, font_config=font_config) for p in stylesheets[:-1]]
-        sheets += [CSS(string=css, base_url=root.as_uri() + "/", url_fetcher=fetcher, font_config=font_config) for css in extra_css]
-        sheets.append(CSS(filename=str(stylesheets[-1]), url_fetcher=fetcher, font_config=font_config))
+        sheets = [CSS(filename=str(p), **common) for p in stylesheets[:-1]]
+        sheets += [CSS(string=css, base_url=root.as_uri() + "/", **common) for css in extra_css]
+        sheets.append(CSS(filename=str(stylesheets[-1]), **common))
         document = HTML(string=html, base_url=root.as_uri() + "/", url_fetcher=fetcher).render(
             stylesheets=sheets, font_config=font_config, pdf_tags=True, cache=cache if cache is not None else {},
+            color_profiles=profiles, pdf_variant=variant,
         )
     except RefusedURL as exc:
         raise BuildError(str(exc)) from None
     finally:
         LOGGER.removeHandler(collector)
-    return Layout(document=document, pages=len(document.pages), warnings=_relevant(collector.messages))
+    return Layout(document=document, pages=len(document.pages), warnings=_relevant(collector.messages), variant=variant)
 
 
 def _relevant(messages: list[str]) -> list[str]:
@@ -64,8 +68,15 @@ def write(result: Layout, identifier: str) -> bytes:
     """Serialise a layout to PDF bytes, reproducibly (a fixed document id)."""
     from spindle.fetcher import RefusedURL
 
+    from weasyprint import LOGGER
+
     pdf_id = hashlib.sha256(identifier.encode()).hexdigest()[:32].encode()
+    collector = _Collect()  # drawing reports glyphs that no font has
+    LOGGER.addHandler(collector)
     try:
-        return result.document.write_pdf(pdf_tags=True, pdf_identifier=pdf_id)
+        return result.document.write_pdf(pdf_tags=True, pdf_identifier=pdf_id, pdf_variant=result.variant)
     except RefusedURL as exc:  # attachments are fetched while writing
         raise BuildError(str(exc)) from None
+    finally:
+        LOGGER.removeHandler(collector)
+        result.warnings += [m for m in _relevant(collector.messages) if m not in result.warnings]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timezone
+from urllib.parse import quote
 
 from markupsafe import Markup
 
@@ -45,12 +46,15 @@ def inline_notes(chapter: Chapter) -> Markup:
             return f'<a class="noteref-again" href="#{note_id}">{number}</a>'
         inner = _PARA_RE.sub("<br/>", note.html.strip())
         inner = inner.removeprefix("<p>").removesuffix("</p>")
-        return f'<span class="footnote" id="{note.id}">{inner}</span>'
+        # The empty span marks the call's place, so the layout can check the
+        # note landed on the same page (footnotes.displaced).
+        return f'<span class="noteref-anchor" id="{ref_id}"></span><span class="footnote" id="{note.id}">{inner}</span>'
 
     return Markup(_NOTEREF_RE.sub(replace, chapter.html))
 
 
-def paged_html(book: Book, edition: str, theme: Theme, epoch: int | None) -> str:
+def paged_html(book: Book, edition: str, theme: Theme, epoch: int | None, padding=None) -> str:
+    """The paged editions' HTML; *padding* (print only) places blank pages for the signatures."""
     settings = book.project.config.editions
     toc_depth = settings.pdf.toc_depth if edition == "pdf" else settings.print.toc_depth
     return theme.render(
@@ -59,6 +63,7 @@ def paged_html(book: Book, edition: str, theme: Theme, epoch: int | None) -> str
         toc_depth=toc_depth,
         notes_at_end=False,
         body=inline_notes,
+        padding=padding,
     )
 
 
@@ -69,14 +74,31 @@ def page_settings(book: Book, edition: str, theme: Theme) -> str:
         p = editions.print
         width, height = p.size
         values = dict(bleed=p.bleed.mm, marks=p.marks, mirrored=True, margin_top=p.margin_top.mm,
-                      margin_bottom=p.margin_bottom.mm, margin_inside=p.margin_inside.mm,
-                      margin_outside=p.margin_outside.mm)
+                      margin_bottom=p.margin_bottom.mm, margin_inside=p.margin_inside.mm + p.gutter.mm,
+                      margin_outside=p.margin_outside.mm, icc_profile=icc_url(p.icc_profile))
     else:
         width, height = page_dimensions(editions.pdf.page_size)
         values = dict(bleed=None, marks=False, mirrored=False, margin_top=18, margin_bottom=20,
-                      margin_inside=16, margin_outside=16)
+                      margin_inside=16, margin_outside=16, icc_profile=None)
+    return settings_css(theme, edition, width, height, **values)
+
+
+def settings_css(theme: Theme, edition: str, width: float, height: float, **values) -> str:
+    """Render the page-settings.css template; lengths in mm are written with %g."""
+    bleed = values.get("bleed") or 0.0
+    values.setdefault("bleed_width", width + 2 * bleed)
+    values.setdefault("bleed_height", height + 2 * bleed)
+    values.setdefault("trim_width", width)
+    values.setdefault("spine_width", 0.0)
     return theme.render("page-settings.css", edition=edition, width=f"{width:g}", height=f"{height:g}",
                         **{k: (f"{v:g}" if isinstance(v, float) else v) for k, v in values.items()})
+
+
+def icc_url(path: str | None) -> str | None:
+    """The output profile as a CSS url() string (relative to the project), escaped."""
+    if path is None:
+        return None
+    return quote(path.replace("\\", "/"), safe="/")
 
 
 def epub_chapter(book: Book, chapter: Chapter, theme: Theme, stylesheets: list[str], epoch: int | None) -> str:

@@ -100,7 +100,8 @@ def convert(value: Any, tp: Any, path: tuple[str, ...] = ()) -> Any:
                 names = {f.metadata.get("key", f.name) for f in dataclasses.fields(option)}
                 return len(names & set(value))
             return 0
-        best = max(errors, key=lambda e: (len(e.path), known(e)))
+        # (then the one that recognises a misspelt key: a part's 'chapterz', an entry's 'titel')
+        best = max(errors, key=lambda e: (len(e.path), known(e), "did you mean" in e.message))
         if len(best.path) > len(path):
             raise best
         names = " or ".join(_type_name(o) for o in options if o is not type(None))

@@ -23,6 +23,7 @@ STYLESHEETS = {
     "pdf": ("fonts.css", "base.css", "paged.css", "pdf.css"),
     "print": ("fonts.css", "base.css", "paged.css", "print.css"),
     "epub": ("fonts.css", "base.css", "epub.css"),
+    "cover": ("fonts.css", "base.css", "cover.css"),
 }
 CUSTOM = "custom.css"
 FONTS = tuple(sorted(p.name for p in (BUILTIN / "fonts").glob("*.otf")))
