@@ -171,3 +171,79 @@ def pdf_pages(pdf_path: Path, folder: Path, dpi: int = 100, shown: str = "") -> 
     finally:
         document.close()
     return Proof(folder, files)
+
+
+# --- contact sheets: the whole book at a glance ---------------------------------------------------
+
+SHEET_BACKGROUND = (128, 128, 128)
+SHEET_GAP = 12  # px between cells
+SHEET_LABEL = 14  # px under each cell for its page numbers
+
+
+@dataclass(frozen=True)
+class Sheet:
+    path: Path
+    pages: int
+    cells: int  # thumbnails (pdf) or spreads (print)
+    columns: int
+    cell: tuple[int, int]  # width, height of one cell's picture in px
+
+
+def sheet_size(cells: int, columns: int, cell: tuple[int, int]) -> tuple[int, int]:
+    """The contact sheet's size in px for *cells* pictures of *cell* size, *columns* to a row."""
+    rows = -(-cells // columns) if cells else 0
+    used = min(columns, cells)
+    return (2 * MARGIN + used * cell[0] + max(used - 1, 0) * SHEET_GAP,
+            2 * MARGIN + rows * (cell[1] + SHEET_LABEL) + max(rows - 1, 0) * SHEET_GAP)
+
+
+def thumbnail(page, width: int, trim: bool):
+    """The page (cut at its TrimBox when *trim*) scaled to *width* px."""
+    media = [float(v) for v in page.get_mediabox()]
+    box = _box(page, "trim", media) if trim else media
+    scale = width / (box[2] - box[0])
+    image, _ = _render(page, scale)
+    if trim:
+        image = image.crop(_to_px(box, media, scale, image.height))
+    size = (width, round((box[3] - box[1]) * scale))
+    return image if image.size == size else image.resize(size)
+
+
+def contact_sheet(pdf_path: Path, target: Path, *, spreads_of_print: bool = False, width: int = 110,
+                  columns: int | None = None, shown: str = "") -> Sheet:
+    """One PNG with a thumbnail of every page ('pdf'), or of every spread of
+    facing pages cut at the trim ('print'), in reading order, numbered."""
+    from PIL import Image, ImageDraw
+
+    document = _open(pdf_path, shown or str(pdf_path))
+    try:
+        count = len(document)
+        thumbs = [thumbnail(document[i], width, spreads_of_print) for i in range(count)]
+    finally:
+        document.close()
+    height = max((t.height for t in thumbs), default=0)
+    if spreads_of_print:
+        groups = spreads(count)
+        columns = columns or 4
+        cell = (2 * width, height)
+    else:
+        groups = [(n, None) for n in range(1, count + 1)]
+        columns = columns or 10
+        cell = (width, height)
+    canvas = Image.new("RGB", sheet_size(len(groups), columns, cell), SHEET_BACKGROUND)
+    draw = ImageDraw.Draw(canvas)
+    for index, (first, second) in enumerate(groups):
+        x = MARGIN + (index % columns) * (cell[0] + SHEET_GAP)
+        y = MARGIN + (index // columns) * (cell[1] + SHEET_LABEL + SHEET_GAP)
+        if spreads_of_print:
+            if first is not None:
+                canvas.paste(thumbs[first - 1], (x, y))
+            if second is not None:
+                canvas.paste(thumbs[second - 1], (x + width, y))
+            label = " - ".join(str(n) for n in (first, second) if n is not None)
+        else:
+            canvas.paste(thumbs[first - 1], (x, y))
+            label = str(first)
+        draw.text((x, y + cell[1] + 2), label, fill=(255, 255, 255))
+    write_bytes(target, _png(canvas))
+    return Sheet(target, count, len(groups), columns, cell)
