@@ -44,15 +44,20 @@ def paragraph(rng: random.Random, vocab: list[str], words: int) -> str:
     return " ".join(out)
 
 
+def _title(rng: random.Random, vocab: list[str], words: int) -> str:
+    """A heading's words: a short paragraph without quotes or closing punctuation (safe in YAML)."""
+    return paragraph(rng, vocab, words).replace('"', "").rstrip(".?")
+
+
 def chapter(rng: random.Random, number: int, words: int, lang: str) -> str:
     vocab = NL if lang == "nl" else EN
-    parts = [f"---\ntitle: \"{'Hoofdstuk' if lang == 'nl' else 'Chapter'} {number}: {paragraph(rng, vocab, 4).rstrip('.?')}\"\n"
+    parts = [f"---\ntitle: \"{'Hoofdstuk' if lang == 'nl' else 'Chapter'} {number}: {_title(rng, vocab, 4)}\"\n"
              f"lang: {lang}\n---\n"]
     written, notes, section = 0, 0, 0
     while written < words:
         if written // 900 >= section:
             section += 1
-            parts.append(f"\n## {paragraph(rng, vocab, 3).rstrip('.?')} {section}\n")
+            parts.append(f"\n## {_title(rng, vocab, 3)} {section}\n")
         text = paragraph(rng, vocab, rng.randint(80, 160))
         if rng.random() < 0.25:
             notes += 1

@@ -104,7 +104,9 @@ class Project:
         (self.root / "manuscript" / "01-alpha.md").write_text(f"---\ntitle: Alpha\n---\n{body}", encoding="utf-8")
 
     def build(self, *args: str) -> tuple[int, str, str]:
-        code = run(["build", *args])
+        # --jobs 1: lay out in this process, where the audit hook sees every file opened
+        # (worker processes would open them out of its sight)
+        code = run(["build", "--jobs", "1", *args])
         captured = self.capsys.readouterr()
         return code, captured.out, captured.err
 

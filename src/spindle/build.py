@@ -9,12 +9,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
+from typing import TYPE_CHECKING
+
+from spindle import progress
 from spindle.config import Project
 from spindle.errors import BuildError, ConfigError
-from spindle.manuscript import load_book
-from spindle.model import Book
 from spindle.output import source_date_epoch, write_bytes
-from spindle.theme import Theme
+
+if TYPE_CHECKING:
+    from spindle.model import Book
 
 EDITIONS = ("pdf", "epub", "print")
 
@@ -55,7 +58,10 @@ def check_out_dir(project: Project, out_dir: Path) -> Path:
 def build(project: Project, editions: Iterable[str] = EDITIONS, out_dir: Path | None = None, **options) -> Result:
     """Build *editions* of *project* into *out_dir* (default: build/ beside book.toml).
 
-    Options: strict, allow_remote, epoch (SOURCE_DATE_EPOCH), report (a progress callback).
+    Options: strict, allow_remote, epoch (SOURCE_DATE_EPOCH), report (a progress callback),
+    jobs (worker processes for the paged editions; default: the number of CPUs), single_pass
+    (lay each paged edition out as one document: no parallel layout, no chapter cache),
+    cache (the cache folder; default .spindle-cache/ beside book.toml; False: none).
     While it runs, SOURCE_DATE_EPOCH is set for the libraries that honour it (fontTools)."""
     with source_date_epoch(options.get("epoch")):
         return _build(project, editions, out_dir, **options)
@@ -70,21 +76,68 @@ def _build(
     allow_remote: bool = False,
     epoch: int | None = None,
     report: Callable[[str], None] = lambda message: None,
+    jobs: int | None = None,
+    single_pass: bool = False,
+    cache: Path | str | bool | None = None,
 ) -> Result:
+    from spindle import cache as caching
+    from spindle import uptodate
+
     editions = [e for e in EDITIONS if e in set(editions)]
     out = check_out_dir(project, out_dir or project.root / "build")
+    store = caching.Cache(caching.folder_for(project.root, cache))
+    manifest = None
+    if store.enabled and not allow_remote:
+        manifest = uptodate.key(project, editions, out, {"strict": strict, "epoch": epoch, "single_pass": single_pass})
+        done = uptodate.check(project, store, manifest)
+        if done is not None:
+            report("nothing changed since the last build")
+            return done
+
+    from spindle.pipeline import Pool, default_jobs
+
+    paged_editions = [e for e in ("pdf", "print") if e in editions]
+    with Pool(jobs or default_jobs()) as pool:
+        if paged_editions and not single_pass:
+            pool.start()  # the workers get ready while the manuscript is read
+        return _build_book(project, editions, out, paged_editions, pool, store, manifest, strict=strict,
+                           allow_remote=allow_remote, epoch=epoch, report=report, single_pass=single_pass)
+
+
+def _build_book(project: Project, editions: list[str], out: Path, paged_editions: list[str], pool, store,
+                manifest: str | None, *, strict: bool, allow_remote: bool, epoch: int | None,
+                report: Callable[[str], None], single_pass: bool) -> Result:
+    from spindle import uptodate
+    from spindle.manuscript import load_book
+    from spindle.theme import Theme
+
+    started = time.perf_counter()
     result = Result()
-    book = load_book(project, allow_remote=allow_remote)
+    book = load_book(project, allow_remote=allow_remote, report=report)
     result.warnings += book.warnings
     _fail_on_warnings(strict, result.warnings)
     theme = Theme(project)
     staged: list[tuple[Output, bytes]] = []
     extras: list[tuple[Output, bytes]] = []
     font_config = None
+    laid: dict = {}
+    if paged_editions:
+        from spindle import layouts
+
+        report(f"laying out {' and '.join(paged_editions)} …")
+        if single_pass:
+            font_config = _fonts(None)
+        laid, how = layouts.lay_out(book, theme, paged_editions, epoch=epoch, allow_remote=allow_remote,
+                                    pool=pool, single_pass=single_pass, store=store, report=report,
+                                    font_config=font_config)
+        for line in how:
+            if "in one pass" in line and not single_pass:
+                result.notes.append(line)
+            report(line)
     for_epub: dict = {}  # from the print edition: the page-list and the cover
     for edition in sorted(editions, key=lambda e: e == "epub"):  # the EPUB last: it maps the print pages
         start = time.perf_counter()
-        report(f"building {edition} …")
+        report(progress.edition(edition))
         if edition == "epub":
             from spindle import epub
 
@@ -94,23 +147,24 @@ def _build(
         elif edition == "print":
             from spindle import printing
 
-            font_config = _fonts(font_config)
             made = printing.build(book, theme, epoch, allow_remote, font_config, _identifier(book, edition),
-                                  preflight=strict)
+                                  preflight=strict, laid=laid["print"])
             data, pages = made.files.pop("print"), made.pages
             if "epub" in editions:
                 for_epub = _print_for_epub(book, made)
             result.warnings += made.warnings
             result.notes += made.notes
-            seconds = time.perf_counter() - start
+            seconds = time.perf_counter() - started
             extras += [(Output(role, target(project, role, out), len(blob), seconds), blob) for role, blob in made.files.items()]
         else:
-            font_config = _fonts(font_config)
-            data, pages, warnings, notes = _paged(book, theme, edition, epoch, allow_remote, font_config)
-            result.warnings += warnings
-            result.notes += notes
+            from spindle import footnotes
+
+            data, pages = laid["pdf"].pdf, laid["pdf"].pages
+            result.warnings += laid["pdf"].warnings
+            result.notes += footnotes.describe_pages(edition, laid["pdf"].where)
         path = target(project, edition, out)
-        staged.append((Output(edition, path, len(data), time.perf_counter() - start, pages), data))
+        elapsed = time.perf_counter() - (start if edition == "epub" else started)
+        staged.append((Output(edition, path, len(data), elapsed, pages), data))
     _fail_on_warnings(strict, result.warnings)
     staged.sort(key=lambda s: EDITIONS.index(s[0].edition))
     for output, data in staged:
@@ -119,15 +173,18 @@ def _build(
     for output, data in extras:
         write_bytes(output.path, data)
         result.extras.append(output)
+    if manifest is not None:
+        uptodate.record(project, store, manifest, book, result)
+    store.prune()
     return result
 
 
 def _print_for_epub(book: Book, made) -> dict:
     """What the EPUB takes from the print edition: where each page begins, and
     (when book.toml names no EPUB cover) the print cover's front as a PNG."""
-    from spindle import epub, epubcover, pagemap
+    from spindle import epub, epubcover
 
-    found: dict = {"pages": epub.PageList(tuple(pagemap.page_starts(made.document)), epub.print_identifier(book))}
+    found: dict = {"pages": epub.PageList(tuple(made.starts), epub.print_identifier(book))}
     if not book.project.config.editions.epub.cover and "cover" in made.files:
         found["cover_image"] = ("images/cover.png", epubcover.front_png(made.files["cover"], book))
     return found
@@ -143,17 +200,6 @@ def _fonts(font_config):
 
 def _identifier(book: Book, edition: str) -> str:
     return f"{book.meta.title}|{edition}|{book.meta.isbn.print or book.meta.identifier}"
-
-
-def _paged(book: Book, theme: Theme, edition: str, epoch: int | None, allow_remote: bool, font_config):
-    from spindle import footnotes, paged, render
-
-    html = render.paged_html(book, edition, theme, epoch)
-    settings = render.page_settings(book, edition, theme)
-    sheets = theme.stylesheets(edition) + [theme.custom_stylesheet()]
-    layout = paged.layout(html, sheets, [settings], book.project.root, allow_remote, font_config)
-    notes = footnotes.describe(edition, layout.document)
-    return paged.write(layout, _identifier(book, edition)), layout.pages, layout.warnings, notes
 
 
 def _fail_on_warnings(strict: bool, warnings: list[str]) -> None:

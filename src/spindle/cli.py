@@ -39,52 +39,93 @@ def main() -> None:
 @click.option("--allow-remote", is_flag=True, help="Allow fetching remote images and stylesheets.")
 @click.option("-q", "--quiet", is_flag=True, help="Print errors only.")
 @click.option("-v", "--verbose", is_flag=True, help="Print progress and details.")
-def build(editions, config_path, out_dir, strict, allow_remote, quiet, verbose) -> None:
-    """Build EDITIONS (pdf, epub, print; default: all)."""
+@click.option("--json", "as_json", is_flag=True,
+              help="Print a manifest of the files built (edition, path, sha256, pages, bytes) as JSON, for CI.")
+@click.option("-j", "--jobs", type=click.IntRange(1, 64), default=None,
+              help="Worker processes laying out chapters in parallel  [default: the number of CPUs]")
+@click.option("--single-pass", is_flag=True,
+              help="Lay out each PDF as one document (no parallel layout, no chapter cache).")
+def build(editions, config_path, out_dir, strict, allow_remote, quiet, verbose, as_json, jobs, single_pass) -> None:
+    """Build EDITIONS (pdf, epub, print; default: all).
+
+    On a terminal it shows its progress and ends with a table of the files built;
+    elsewhere (CI) it prints one plain line per file."""
     from spindle import build as builder
+    from spindle import manifest, progress
     from spindle.config import load
 
     chosen = builder.EDITIONS if not editions or "all" in editions else editions
     project = load(config_path)
-    report = (lambda m: click.echo(m, err=True)) if verbose else (lambda m: None)
-    result = builder.build(project, chosen, Path(out_dir) if out_dir else None, strict=strict,
-                           allow_remote=allow_remote, epoch=_epoch(), report=report)
+    display = progress.Display(click.get_text_stream("stderr"), live=not quiet and sys.stderr.isatty(),
+                               verbose=verbose, editions=len(set(chosen)))
+    with display.pages():
+        result = builder.build(project, chosen, Path(out_dir) if out_dir else None, strict=strict,
+                               allow_remote=allow_remote, epoch=_epoch(), report=display, jobs=jobs,
+                               single_pass=single_pass)
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
+    if as_json:
+        click.echo(manifest.as_json(result, _shown))
+    elif not quiet:
+        built = manifest.entries(result, _shown)
+        if sys.stdout.isatty():
+            click.echo(progress.table(built))
+        else:
+            for o in built:
+                pages = f"{o['pages']} pages, " if o["pages"] else ""
+                click.echo(f"{o['edition']:<6} {o['path']}  ({pages}{progress.size(o['bytes'])}, {o['seconds']:.1f} s)")
     if not quiet:
-        for o in result.outputs + result.extras:
-            pages = f"{o.pages} pages, " if o.pages else ""
-            click.echo(f"{o.edition:<6} {_shown(o.path)}  ({pages}{o.bytes / 1024:,.0f} KiB, {o.seconds:.1f} s)")
         for note in result.notes:
             click.echo(f"note: {note}", err=True)
 
 
 @main.command()
-@click.argument("target", required=False, type=click.Choice(["print"]))
+@click.argument("target", required=False, default="manuscript", type=click.Choice(["manuscript", "print"]))
 @click.option("--config", "config_path", default="book.toml", show_default=True, type=click.Path(dir_okay=False), help="The book's configuration file.")
-@click.option("--out", "out_dir", default=None, type=click.Path(file_okay=False), help="Folder holding the built files  [default: build/ beside book.toml]")
-@click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON (for CI).")
+@click.option("--out", "out_dir", default=None, type=click.Path(file_okay=False), help="Folder holding the built files, for 'print'  [default: build/ beside book.toml]")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="'text': one 'path:line: CODE message' per finding; 'json' for CI.")
+@click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
+@click.option("--strict", is_flag=True, help="Fail on warnings too.")
 @click.pass_context
-def check(ctx, target, config_path, out_dir, as_json) -> None:
-    """Check TARGET: 'print' preflights the print PDF, cover and imposed sheets."""
+def check(ctx, target, config_path, out_dir, fmt, as_json, strict) -> None:
+    """Check TARGET: 'manuscript' (the default) lints the Markdown files and transcripts
+    (codes: docs/manuscript.md); 'print' preflights the print PDF, cover and imposed sheets.
+    Exit 1 on errors (and on warnings with --strict)."""
     from spindle.config import load
-    from spindle.preflight import check_project
 
-    if target is None:
-        raise click.UsageError("name what to check: spindle check print")
-    report = check_project(load(config_path), Path(out_dir) if out_dir else None)
-    click.echo(report.as_json() if as_json else report.table())
-    if report.errors:
+    project = load(config_path)
+    as_json = as_json or fmt == "json"
+    if target == "print":
+        from spindle.preflight import check_project
+
+        report = check_project(project, Path(out_dir) if out_dir else None)
+        click.echo(report.as_json() if as_json else report.table())
+        failed = bool(report.errors or (strict and report.warnings))
+    else:
+        from spindle.lint import lint
+
+        found = lint(project)
+        if as_json:
+            click.echo(found.as_json())
+        elif found.findings:
+            click.echo(found.text())
+            click.echo(found.summary(), err=True)
+        failed = found.failed(strict)
+    if failed:
         ctx.exit(1)
 
 
 @main.command()
-@click.argument("target", type=click.Choice(["print", "pdf"]))
+@click.argument("target", required=False, default="pdf", type=click.Choice(["pdf", "print"]))
 @click.option("--config", "config_path", default="book.toml", show_default=True, type=click.Path(dir_okay=False), help="The book's configuration file.")
 @click.option("--out", "out_dir", default=None, type=click.Path(file_okay=False), help="Folder holding the built files  [default: build/ beside book.toml]")
 @click.option("--dpi", default=100, show_default=True, type=click.IntRange(20, 600), help="Resolution of the images.")
-def proof(target, config_path, out_dir, dpi) -> None:
-    """Write proof images of TARGET: 'print' spreads (trim and bleed shown) or 'pdf' pages."""
+@click.option("--columns", default=None, type=click.IntRange(1, 100), help="Thumbnails (pdf) or spreads (print) per row of the contact sheet  [default: 10 or 4]")
+def proof(target, config_path, out_dir, dpi, columns) -> None:
+    """Write proof images of TARGET (default: pdf): 'pdf' pages or 'print' spreads
+    (trim and bleed shown), and contact-sheet.png, the whole book at a glance:
+    every page ('pdf') or every spread of facing pages ('print') as a thumbnail."""
     from spindle import build as builder
     from spindle import proof as proofs
     from spindle.config import load
@@ -92,14 +133,34 @@ def proof(target, config_path, out_dir, dpi) -> None:
     project = load(config_path)
     out = builder.check_out_dir(project, Path(out_dir) if out_dir else project.root / "build")
     stem = project.config.book.file_stem
+    pdf = builder.target(project, target, out)
+    folder = out / f"{stem}-{target}-proof"
     if target == "print":
-        pdf = builder.target(project, "print", out)
-        made = proofs.print_spreads(pdf, builder.target(project, "cover", out), out / f"{stem}-print-proof", dpi,
-                                    shown=_shown(pdf))
+        made = proofs.print_spreads(pdf, builder.target(project, "cover", out), folder, dpi, shown=_shown(pdf))
     else:
-        pdf = builder.target(project, "pdf", out)
-        made = proofs.pdf_pages(pdf, out / f"{stem}-pdf-proof", dpi, shown=_shown(pdf))
+        made = proofs.pdf_pages(pdf, folder, dpi, shown=_shown(pdf))
+    sheet = proofs.contact_sheet(pdf, folder / "contact-sheet.png", spreads_of_print=target == "print",
+                                 columns=columns, shown=_shown(pdf))
     click.echo(f"{len(made.files)} image(s) in {_shown(made.folder)}")
+    spreads = f", {sheet.cells} spreads" if target == "print" else ""
+    click.echo(f"contact sheet: {_shown(sheet.path)} ({sheet.pages} pages{spreads})")
+
+
+@main.command()
+@click.option("--config", "config_path", default="book.toml", show_default=True, type=click.Path(dir_okay=False), help="The book's configuration file.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port on 127.0.0.1 (0: any free port).")
+@click.option("--out", "out_dir", default=None, type=click.Path(file_okay=False), help="Output folder; the preview's PDFs go to its preview/  [default: build/ beside book.toml]")
+@click.option("--allow-remote", is_flag=True, help="Allow fetching remote images and stylesheets.")
+@click.option("-v", "--verbose", is_flag=True, help="Say what each change rebuilt.")
+def serve(config_path, port, out_dir, allow_remote, verbose) -> None:
+    """Preview the book in the browser, live: http://127.0.0.1:PORT/ shows it as HTML,
+    /pdf and /print the pages of the paged editions. Saving a file under manuscript/,
+    templates/, styles/ or book.toml rebuilds what it touches and reloads the page;
+    a failed build shows its error in the page. Ctrl+C stops."""
+    from spindle.serve import serve as run_server
+
+    run_server(Path(config_path), port=port, out_dir=Path(out_dir) if out_dir else None, allow_remote=allow_remote,
+               announce=click.echo, log=(lambda m: click.echo(m, err=True)) if verbose else (lambda m: None))
 
 
 @main.command()

@@ -22,7 +22,11 @@ def pages_of(document) -> dict[str, int]:
 
 def displaced(document) -> list[tuple[str, int, int]]:
     """(note id, page of the call, page of the note) for notes set off their call's page."""
-    where = pages_of(document)
+    return displaced_in(pages_of(document))
+
+
+def displaced_in(where: dict[str, int]) -> list[tuple[str, int, int]]:
+    """The same, from element ids and their pages (a layout made part by part)."""
     out = []
     for anchor, call_page in where.items():
         m = _REF.match(anchor)
@@ -36,7 +40,11 @@ def displaced(document) -> list[tuple[str, int, int]]:
 
 
 def describe(edition: str, document) -> list[str]:
-    moved = displaced(document)
+    return describe_pages(edition, pages_of(document))
+
+
+def describe_pages(edition: str, where: dict[str, int]) -> list[str]:
+    moved = displaced_in(where)
     if not moved:
         return []
     detail = ", ".join(f"{note} (call p. {call}, note p. {page})" for note, call, page in moved)

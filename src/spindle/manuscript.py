@@ -40,8 +40,9 @@ class FrontMatter:
     timestamps: bool = False  # print each turn's time (kept as {data-start="..."} before it)
 
 
-def load_book(project: Project, allow_remote: bool = False) -> Book:
-    """Parse every manuscript file named in the config, in reading order."""
+def load_book(project: Project, allow_remote: bool = False, report=None) -> Book:
+    """Parse every manuscript file named in the config, in reading order
+    (*report*: a progress callback, told of each chapter)."""
     contents = project.config.contents
     if not (contents.front or contents.chapters or contents.back):
         raise ConfigError(
@@ -58,7 +59,11 @@ def load_book(project: Project, allow_remote: bool = False) -> Book:
         else:
             order.append((item, "body", None))
     order += [(e, "back", None) for e in contents.back]
-    for entry, section, part in order:
+    for index, (entry, section, part) in enumerate(order, 1):
+        if report is not None:
+            from spindle.progress import chapter as reading
+
+            report(reading(entry.file, index, len(order)))
         chapter = load_chapter(project, entry, section, part, ids, allow_remote)
         if chapter.kind == "chapter" and section == "body":
             number += 1

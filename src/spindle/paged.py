@@ -59,6 +59,19 @@ def layout(html: str, stylesheets: list[Path], extra_css: list[str], root: Path,
     return Layout(document=document, pages=len(document.pages), warnings=_relevant(collector.messages), variant=variant)
 
 
+@dataclass
+class Laid:
+    """A paged edition laid out (in one pass or part by part), before finishing."""
+
+    pdf: bytes  # WeasyPrint's PDF (merged from the parts of a part-by-part layout)
+    pages: int
+    where: dict[str, int]  # element id -> page number where it first appears
+    starts: list | None = None  # pagemap.PageStart per page (the print edition: the EPUB's page-list)
+    warnings: list[str] = field(default_factory=list)
+    padding: object = None  # signatures.Padding (the print edition)
+    variant: str | None = None
+
+
 def _relevant(messages: list[str]) -> list[str]:
     # WeasyPrint reports unsupported CSS it ignores; keep the ones an author can act on.
     return [m for m in messages if "Ignored" not in m and "unknown property" not in m.lower()]

@@ -19,6 +19,7 @@ title) do too.
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 from dataclasses import dataclass
 
@@ -123,6 +124,16 @@ class _Document:
     tree: etree._ElementTree
     changed: bool = False
     ids: set[str] | None = None
+    index: dict | None = None
+
+    def by_id(self, ident: str):
+        if self.index is None:
+            self.index = {}
+            for element in self.tree.iter():
+                value = element.get("id") if isinstance(element.tag, str) else None
+                if value is not None:
+                    self.index.setdefault(value, element)
+        return self.index.get(ident)
 
     def marker_id(self, number: int) -> str:
         """page-N, unless the document already has that id (a chapter 'page' with a heading '1')."""
@@ -156,8 +167,12 @@ def mark(documents: dict[str, str], starts: list[PageStart], where: dict[str, st
             places.append(None)
             continue
         d = doc(href)
-        element = _by_id(d.tree, start.anchor)
+        element = d.by_id(start.anchor)
         places.append(None if element is None else (d, element))
+    # Every place is found in the documents as they are, then the markers go in: each
+    # element's text is read once, so the work grows with the book, not with its square.
+    texts: dict[int, _Text] = {}
+    inserts: list[tuple[object, object, int, str]] = []
     entries: list[tuple[str, str]] = []
     pending: list[PageStart] = []
     last_place = None
@@ -166,15 +181,14 @@ def mark(documents: dict[str, str], starts: list[PageStart], where: dict[str, st
             pending.append(start)
             continue
         d, element = place
-        owner, where = _locate(element, start)
+        owner, at = _locate(element, start, texts)
         group = [(page.number, d.marker_id(page.number)) for page in [*pending, start]]
-        # each insertion at a place goes before the previous one, except at an element's end
-        for number, ident in (group if where == ("end", 0) else reversed(group)):
-            _insert(owner, where, number, ident)
+        inserts += [(owner, at, number, ident) for number, ident in group]
         entries += [(str(number), f"{d.href}#{ident}") for number, ident in group]
         d.changed = True
         pending = []
         last_place = d
+    _insert_all(inserts)
     if pending and last_place is not None:  # trailing pages without text: at the end of the last document
         body = last_place.tree.getroot().find(f"{{{XHTML}}}body")
         target = body[-1] if len(body) else body
@@ -189,11 +203,6 @@ def mark(documents: dict[str, str], starts: list[PageStart], where: dict[str, st
         if d.changed:
             out[d.href] = _serialise(d.tree, documents[d.href])
     return out, entries
-
-
-def _by_id(tree, ident: str):
-    found = tree.xpath("//*[@id=$i]", i=ident)
-    return found[0] if found else None
 
 
 def _skipped(element) -> bool:
@@ -218,7 +227,23 @@ def _images(element):
             yield child
 
 
-def _locate(element, start: PageStart):
+class _Text:
+    """An element's text, read once: its slots, their letters, and where each slot's letters begin."""
+
+    def __init__(self, element):
+        self.slots = list(_text_slots(element))
+        self.begins: list[int] = []
+        parts, total = [], 0
+        for _, _, text in self.slots:
+            self.begins.append(total)
+            letters = alnum(text)
+            parts.append(letters)
+            total += len(letters)
+        self.total = total
+        self.letters = "".join(parts).lower()
+
+
+def _locate(element, start: PageStart, texts: dict[int, _Text] | None = None):
     """Where the marker goes: (element, child index) or (element, ('text'|'tail'|'end', offset))."""
     if start.image:
         images = list(_images(element))
@@ -226,12 +251,14 @@ def _locate(element, start: PageStart):
             img = images[start.images]
             return img.getparent(), img.getparent().index(img)
         return element, 0
-    slots = list(_text_slots(element))
-    letters = "".join(alnum(text) for _, _, text in slots).lower()
+    texts = {} if texts is None else texts
+    text = texts.get(id(element))
+    if text is None:
+        text = texts[id(element)] = _Text(element)
     target = start.chars
-    if start.probe and letters[target:target + len(start.probe)] != start.probe:
-        target = _nearest(letters, start.probe, target)
-    return _at_letter(slots, target, element)
+    if start.probe and text.letters[target:target + len(start.probe)] != start.probe:
+        target = _nearest(text.letters, start.probe, target)
+    return _at_letter(text, target, element)
 
 
 def _nearest(letters: str, probe: str, around: int) -> int:
@@ -246,18 +273,21 @@ def _nearest(letters: str, probe: str, around: int) -> int:
     return around if best is None else best
 
 
-def _at_letter(slots, target: int, element):
+def _at_letter(text: _Text, target: int, element):
     """(owner, 'text'|'tail', offset) of the target-th letter, moved back over
     the punctuation that opens its word (an opening quote stays with its word)."""
-    seen = 0
-    for owner, kind, text in slots:
-        for offset, ch in enumerate(text):
-            if ch.isalnum():
-                if seen == target:
-                    while offset > 0 and not text[offset - 1].isspace() and not text[offset - 1].isalnum():
-                        offset -= 1
-                    return owner, (kind, offset)
-                seen += 1
+    if not 0 <= target < text.total:
+        return element, ("end", 0)
+    index = bisect.bisect_right(text.begins, target) - 1
+    owner, kind, value = text.slots[index]
+    seen = text.begins[index]
+    for offset, ch in enumerate(value):
+        if ch.isalnum():
+            if seen == target:
+                while offset > 0 and not value[offset - 1].isspace() and not value[offset - 1].isalnum():
+                    offset -= 1
+                return owner, (kind, offset)
+            seen += 1
     return element, ("end", 0)
 
 
@@ -268,6 +298,23 @@ def _marker(number: int, ident: str):
     span.set("id", ident)
     span.set("aria-label", str(number))
     return span
+
+
+def _insert_all(inserts: list[tuple[object, object, int, str]]) -> None:
+    """Insert markers at places found in the unchanged documents, in an order that keeps
+    every place valid: before child elements (from the last), at elements' ends, then in
+    tails and texts (from the last offset). Markers sharing a place stay in page order."""
+    def kind(at) -> str:
+        return "child" if isinstance(at, int) else at[0]
+
+    ordered = (
+        sorted((i for i in inserts if kind(i[1]) == "child"), key=lambda i: (-i[1], -i[2]))
+        + sorted((i for i in inserts if kind(i[1]) == "end"), key=lambda i: i[2])
+        + sorted((i for i in inserts if kind(i[1]) == "tail"), key=lambda i: (-i[1][1], -i[2]))
+        + sorted((i for i in inserts if kind(i[1]) == "text"), key=lambda i: (-i[1][1], -i[2]))
+    )
+    for owner, at, number, ident in ordered:
+        _insert(owner, at, number, ident)
 
 
 def _insert(owner, where, number: int, ident: str) -> None:

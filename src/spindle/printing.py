@@ -13,6 +13,7 @@ from spindle.config import _line_of
 from spindle.errors import BuildError, ConfigError
 from spindle.marks import MM, Sheet
 from spindle.model import Book
+from spindle.paged import Laid
 from spindle.theme import Theme
 
 VARIANT = "pdf/x-4"
@@ -27,7 +28,7 @@ class PrintFiles:
     spine: object
     warnings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    document: object = None  # the final layout (WeasyPrint Document): the EPUB's page-list is read from it
+    starts: list | None = None  # pagemap.PageStart per page: the EPUB's page-list
 
 
 def output_profile(book: Book) -> str | None:
@@ -57,41 +58,65 @@ def output_profile(book: Book) -> str | None:
     return relative
 
 
-def build(book: Book, theme: Theme, epoch: int | None, allow_remote: bool, font_config,
-          identifier: str, preflight: bool = False) -> PrintFiles:
-    from spindle import cover, finish, paged, render
+def variant_for(book: Book) -> str | None:
+    return VARIANT if output_profile(book) else None
+
+
+def lay_out(book: Book, theme: Theme, epoch: int | None, allow_remote: bool, font_config, identifier: str) -> Laid:
+    """The print edition in one pass, padded to whole signatures (the single-pass layout)."""
+    from spindle import footnotes, pagemap, paged, render
 
     p = book.project.config.editions.print
-    variant = VARIANT if output_profile(book) else None
+    variant = variant_for(book)
     cache: dict = {}
     sheets = theme.stylesheets("print") + [theme.custom_stylesheet()]
     settings = render.page_settings(book, "print", theme)
 
-    def lay_out(padding):
+    def lay_out_once(padding):
         html = render.paged_html(book, "print", theme, epoch, padding=padding)
         return paged.layout(html, sheets, [settings], book.project.root, allow_remote, font_config, cache, variant)
 
     padding = None
-    layout = lay_out(None)
+    layout = lay_out_once(None)
     for _ in range(MAX_LAYOUTS - 1):
         if layout.pages % p.signature == 0:
             break
         padding = signatures.plan(layout.pages, p.signature, book, padding)
-        layout = lay_out(padding)
-    if layout.pages % p.signature:
-        raise BuildError(f"print: could not pad {layout.pages} pages to a multiple of the signature ({p.signature}); "
-                         "check page breaks around the closing pages")
+        layout = lay_out_once(padding)
+    check_padded(layout.pages, p.signature)
     if padding is None:
         padding = signatures.Padding(pages=layout.pages, signature=p.signature)
+    data = paged.write(layout, identifier)
+    return Laid(pdf=data, pages=layout.pages, where=footnotes.pages_of(layout.document),
+                starts=pagemap.page_starts(layout.document), warnings=list(layout.warnings), padding=padding,
+                variant=variant)
+
+
+def check_padded(pages: int, signature: int) -> None:
+    if pages % signature:
+        raise BuildError(f"print: could not pad {pages} pages to a multiple of the signature ({signature}); "
+                         "check page breaks around the closing pages")
+
+
+def build(book: Book, theme: Theme, epoch: int | None, allow_remote: bool, font_config,
+          identifier: str, preflight: bool = False, laid: Laid | None = None) -> PrintFiles:
+    """The print edition's files: from *laid* (a layout made part by part), or laid out here in one pass."""
+    from spindle import cover, finish, footnotes, paged
+
+    p = book.project.config.editions.print
+    if laid is None:
+        laid = lay_out(book, theme, epoch, allow_remote, font_config, identifier)
+    variant = laid.variant
+    padding = laid.padding or signatures.Padding(pages=laid.pages, signature=p.signature)
     width, height = p.size
     condition = p.output_condition if variant else None
     finish_spec = finish.Finish(identifier, epoch, Sheet(width * MM, height * MM, p.bleed.pt), p.marks, condition)
-    files = {"print": finish.finish(paged.write(layout, identifier), finish_spec)}
-    warnings = list(layout.warnings)
+    files = {"print": finish.finish(laid.pdf, finish_spec)}
+    warnings = list(laid.warnings)
 
-    spine = cover.spine_for(book, layout.pages)
+    spine = cover.spine_for(book, laid.pages)
     cover_width, _ = cover.sheet_size(book, spine)
-    cover_layout = cover.layout(book, theme, spine, epoch, allow_remote, font_config, variant, cache)
+    cover_layout = cover.layout(book, theme, spine, epoch, allow_remote, font_config, variant, {})
     warnings += [f"cover: {w}" for w in cover_layout.warnings]
     if cover_layout.pages != 1:
         warnings.append(f"cover: the cover template made {cover_layout.pages} pages; only the first is the cover")
@@ -104,9 +129,8 @@ def build(book: Book, theme: Theme, epoch: int | None, allow_remote: bool, font_
 
         files["imposed"] = impose.impose(files["print"], creep_mm=p.creep.mm, marks=p.marks,
                                          identifier=identifier, epoch=epoch)
-    from spindle import footnotes
-
-    notes = [f"print: {padding.describe()}", f"cover: {spine.describe()}", *footnotes.describe("print", layout.document)]
+    notes = [f"print: {padding.describe()}", f"cover: {spine.describe()}",
+             *footnotes.describe_pages("print", laid.where)]
     if not book.meta.isbn.print:
         notes.append("cover: no book.isbn.print, so the back cover has no barcode")
     notes.append(f"print: PDF/X-4 with output intent {p.output_condition} ({p.icc_profile})" if variant else
@@ -114,8 +138,8 @@ def build(book: Book, theme: Theme, epoch: int | None, allow_remote: bool, font_
                  "(CMYK colours for an unspecified press)")
     if preflight:
         warnings += _preflight(book, files)
-    return PrintFiles(files=files, pages=layout.pages, padding=padding, spine=spine, warnings=warnings, notes=notes,
-                      document=layout.document)
+    return PrintFiles(files=files, pages=laid.pages, padding=padding, spine=spine, warnings=warnings, notes=notes,
+                      starts=laid.starts)
 
 
 def _preflight(book: Book, files: dict[str, bytes]) -> list[str]:

@@ -1,0 +1,186 @@
+"""Lay out the requested paged editions (screen PDF, print): part by part
+(pipeline.py: cached, in parallel) or, with ``--single-pass`` or when a book's
+stylesheets need it, as one WeasyPrint document. Both give the same book;
+tests/test_fastpath.py compares them."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Callable
+from urllib.parse import unquote
+
+from spindle import cache as caching
+from spindle.model import Book
+from spindle.paged import Laid
+from spindle.theme import BUILTIN, Theme
+
+_URL = re.compile(r"""url\(\s*(['"]?)([^'")]+)\1\s*\)""")
+_SRC = re.compile(r"""\s(?:src|href|data)=["']([^"'#][^"']*)["']""")
+
+
+def identifier(book: Book, edition: str) -> str:
+    return f"{book.meta.title}|{edition}|{book.meta.isbn.print or book.meta.identifier}"
+
+
+def lay_out(book: Book, theme: Theme, editions: list[str], *, epoch: int | None, allow_remote: bool,
+            pool, single_pass: bool, store: caching.Cache, report: Callable[[str], None],
+            font_config=None) -> tuple[dict[str, Laid], list[str]]:
+    """Every edition in *editions* ("pdf", "print") laid out, part by part with *pool*
+    (a pipeline.Pool) unless *single_pass*; and notes on how."""
+    from spindle import pipeline
+
+    jobs = pool.jobs
+    notes: list[str] = []
+    laid: dict[str, Laid] = {}
+    todo = list(editions)
+    reason = "--single-pass" if single_pass else pipeline.supported_engine()
+    if reason is None and todo:
+        specs, problems = {}, {}
+        for name in todo:
+            spec = _edition(book, theme, name, epoch, allow_remote)
+            if isinstance(spec, str):
+                problems[name] = spec
+            else:
+                specs[name] = spec
+        while specs:
+            try:
+                outcomes = pipeline.lay_out(list(specs.values()), pool, store, report)
+            except pipeline.Unsplittable as exc:
+                bad = _which(exc, specs)
+                problems[bad] = str(exc)
+                del specs[bad]
+                continue
+            for name, outcome in outcomes.items():
+                laid[name] = _from_outcome(book, name, outcome)
+                notes.append(f"{name}: laid out in {outcome.parts} parts ({outcome.laid_out} laid out now, "
+                             f"the others from the cache), {jobs} worker{'s' if jobs != 1 else ''}")
+            break
+        for name, problem in problems.items():
+            notes.append(f"{name}: laid out in one pass: {problem}")
+    elif todo:
+        notes += [f"{name}: laid out in one pass: {reason}" for name in todo]
+    for name in todo:
+        if name not in laid:
+            report(f"{name}: laying out in one pass …")
+            laid[name] = _single_pass(book, theme, name, epoch, allow_remote, font_config)
+    return laid, notes
+
+
+def _which(exc, specs: dict) -> str:
+    edition = getattr(exc, "edition", None)
+    return edition if edition in specs else next(iter(specs))
+
+
+# --- part by part --------------------------------------------------------------------------------------
+
+def _edition(book: Book, theme: Theme, name: str, epoch: int | None, allow_remote: bool, padding=None):
+    """The pipeline's description of an edition, or why it cannot be laid out part by part."""
+    from spindle import parts, pipeline, printing, render, signatures
+    from spindle.partlayout import Styles
+
+    variant = printing.variant_for(book) if name == "print" else None
+    sheets = theme.stylesheets(name) + [theme.custom_stylesheet()]
+    settings = render.page_settings(book, name, theme)
+    texts = [p.read_text(encoding="utf-8", errors="replace") for p in sheets] + [settings]
+    problem, sides = pipeline.check_styles(texts)
+    if problem:
+        return problem
+    key = caching.digest(caching.code_fingerprint(), name, str(variant), str(allow_remote), identifier(book, name),
+                         settings, *texts, *_referenced(book, sheets, settings))
+    styles = Styles(key=key, sheets=tuple(str(p) for p in sheets), settings=settings, root=str(book.project.root),
+                    allow_remote=allow_remote, variant=variant, identifier=identifier(book, name))
+    html = render.paged_html(book, name, theme, epoch, padding=padding)
+    split = parts.split(html, [c.id for c in book.chapters])
+    if split.problem:
+        return split.problem
+    images = _images(book, html)
+    split_parts = tuple(parts.Part(p.name, p.html, images.get(p.name, "")) for p in split.parts)
+
+    again = None
+    if name == "print":
+        signature = book.project.config.editions.print.signature
+        rounds = {"n": 1}
+
+        def again(pages: int, padding=padding):
+            if pages % signature == 0:
+                return None
+            if rounds["n"] >= printing.MAX_LAYOUTS:
+                printing.check_padded(pages, signature)
+            rounds["n"] += 1
+            plan = signatures.plan(pages, signature, book, padding)
+            following = _edition(book, theme, name, epoch, allow_remote, plan)
+            if isinstance(following, str):
+                raise pipeline.Unsplittable(following)
+            following.again = lambda pages, plan=plan: again(pages, plan)
+            return following
+
+    edition = pipeline.Edition(name=name, styles=styles, parts=split_parts, page_starts=name == "print",
+                               sides=sides, again=again, padding=padding)
+    return edition
+
+
+def _referenced(book: Book, sheets: list[Path], settings: str) -> list[str]:
+    """Hashes of the files the stylesheets refer to (fonts, images, the output profile)."""
+    root = book.project.root.resolve()
+    found: list[str] = []
+    sources = [(p, p.read_text(encoding="utf-8", errors="replace")) for p in sheets] + [(root / "book.toml", settings)]
+    for sheet, text in sources:
+        for m in _URL.finditer(text):
+            target = m.group(2).strip()
+            if re.match(r"^[a-z][a-z0-9+.-]*:", target, re.I):
+                continue
+            path = (sheet.parent / unquote(target.split("#")[0].split("?")[0])).resolve()
+            if path.is_file() and (root in path.parents or BUILTIN.resolve() in path.parents):
+                found.append(f"{path.name}:{caching.file_digest(path)}")
+    return found
+
+
+def _images(book: Book, html: str) -> dict[str, str]:
+    """Per chapter, a hash of the files its HTML refers to (images change without changing the HTML)."""
+    root = book.project.root.resolve()
+    out: dict[str, str] = {}
+    for chapter in book.chapters:
+        names = sorted(set(chapter.resources))
+        if names:
+            stamps = []
+            for name in names:
+                path = (root / name).resolve()
+                stamps.append(f"{name}:{caching.file_digest(path) if path.is_file() else '-'}")
+            out[chapter.id] = caching.digest(*stamps)
+    return out
+
+
+def _from_outcome(book: Book, name: str, outcome) -> Laid:
+    from spindle import signatures
+
+    padding = None
+    if name == "print":
+        signature = book.project.config.editions.print.signature
+        padding = getattr(outcome.edition, "padding", None)
+        if padding is None:
+            padding = signatures.Padding(pages=outcome.pages, signature=signature)
+    from spindle import printing
+
+    return Laid(pdf=outcome.pdf, pages=outcome.pages, where=outcome.anchors, starts=outcome.starts,
+                warnings=outcome.warnings, padding=padding,
+                variant=printing.variant_for(book) if name == "print" else None)
+
+
+# --- in one pass -----------------------------------------------------------------------------------------
+
+def _single_pass(book: Book, theme: Theme, name: str, epoch: int | None, allow_remote: bool, font_config) -> Laid:
+    from spindle import footnotes, paged, printing, render
+
+    if font_config is None:
+        from weasyprint.text.fonts import FontConfiguration
+
+        font_config = FontConfiguration()
+    if name == "print":
+        return printing.lay_out(book, theme, epoch, allow_remote, font_config, identifier(book, name))
+    html = render.paged_html(book, name, theme, epoch)
+    settings = render.page_settings(book, name, theme)
+    sheets = theme.stylesheets(name) + [theme.custom_stylesheet()]
+    layout = paged.layout(html, sheets, [settings], book.project.root, allow_remote, font_config)
+    data = paged.write(layout, identifier(book, name))
+    return Laid(pdf=data, pages=layout.pages, where=footnotes.pages_of(layout.document), warnings=layout.warnings)

@@ -1,0 +1,659 @@
+"""Lay out the paged editions part by part: in parallel worker processes, from
+the cache where nothing changed, numbered in reading order, merged into one PDF.
+
+An edition's HTML is split into parts (parts.py): the front matter and one part
+per chapter. Every part is laid out on its own (partlayout.py), in worker
+processes (``--jobs``, default: the number of CPUs), before its page numbers are
+known; as soon as every earlier part has been laid out, the part's first page
+number follows, and the worker lays out its margin boxes (folios, running heads)
+with that number and writes its PDF. The front matter is laid out first with
+stand-in page numbers in its table of contents (to learn how many pages it
+takes) and again, at the end, with the real ones.
+
+The cache (cache.py) holds, per part, what its layout came to (page count,
+named strings, ...), keyed by the part's HTML and the stylesheets, and the
+written PDF, keyed also by its numbering: after an edit, only the chapters that
+changed, and those whose page numbers moved, are laid out again.
+
+Editions are laid out together, sharing the workers (the print edition's
+signature padding may take a second round: only the closing part changes).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from typing import Callable
+
+from spindle import cache as caching
+from spindle import progress
+from spindle.errors import BuildError, SpindleError
+from spindle.parts import Part
+from spindle.partlayout import Done, Job, Laid, Numbering, Styles
+
+MAX_HELD = 2  # parts a worker keeps laid out while it waits for their page numbers
+
+
+class Unsplittable(Exception):
+    """The edition cannot be laid out part by part: lay it out in one pass."""
+
+
+@dataclass
+class Edition:
+    """One paged edition (one round of the print edition's signature padding)."""
+
+    name: str  # "pdf" or "print"
+    styles: Styles
+    parts: tuple[Part, ...]
+    page_starts: bool = False  # read where each page begins (the print edition, for the EPUB)
+    sides: bool = False  # the stylesheets treat left and right pages differently
+    again: Callable[[int], "Edition | None"] | None = None  # the next round, given the page count
+    padding: object = None  # signatures.Padding this round was laid out with (the print edition)
+
+
+@dataclass
+class Outcome:
+    """A laid-out edition: the merged PDF and what the build reports from it."""
+
+    pdf: bytes
+    pages: int
+    anchors: dict[str, int]  # id -> page number (1-based), first occurrence
+    starts: list | None  # pagemap.PageStart per page (the print edition)
+    warnings: list[str]
+    parts: int
+    laid_out: int  # parts laid out in this build (the others came from the cache)
+    edition: Edition | None = None  # the last round
+
+
+def side_of(number: int) -> str:
+    return "right" if number % 2 else "left"
+
+
+# --- the cache's records ----------------------------------------------------------------------------
+
+def _laid_to_json(laid: Laid, lead: str | None, number: int) -> dict:
+    return {"laid": dataclasses.asdict(laid), "lead": lead, "number": number}
+
+
+def _laid_from_json(value: dict) -> tuple[Laid, str | None, int]:
+    raw = dict(value["laid"])
+    raw["lookups"] = tuple(raw.get("lookups", ()))
+    raw["entry_strings"] = tuple(raw.get("entry_strings", ()))
+    return Laid(**raw), value["lead"], value["number"]
+
+
+def _done_meta(done: Done) -> dict:
+    return {
+        "pages": done.pages,
+        "anchors": {k: list(v) for k, v in done.anchors.items()},
+        "stubs": list(done.stubs),
+        "bookmarks": [list(b) for b in done.bookmarks],
+        "starts": [dataclasses.asdict(s) for s in done.starts] if done.starts is not None else None,
+        "warnings": done.warnings,
+    }
+
+
+def _done_from(meta: dict, pdf: bytes) -> Done:
+    from spindle.pagemap import PageStart
+
+    return Done(
+        pdf=pdf, pages=meta["pages"], anchors={k: tuple(v) for k, v in meta["anchors"].items()},
+        stubs=tuple(meta["stubs"]), bookmarks=[tuple(b) for b in meta["bookmarks"]],
+        starts=[PageStart(**s) for s in meta["starts"]] if meta["starts"] is not None else None,
+        warnings=list(meta["warnings"]),
+    )
+
+
+# --- one edition's parts ----------------------------------------------------------------------------
+
+@dataclass
+class _State:
+    index: int
+    part: Part
+    layout_key: str
+    info: Laid | None = None
+    lead: str | None = None  # lead side the info was laid out with
+    number: int = 1  # lead page number the info was laid out with
+    externals: tuple = ()  # externals the held layout was made with
+    job: str | None = None  # None, "queued", "running", "held"
+    worker: object = None
+    final: bool = False  # the queued/held layout is the one to number (not a first look at the front)
+    numbering: Numbering | None = None
+    key: str | None = None  # the cache key of the numbered part
+    sent: bool = False  # numbering sent to the worker
+    done: Done | None = None
+    want_lead: str = "right"
+    want_number: int = 1
+
+
+class _Run:
+    def __init__(self, edition: Edition, store: caching.Cache, memory: dict):
+        self.edition = edition
+        self.store = store
+        self.memory = memory  # key -> Done, this build's parts (a second padding round reuses them)
+        self.states = [_State(i, part, caching.digest(part.digest, edition.styles.key, str(edition.page_starts)))
+                       for i, part in enumerate(edition.parts)]
+        self.queue: list[tuple[_State, Job]] = []
+        self.numbering: list[_State] = []
+        self.drops: list[_State] = []
+        self.laid_out = 0
+        self.finished = False
+        self.final_layouts = 0
+        self.merger = None  # merge.Merger: parts are copied in as they are done
+        self.to_merge: dict[int, Done] = {}
+        for state in self.states:
+            self._predict(state)
+
+    # the table: what a part's layout came to, by its HTML and lead side
+    def _table_key(self, state: _State, lead: str | None) -> str:
+        return caching.digest(state.layout_key, str(lead))
+
+    def _predict(self, state: _State) -> None:
+        lead = None if state.index == 0 else state.want_lead
+        value = self.store.read_json("table", self._table_key(state, lead))
+        if value is not None:
+            try:
+                state.info, state.lead, state.number = _laid_from_json(value)
+            except (KeyError, TypeError):
+                state.info = None
+
+    def _job(self, state: _State, final: bool, externals: tuple = ()) -> Job:
+        lead = None if state.index == 0 else state.want_lead
+        return Job(name=state.part.name, html=state.part.html, styles=self.edition.styles, lead=lead,
+                   number=1 if state.index == 0 else state.want_number, externals=externals,
+                   page_starts=self.edition.page_starts)
+
+    def _queue(self, state: _State, final: bool, externals: tuple = ()) -> None:
+        state.job, state.final, state.externals = "queued", final, externals
+        state.sent = False
+        self.queue.append((state, self._job(state, final, externals)))
+
+    # --- decisions ------------------------------------------------------------------------------
+
+    def advance(self) -> None:
+        if self.finished:
+            return
+        states = self.states
+        front = states[0]
+        if front.info is None and front.job is None:
+            self._queue(front, final=False)
+        for state in states[1:]:
+            if state.info is None and state.job is None:
+                self._queue(state, final=False)
+        if front.info is None:
+            return
+        number = front.info.pages + 1
+        strings = dict(front.info.strings)
+        for state in states[1:]:
+            if state.info is None:
+                return
+            numbering = self._number(state, number, strings)
+            if numbering is None:
+                return  # being laid out again, on the other side or with the right numbers
+            if state.numbering != numbering:
+                state.numbering, state.done, state.sent = numbering, None, False
+                state.key = caching.digest(state.layout_key, str(state.lead), str(numbering.lead),
+                                           str(numbering.keep_blank), json.dumps(numbering.strings))
+                state.externals = ()
+            self._fetch(state)
+            number += self._kept(state)
+            strings.update(state.info.strings)
+        if any(s.done is None for s in states[1:]):
+            return
+        self._finish_with_externals(front, self._externals())
+        if all(s.done is not None for s in states):
+            for state in states[1:]:
+                if state.done.pages != self._kept(state):
+                    raise Unsplittable(f"{state.part.name}: the page numbers of other chapters change its length")
+            self.finished = True
+
+    @staticmethod
+    def _kept(state: _State) -> int:
+        """Pages of a part that stay in the book (a blank page before its content may go)."""
+        numbering, info = state.numbering, state.info
+        return info.pages - (1 if info.blank_lead and numbering is not None and not numbering.keep_blank else 0)
+
+    def _number(self, state: _State, number: int, strings: dict[str, str]) -> Numbering | None:
+        info = state.info
+        if info.problem:
+            raise Unsplittable(info.problem)
+        if info.blank_lead:
+            content_side = "left" if info.first_side == "right" else "right"
+            keep = side_of(number) != content_side
+            lead = number - 1 if keep else number - 2
+        else:
+            keep, lead = True, number - 1
+            if self.edition.sides and info.first_side != side_of(number):
+                if self._relayout(state, lead_side=side_of(number - 1), number=lead):
+                    return self._number(state, number, strings)
+                return None
+        if info.numbered_content and state.number != lead:
+            if self._relayout(state, lead_side=state.lead or "right", number=lead):
+                return self._number(state, number, strings)
+            return None
+        entry = tuple((name, strings[name]) for name in info.entry_strings if name in strings)
+        return Numbering(lead=lead, keep_blank=keep, strings=entry)
+
+    def _relayout(self, state: _State, lead_side: str, number: int) -> bool:
+        """Lay *state* out again after a lead page on *lead_side* numbered *number*; True when
+        the cache already knows what that layout comes to."""
+        if state.want_lead == lead_side and state.want_number == number and state.job in ("queued", "running"):
+            return False
+        if state.want_lead == lead_side and state.want_number == number and state.lead == lead_side \
+                and state.number == number:
+            raise Unsplittable("a chapter's layout depends on its side of the spread in a way spindle cannot follow")
+        if state.job == "held":
+            self.drops.append(state)
+        state.want_lead, state.want_number = lead_side, number
+        state.info, state.numbering, state.done = None, None, None
+        self._predict(state)
+        if state.info is not None and (state.lead != lead_side or (state.info.numbered_content and state.number != number)):
+            state.info = None
+        if state.info is None:
+            self._queue(state, final=False)
+            return False
+        return True
+
+    def _fetch(self, state: _State) -> None:
+        """The numbered part: from this build, the cache, the worker holding it, or a new layout."""
+        if state.done is not None or state.key is None:
+            return
+        found = self.memory.get(state.key) or self._load(state.key)
+        if found is not None:
+            self._completed(state, found)
+            self.memory[state.key] = found
+            if state.job == "held":
+                self.drops.append(state)
+                state.job = None
+            return
+        if state.job == "held" and state.lead == (state.want_lead if state.index else None):
+            if not state.sent:
+                state.sent = True
+                self.numbering.append(state)
+        elif state.job is None:
+            self._queue(state, final=True)
+
+    def _load(self, key: str) -> Done | None:
+        meta = self.store.read_json("parts", key)
+        if meta is None:
+            return None
+        pdf = self.store.read("parts", key, ".pdf")
+        if pdf is None:
+            return None
+        try:
+            return _done_from(meta, pdf)
+        except (KeyError, TypeError, ValueError):
+            return None
+
+    def _externals(self) -> dict[str, int]:
+        """Page numbers of every id in the chapters' parts (for target-counter())."""
+        found: dict[str, int] = {}
+        base = self.states[0].info.pages
+        for state in self.states[1:]:
+            if state.done is not None:
+                for name, (index, _, _) in state.done.anchors.items():
+                    found.setdefault(name, base + index + 1)
+            base += self._kept(state)
+        return found
+
+    def _finish_with_externals(self, state: _State, externals: dict[str, int]) -> None:
+        """A part that refers to pages of other parts (the table of contents), laid out with their numbers."""
+        required = tuple((name, externals.get(name, 0)) for name in state.info.lookups)
+        if state.done is not None and state.externals == required:
+            return
+        numbering = Numbering(lead=1) if state.index == 0 else state.numbering
+        key = caching.digest(state.layout_key, "externals", json.dumps(required), repr(numbering))
+        found = self.memory.get(key) or self._load(key)
+        state.key, state.numbering = key, numbering
+        if found is not None:
+            state.externals = required
+            self._completed(state, found)
+            self.memory[key] = found
+            if state.job == "held":
+                self.drops.append(state)
+                state.job = None
+            return
+        state.done = None
+        if state.job == "held" and state.externals == required and state.final:
+            if not state.sent:
+                state.sent = True
+                self.numbering.append(state)
+            return
+        if state.job == "held":
+            self.drops.append(state)
+            state.job = None
+        if state.job is None:
+            self.final_layouts += 1
+            if self.final_layouts > 3 * len(self.states):
+                raise Unsplittable("the table of contents keeps changing length")
+            state.want_number = numbering.lead
+            self._queue(state, final=True, externals=required)
+
+    # --- events -----------------------------------------------------------------------------------------
+
+    def on_laid(self, state: _State, laid: Laid, job: Job) -> None:
+        state.info, state.lead, state.number = laid, job.lead, job.number
+        state.job = "held"
+        self.laid_out += 1
+        self.store.write_json("table", self._table_key(state, job.lead), _laid_to_json(laid, job.lead, job.number))
+        if laid.problem:
+            raise Unsplittable(laid.problem)
+        if state.index > 0 and laid.lookups:
+            raise Unsplittable(f"{state.part.name} refers to page numbers in other chapters (target-counter)")
+        if state.index == 0 and not state.final:
+            self.drops.append(state)  # a first look at the front matter: its page count is what was wanted
+            state.job = None
+
+    def _completed(self, state: _State, done: Done) -> None:
+        state.done = done
+        self.to_merge[state.index] = done  # copied in while the workers are busy (merge_one)
+
+    def merge_one(self) -> bool:
+        """Copy one finished part into the merged PDF; False when none is waiting."""
+        from spindle.merge import Merger, Piece
+
+        if not self.to_merge:
+            return False
+        index = next(iter(self.to_merge))
+        done = self.to_merge.pop(index)
+        if self.states[index].done is not done:
+            return True  # replaced meanwhile
+        if self.merger is None:
+            self.merger = Merger(len(self.states))
+        self.merger.add(index, Piece(done.pdf, done.stubs, done.bookmarks))
+        return True
+
+    def close(self) -> None:
+        if self.merger is not None:
+            self.merger.close()
+            self.merger = None
+
+    def on_done(self, state: _State, done: Done) -> None:
+        state.job, state.sent = None, False
+        self._completed(state, done)
+        if state.key is not None:
+            self.memory[state.key] = done
+            self.store.write_json("parts", state.key, _done_meta(done))
+            self.store.write("parts", state.key, done.pdf, ".pdf")
+
+    def outcome(self) -> Outcome:
+        anchors, starts, warnings = {}, [] if self.edition.page_starts else None, []
+        number = 0
+        for state in self.states:
+            done = state.done
+            for name, (index, _, _) in done.anchors.items():
+                anchors.setdefault(name, number + index + 1)
+            if starts is not None and done.starts is not None:
+                starts += [dataclasses.replace(s, number=number + s.number) for s in done.starts]
+            warnings += [w for w in done.warnings if w not in warnings]
+            number += done.pages
+        try:
+            while self.merge_one():
+                pass
+            pdf = self.merger.finish()
+        finally:
+            self.close()
+        return Outcome(pdf=pdf, pages=number, anchors=anchors, starts=starts, warnings=warnings,
+                       parts=len(self.states), laid_out=self.laid_out, edition=self.edition)
+
+
+# --- workers -----------------------------------------------------------------------------------------------
+
+class _Worker:
+    def __init__(self, context):
+        from spindle.partlayout import serve
+
+        self.conn, child = context.Pipe()
+        self.process = context.Process(target=serve, args=(child,), daemon=True)
+        self.process.start()
+        child.close()
+        self.outstanding = 0
+        self.held = 0
+
+    def send(self, message) -> None:
+        self.outstanding += 1 if message[0] in ("job", "number") else 0
+        self.conn.send(message)
+
+    def stop(self) -> None:
+        try:
+            self.conn.send(("stop", None))
+        except (OSError, ValueError):
+            pass
+        self.process.join(timeout=5)
+        if self.process.is_alive():
+            self.process.terminate()
+            self.process.join(timeout=5)
+        self.conn.close()
+
+
+class _Inline:
+    """--jobs 1: the same protocol, in this process."""
+
+    def __init__(self):
+        from spindle import partlayout
+
+        self.partlayout = partlayout
+        partlayout.reset()
+        self.layouts: dict = {}
+        self.replies: list = []
+        self.outstanding = 0
+        self.held = 0
+        self.conn = None
+
+    def send(self, message) -> None:
+        kind, key = message[0], message[1]
+        if kind == "job":
+            self.outstanding += 1
+            self.layouts[key] = self.partlayout.lay_out(message[2])
+            self.replies.append(("laid", key, self.layouts[key].laid))
+        elif kind == "number":
+            self.outstanding += 1
+            self.replies.append(("done", key, self.partlayout.finish(self.layouts.pop(key), message[2])))
+        elif kind == "drop":
+            self.layouts.pop(key, None)
+
+    def stop(self) -> None:
+        self.layouts.clear()
+        self.partlayout.reset()
+
+
+def _start_method():
+    import multiprocessing
+
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+
+
+class Pool:
+    """The worker processes (``jobs`` of them; with one job, layouts run in this process).
+
+    Started early (:meth:`start`), the workers import WeasyPrint while this process
+    reads the manuscript."""
+
+    def __init__(self, jobs: int):
+        self.jobs = max(1, jobs)
+        self.workers: list = []
+
+    def start(self) -> "Pool":
+        if self.jobs > 1:
+            context = _start_method()
+            while len(self.workers) < self.jobs:
+                self.workers.append(_Worker(context))
+        return self
+
+    def idle(self):
+        for worker in self.workers:
+            if worker.outstanding == 0 and worker.held < MAX_HELD:
+                return worker
+        if len(self.workers) < self.jobs:
+            worker = _Inline() if self.jobs == 1 else _Worker(_start_method())
+            self.workers.append(worker)
+            return worker
+        return None
+
+    def receive(self, wait: bool = True):
+        return _receive(self.workers, wait)
+
+    def close(self) -> None:
+        for worker in self.workers:
+            worker.stop()
+        self.workers.clear()
+
+    def __enter__(self) -> "Pool":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def lay_out(editions: list[Edition], pool: Pool, store: caching.Cache,
+            report: Callable[[str], None] = lambda m: None) -> dict[str, Outcome]:
+    """Lay out *editions* part by part; raises Unsplittable (naming the edition) when one cannot be."""
+    memory: dict[str, Done] = {}
+    runs = [_Run(e, store, memory) for e in editions]
+    keys: dict[int, tuple[_Run, _State, Job]] = {}
+    idle = 0
+    results: dict[str, Outcome] = {}
+    current = None
+    try:
+        while True:
+            for current in runs:
+                current.advance()
+            for run in list(runs):
+                if run.finished:
+                    current = run
+                    pages = sum(s.done.pages for s in run.states)
+                    following = run.edition.again(pages) if run.edition.again else None
+                    runs.remove(run)
+                    if following is not None:
+                        run.close()
+                        fresh = _Run(following, store, memory)
+                        fresh.laid_out = run.laid_out
+                        runs.append(fresh)
+                        current = fresh
+                        fresh.advance()
+                    else:
+                        results[run.edition.name] = run.outcome()
+            current = None
+            if not runs:
+                return results
+            # drops and numberings go out at once; new layouts to idle workers
+            for run in runs:
+                for state in run.drops:
+                    if state.worker is not None:
+                        state.worker.send(("drop", id(state)))
+                        state.worker.held -= 1
+                        state.worker = None
+                run.drops.clear()
+                for state in run.numbering:
+                    state.worker.send(("number", id(state), state.numbering))
+                run.numbering.clear()
+            pending = sorted(((s.index, r.edition.name != "pdf", r, s, j) for r in runs for s, j in r.queue),
+                             key=lambda t: (t[0], t[1]))
+            for index, _, run, state, job in pending:
+                worker = pool.idle()
+                if worker is None:
+                    break
+                run.queue.remove((state, job))
+                state.job, state.worker = "running", worker
+                worker.held += 1
+                keys[id(state)] = (run, state, job)
+                report(progress.Progress(f"laying out {run.edition.name}: {state.part.name}", "chapter",
+                                         edition=run.edition.name, index=index + 1, total=len(run.states)))
+                worker.send(("job", id(state), job))
+            message = pool.receive(wait=False)
+            while message is None and any(run.merge_one() for run in runs):  # while the workers work
+                message = pool.receive(wait=False)
+            if message is None:
+                message = pool.receive()
+            if message is None and idle < 2:
+                idle += 1  # decisions made from the cache alone: look again before giving up
+                continue
+            idle = 0
+            if message is None:
+                stuck = "; ".join(f"{r.edition.name}:{s.part.name}:{s.job}:{'info' if s.info else '-'}:"
+                                  f"{'done' if s.done else '-'}" for r in runs for s in r.states if s.done is None)
+                raise BuildError(f"internal error: the layout pipeline stalled ({stuck}); build with --single-pass")
+            kind, key, payload = message
+            current, state, job = keys[key]
+            if kind == "error":
+                raise payload if isinstance(payload, SpindleError) else BuildError(str(payload))
+            if kind == "crash":
+                raise BuildError(f"internal error while laying out {state.part.name}:\n{payload}")
+            if kind == "laid":
+                current.on_laid(state, payload, job)
+            elif kind == "done":
+                state.worker.held -= 1
+                state.worker = None
+                current.on_done(state, payload)
+            current = None
+    except Unsplittable as exc:
+        exc.edition = current.edition.name if current is not None else None
+        raise
+    finally:
+        for run in runs:  # layouts still held in the workers are not wanted any more
+            run.close()
+            for state in run.states:
+                if state.job == "held" and state.worker is not None:
+                    state.worker.send(("drop", id(state)))
+                    state.worker.held -= 1
+                    state.worker = None
+
+
+def _receive(workers: list, block: bool = True):
+    from multiprocessing.connection import wait
+
+    for worker in workers:
+        if isinstance(worker, _Inline) and worker.replies:
+            worker.outstanding -= 1
+            return worker.replies.pop(0)
+    conns = {w.conn: w for w in workers if not isinstance(w, _Inline) and w.outstanding > 0}
+    if not conns:
+        return None
+    ready = wait(list(conns), timeout=None if block else 0)
+    if not ready:
+        return None
+    worker = conns[ready[0]]
+    try:
+        message = worker.conn.recv()
+    except (EOFError, OSError):
+        raise BuildError("a layout worker process died; build with --single-pass to lay out in one process") from None
+    worker.outstanding -= 1
+    return message
+
+
+# --- what makes an edition splittable -------------------------------------------------------------------------
+
+_UNSUPPORTED = (
+    (re.compile(r"counter\(\s*pages\s*[,)]"), "the stylesheets use counter(pages)"),
+    (re.compile(r"position\s*:\s*running\("), "the stylesheets use running elements"),
+    (re.compile(r"counter-(?:reset|set)\s*:[^;}]*\bpage\b"), "the stylesheets reset the page counter"),
+    (re.compile(r":nth\("), "the stylesheets use :nth() page selectors"),
+)
+_SIDES = re.compile(r"@page[^{]*:(?:left|right|recto|verso)|break-(?:before|after)\s*:\s*(?:left|right|recto|verso)")
+
+
+def check_styles(texts: list[str]) -> tuple[str | None, bool]:
+    """(why the edition cannot be split, or None; whether left and right pages differ)."""
+    joined = "\n".join(re.sub(r"/\*.*?\*/", "", t, flags=re.S) for t in texts)
+    for pattern, reason in _UNSUPPORTED:
+        if pattern.search(joined):
+            return reason, False
+    return None, bool(_SIDES.search(joined))
+
+
+def supported_engine() -> str | None:
+    """None when this WeasyPrint's internals are the ones partlayout.py was written for."""
+    from importlib import metadata
+
+    version = metadata.version("weasyprint")
+    if version.split(".")[0] != "70":
+        return f"WeasyPrint {version} (part-by-part layout needs WeasyPrint 70)"
+    return None
+
+
+def default_jobs() -> int:
+    return os.cpu_count() or 1
