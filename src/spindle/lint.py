@@ -18,8 +18,10 @@ from pathlib import Path
 
 import yaml
 
-from spindle.config import Entry, Part, Project
+from spindle.config import Entry, Project
 from spindle.errors import ConfigError, ManuscriptError, SpindleError
+from spindle.manuscript import reading_order
+from spindle.markdown import TURN_LABEL, top_level_paragraphs
 
 
 @dataclass(frozen=True)
@@ -48,7 +50,6 @@ CODES: dict[str, Code] = {c.code: c for c in (
 )}
 
 _UNDEFINED_REF = re.compile(r"\[\^([^\]\s]+)\]")
-_TURN_LABEL = re.compile(r"^([A-Za-z][\w .-]{0,30}?):\s+")  # as markdown._turns_rule reads a turn
 _LABEL_LIKE = re.compile(r"^([A-Z][A-Z0-9]{0,7}):\s+")  # what an imported turn label looks like
 
 
@@ -135,18 +136,6 @@ def lint(project: Project) -> Report:
     order = {f.shown or f.entry.file: f.order for f in files}
     findings.sort(key=lambda x: (order.get(x.path, len(files)), x.line or 0, x.code))
     return Report(findings)
-
-
-def reading_order(project: Project) -> list[tuple[Entry, str, str | None]]:
-    """(entry, section, part title) of every manuscript file, in reading order (as load_book reads them)."""
-    contents = project.config.contents
-    order: list[tuple[Entry, str, str | None]] = [(e, "front", None) for e in contents.front]
-    for item in contents.chapters:
-        if isinstance(item, Part):
-            order += [(e, "body", item.title if i == 0 else None) for i, e in enumerate(item.chapters)]
-        else:
-            order.append((item, "body", None))
-    return order + [(e, "back", None) for e in contents.back]
 
 
 def _lint_file(project: Project, f: _File, ids: set[str]) -> list[Finding]:
@@ -339,16 +328,9 @@ def _footnotes(tokens, env: dict, shown: str, lines: _Lines) -> list[Finding]:
 def _turn_labels(tokens, labels: list[str], shown: str, lines: _Lines) -> list[Finding]:
     found = []
     spoke: set[str] = set()
-    depth = 0
-    for i, token in enumerate(tokens):
-        if token.type.endswith("_open") and token.type != "paragraph_open":
-            depth += 1
-        elif token.type.endswith("_close") and token.type != "paragraph_close":
-            depth -= 1
-        if token.type != "paragraph_open" or depth != 0:
-            continue
+    for i, token in top_level_paragraphs(tokens):
         content = tokens[i + 1].content
-        m = _TURN_LABEL.match(content)
+        m = TURN_LABEL.match(content)
         if m and m.group(1) in labels:
             spoke.add(m.group(1))
             continue

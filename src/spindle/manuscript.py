@@ -40,6 +40,18 @@ class FrontMatter:
     timestamps: bool = False  # print each turn's time (kept as {data-start="..."} before it)
 
 
+def reading_order(project: Project) -> list[tuple[Entry, str, str | None]]:
+    """(entry, section, part title) of every manuscript file, in reading order ."""
+    contents = project.config.contents
+    order: list[tuple[Entry, str, str | None]] = [(e, "front", None) for e in contents.front]
+    for item in contents.chapters:
+        if isinstance(item, Part):
+            order += [(e, "body", item.title if i == 0 else None) for i, e in enumerate(item.chapters)]
+        else:
+            order.append((item, "body", None))
+    return order + [(e, "back", None) for e in contents.back]
+
+
 def load_book(project: Project, allow_remote: bool = False, report=None) -> Book:
     """Parse every manuscript file named in the config, in reading order
     (*report*: a progress callback, told of each chapter)."""
@@ -52,13 +64,7 @@ def load_book(project: Project, allow_remote: bool = False, report=None) -> Book
     chapters: list[Chapter] = []
     ids: set[str] = set()
     number = 0
-    order: list[tuple[Entry, str, str | None]] = [(e, "front", None) for e in contents.front]
-    for item in contents.chapters:
-        if isinstance(item, Part):
-            order += [(e, "body", item.title if i == 0 else None) for i, e in enumerate(item.chapters)]
-        else:
-            order.append((item, "body", None))
-    order += [(e, "back", None) for e in contents.back]
+    order = reading_order(project)
     for index, (entry, section, part) in enumerate(order, 1):
         if report is not None:
             from spindle.progress import chapter as reading

@@ -136,6 +136,21 @@ def render(text: str, lang: str, ctx: ParseContext) -> Fragment:
 
 # --- core rules -------------------------------------------------------------
 
+TURN_LABEL = re.compile(r"^([A-Za-z][\w .-]{0,30}?):\s+")  # how a paragraph opens an interview turn
+
+
+def top_level_paragraphs(tokens):
+    """(index, paragraph_open token) of the paragraphs not nested in lists, quotes or containers."""
+    depth = 0
+    for i, token in enumerate(tokens):
+        if token.type.endswith("_open") and token.type != "paragraph_open":
+            depth += 1
+        elif token.type.endswith("_close") and token.type != "paragraph_close":
+            depth -= 1
+        elif token.type == "paragraph_open" and depth == 0:
+            yield i, token
+
+
 def _turns_rule(state) -> None:
     """Interview turns: a paragraph starting with ``LABEL:`` opens a turn."""
     ctx: ParseContext | None = state.env.get("spindle")
@@ -143,16 +158,9 @@ def _turns_rule(state) -> None:
         return
     current: str | None = None
     seen: set[str] = set()
-    depth = 0
-    for i, token in enumerate(state.tokens):
-        if token.type.endswith("_open") and token.type != "paragraph_open":
-            depth += 1
-        elif token.type.endswith("_close") and token.type != "paragraph_close":
-            depth -= 1
-        if token.type != "paragraph_open" or depth != 0:
-            continue
+    for i, token in top_level_paragraphs(state.tokens):
         inline = state.tokens[i + 1]
-        m = re.match(r"^([A-Za-z][\w .-]{0,30}?):\s+", inline.content)
+        m = TURN_LABEL.match(inline.content)
         if m and m.group(1) in ctx.speakers:
             current = m.group(1)
             inline.content = inline.content[m.end():]
