@@ -85,7 +85,8 @@ def _build(
 
     editions = [e for e in EDITIONS if e in set(editions)]
     out = check_out_dir(project, out_dir or project.root / "build")
-    store = caching.Cache(caching.folder_for(project.root, cache))
+    # With --allow-remote nothing is cached: remote files may change without notice.
+    store = caching.Cache(None if allow_remote else caching.folder_for(project.root, cache))
     manifest = None
     if store.enabled and not allow_remote:
         manifest = uptodate.key(project, editions, out, {"strict": strict, "epoch": epoch, "single_pass": single_pass})
@@ -98,8 +99,13 @@ def _build(
 
     paged_editions = [e for e in ("pdf", "print") if e in editions]
     with Pool(jobs or default_jobs()) as pool:
-        if paged_editions and not single_pass:
-            pool.start()  # the workers get ready while the manuscript is read
+        if paged_editions and not single_pass:  # the workers get ready while the manuscript is read
+            from spindle import layouts
+            from spindle.theme import Theme
+
+            every = not store.enabled or layouts.styles_changed(project, Theme(project), paged_editions,
+                                                                allow_remote, store)
+            pool.start(every)  # all of them when the stylesheets changed: every chapter is laid out again
         return _build_book(project, editions, out, paged_editions, pool, store, manifest, strict=strict,
                            allow_remote=allow_remote, epoch=epoch, report=report, single_pass=single_pass)
 

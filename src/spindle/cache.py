@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -74,6 +73,7 @@ class Cache:
     def __init__(self, folder: Path | None):
         self.folder = folder
         self.wrote = False
+        self.written = 0  # bytes written by this build
 
     @property
     def enabled(self) -> bool:
@@ -107,6 +107,7 @@ class Cache:
             tmp.write_bytes(data)
             os.replace(tmp, path)
             self.wrote = True
+            self.written += len(data)
         except OSError:  # a cache that cannot be written only makes the next build slower
             pass
 
@@ -123,8 +124,17 @@ class Cache:
         self.write(kind, key, json.dumps(value, sort_keys=True, separators=(",", ":")).encode("utf-8"))
 
     def prune(self, limit: int = LIMIT, keep: int = KEEP) -> None:
-        """Remove the least recently used entries when the folder holds more than *limit* bytes."""
+        """Remove the least recently used entries when the folder holds more than *limit* bytes.
+        A ledger of the bytes written keeps this from walking the folder after every build."""
         if self.folder is None or not self.wrote or not self.folder.is_dir():
+            return
+        ledger = self.folder / "size"
+        try:
+            total = int(ledger.read_text()) + self.written
+        except (OSError, ValueError):
+            total = limit + 1  # unknown: count
+        if total <= limit:
+            self._ledger(total)
             return
         files = []
         for path in self.folder.rglob("*"):
@@ -132,19 +142,25 @@ class Cache:
                 st = path.stat()
             except OSError:
                 continue
-            if path.is_file():
+            if path.is_file() and path != ledger:
                 files.append((st.st_mtime, st.st_size, path))
         total = sum(size for _, size, _ in files)
-        if total <= limit:
-            return
-        for _, size, path in sorted(files):
-            if total <= keep:
-                break
-            try:
-                path.unlink()
-                total -= size
-            except OSError:
-                pass
+        if total > limit:
+            for _, size, path in sorted(files):
+                if total <= keep:
+                    break
+                try:
+                    path.unlink()
+                    total -= size
+                except OSError:
+                    pass
+        self._ledger(total)
+
+    def _ledger(self, total: int) -> None:
+        try:
+            (self.folder / "size").write_text(str(total))
+        except OSError:
+            pass
 
 
 def folder_for(root: Path, option) -> Path | None:
@@ -226,5 +242,3 @@ def written_stamp(path: Path) -> list:
     return [st.st_size, st.st_mtime_ns]
 
 
-def now() -> float:
-    return time.time()

@@ -16,7 +16,6 @@ from spindle.paged import Laid
 from spindle.theme import BUILTIN, Theme
 
 _URL = re.compile(r"""url\(\s*(['"]?)([^'")]+)\1\s*\)""")
-_SRC = re.compile(r"""\s(?:src|href|data)=["']([^"'#][^"']*)["']""")
 
 
 def identifier(book: Book, edition: str) -> str:
@@ -74,11 +73,22 @@ def _which(exc, specs: dict) -> str:
 
 # --- part by part --------------------------------------------------------------------------------------
 
-def _edition(book: Book, theme: Theme, name: str, epoch: int | None, allow_remote: bool, padding=None):
-    """The pipeline's description of an edition, or why it cannot be laid out part by part."""
-    from spindle import parts, pipeline, printing, render, signatures
+class _Settings:
+    """What the page settings, the print variant and the identifier read of a book: its project
+    and metadata (so the stylesheets' key is known before the manuscript is read)."""
+
+    def __init__(self, project):
+        self.project = project
+        self.meta = project.config.book
+
+
+def styles_for(project, theme: Theme, name: str, allow_remote: bool):
+    """(Styles, whether left and right pages differ) of edition *name*, or why it cannot be laid
+    out part by part. Its key covers the stylesheets, the page settings and the files they use."""
+    from spindle import pipeline, printing, render
     from spindle.partlayout import Styles
 
+    book = _Settings(project)
     variant = printing.variant_for(book) if name == "print" else None
     sheets = theme.stylesheets(name) + [theme.custom_stylesheet()]
     settings = render.page_settings(book, name, theme)
@@ -88,8 +98,34 @@ def _edition(book: Book, theme: Theme, name: str, epoch: int | None, allow_remot
         return problem
     key = caching.digest(caching.code_fingerprint(), name, str(variant), str(allow_remote), identifier(book, name),
                          settings, *texts, *_referenced(book, sheets, settings))
-    styles = Styles(key=key, sheets=tuple(str(p) for p in sheets), settings=settings, root=str(book.project.root),
+    styles = Styles(key=key, sheets=tuple(str(p) for p in sheets), settings=settings, root=str(project.root),
                     allow_remote=allow_remote, variant=variant, identifier=identifier(book, name))
+    return styles, sides
+
+
+def styles_changed(project, theme: Theme, editions: list[str], allow_remote: bool, store: caching.Cache) -> bool:
+    """Whether the stylesheets of *editions* differ from the last build's (every chapter will
+    be laid out again); records the new ones."""
+    changed = False
+    for name in editions:
+        found = styles_for(project, theme, name, allow_remote)
+        key = found[0].key if not isinstance(found, str) else found
+        slot = caching.digest(str(project.root.resolve()), name)
+        if store.read_json("styles", slot) != key:
+            changed = True
+            store.write_json("styles", slot, key)
+    return changed
+
+
+def _edition(book: Book, theme: Theme, name: str, epoch: int | None, allow_remote: bool, padding=None,
+             rounds: "_Rounds | None" = None):
+    """The pipeline's description of an edition, or why it cannot be laid out part by part."""
+    from spindle import parts, pipeline, render
+
+    found = styles_for(book.project, theme, name, allow_remote)
+    if isinstance(found, str):
+        return found
+    styles, sides = found
     html = render.paged_html(book, name, theme, epoch, padding=padding)
     split = parts.split(html, [c.id for c in book.chapters])
     if split.problem:
@@ -97,27 +133,36 @@ def _edition(book: Book, theme: Theme, name: str, epoch: int | None, allow_remot
     images = _images(book, html)
     split_parts = tuple(parts.Part(p.name, p.html, images.get(p.name, "")) for p in split.parts)
 
-    again = None
-    if name == "print":
-        signature = book.project.config.editions.print.signature
-        rounds = {"n": 1}
-
-        def again(pages: int, padding=padding):
-            if pages % signature == 0:
-                return None
-            if rounds["n"] >= printing.MAX_LAYOUTS:
-                printing.check_padded(pages, signature)
-            rounds["n"] += 1
-            plan = signatures.plan(pages, signature, book, padding)
-            following = _edition(book, theme, name, epoch, allow_remote, plan)
-            if isinstance(following, str):
-                raise pipeline.Unsplittable(following)
-            following.again = lambda pages, plan=plan: again(pages, plan)
-            return following
-
     edition = pipeline.Edition(name=name, styles=styles, parts=split_parts, page_starts=name == "print",
-                               sides=sides, again=again, padding=padding)
+                               sides=sides, padding=padding)
+    if name == "print":
+        rounds = rounds or _Rounds(book, theme, epoch, allow_remote)
+        edition.again = lambda pages: rounds.next(pages, padding)
     return edition
+
+
+class _Rounds:
+    """The print edition's rounds: padded to whole signatures, as printing.lay_out pads a single
+    pass (a second round differs from the first only in the closing part and the contents)."""
+
+    def __init__(self, book: Book, theme: Theme, epoch: int | None, allow_remote: bool):
+        self.book, self.theme, self.epoch, self.allow_remote = book, theme, epoch, allow_remote
+        self.count = 1
+
+    def next(self, pages: int, padding):
+        from spindle import pipeline, printing, signatures
+
+        signature = self.book.project.config.editions.print.signature
+        if pages % signature == 0:
+            return None
+        if self.count >= printing.MAX_LAYOUTS:
+            printing.check_padded(pages, signature)
+        self.count += 1
+        plan = signatures.plan(pages, signature, self.book, padding)
+        following = _edition(self.book, self.theme, "print", self.epoch, self.allow_remote, plan, self)
+        if isinstance(following, str):
+            raise pipeline.Unsplittable(following)
+        return following
 
 
 def _referenced(book: Book, sheets: list[Path], settings: str) -> list[str]:

@@ -52,38 +52,57 @@ class _Copied:
 
 
 class Merger:
-    """Merges *count* parts; :meth:`add` them in any order, then :meth:`finish`."""
+    """Merges *count* parts: :meth:`prepare` them in any order (each is read), :meth:`copy_next`
+    copies them in, in order (the merged file's bytes then never depend on the order the parts
+    came in), :meth:`finish` copies what is left and writes the book."""
 
     def __init__(self, count: int):
         import pikepdf
 
         self.out = pikepdf.new()
         self.parts: list[_Copied | None] = [None] * count
+        self.copied = 0  # parts copied in, from the first
 
-    def add(self, index: int, piece: Piece) -> None:
-        """Copy part *index* in (again, if it changed: the earlier copy is left unused)."""
+    def prepare(self, index: int, piece: Piece) -> None:
+        """Read part *index* (again, if it changed: it must not have been copied yet)."""
         import pikepdf
 
-        out = self.out
+        if index < self.copied:
+            raise ValueError("merge: a part already copied in changed")
         source = pikepdf.open(io.BytesIO(piece.pdf))
-        count = len(source.pages)  # reading the page list settles inherited page attributes
-        tree = None
-        if "/StructTreeRoot" in source.Root:  # the whole tree at once, its pages with it
-            tree = out.copy_foreign(source.Root.StructTreeRoot)
-        pages = [out.copy_foreign(page.obj) for page in source.pages]
+        len(source.pages)  # reading the page list settles inherited page attributes
+        part = _Copied(source, piece, [], None)
         where = {page.objgen: i for i, page in enumerate(source.pages)}
-        copied = _Copied(source, piece, pages, tree)
         stubs = set(piece.stubs)
         for name, dest in _names(source, "/Dests"):
             if name in stubs:
                 continue
             page = where.get(dest[0].objgen) if isinstance(dest, pikepdf.Array) and len(dest) else None
-            copied.dests.append((name, page, list(dest)[1:] if page is not None else _copy(out, source, dest)))
-        copied.attachments = [(name, _copy(out, source, spec)) for name, spec in _names(source, "/EmbeddedFiles")]
-        assert count == len(pages)
+            part.dests.append((name, page, list(dest)[1:] if page is not None else dest))
+        part.attachments = _names(source, "/EmbeddedFiles")
         if self.parts[index] is not None:
             self.parts[index].source.close()
-        self.parts[index] = copied
+        self.parts[index] = part
+
+    def copy_next(self) -> bool:
+        """Copy the next part in, if it has been prepared; False otherwise."""
+        if self.copied >= len(self.parts) or self.parts[self.copied] is None:
+            return False
+        out, part = self.out, self.parts[self.copied]
+        source = part.source
+        if "/StructTreeRoot" in source.Root:  # the whole tree at once, its pages with it
+            part.tree = out.copy_foreign(source.Root.StructTreeRoot)
+        part.pages = [out.copy_foreign(page.obj) for page in source.pages]
+        part.dests = [(name, page, rest if page is not None else _copy(out, source, rest))
+                      for name, page, rest in part.dests]
+        part.attachments = [(name, _copy(out, source, spec)) for name, spec in part.attachments]
+        self.copied += 1
+        return True
+
+    def add(self, index: int, piece: Piece) -> None:
+        self.prepare(index, piece)
+        while self.copy_next():
+            pass
 
     def finish(self) -> bytes:
         """The merged PDF (every part must have been added)."""
@@ -92,6 +111,8 @@ class Merger:
         out, parts = self.out, self.parts
         if any(p is None for p in parts):
             raise ValueError("merge: a part is missing")
+        while self.copy_next():
+            pass
         first = parts[0].source
         for key in _CATALOG_KEYS:
             if key in first.Root:

@@ -25,7 +25,8 @@ import dataclasses
 import json
 import os
 import re
-from dataclasses import dataclass, field
+import sys
+from dataclasses import dataclass
 from typing import Callable
 
 from spindle import cache as caching
@@ -34,7 +35,7 @@ from spindle.errors import BuildError, SpindleError
 from spindle.parts import Part
 from spindle.partlayout import Done, Job, Laid, Numbering, Styles
 
-MAX_HELD = 2  # parts a worker keeps laid out while it waits for their page numbers
+MAX_HELD = 1  # parts a worker keeps laid out while it waits for their page numbers
 
 
 class Unsplittable(Exception):
@@ -81,6 +82,7 @@ def _laid_to_json(laid: Laid, lead: str | None, number: int) -> dict:
 def _laid_from_json(value: dict) -> tuple[Laid, str | None, int]:
     raw = dict(value["laid"])
     raw["lookups"] = tuple(raw.get("lookups", ()))
+    raw["anchors"] = dict(raw.get("anchors", {}))
     raw["entry_strings"] = tuple(raw.get("entry_strings", ()))
     return Laid(**raw), value["lead"], value["number"]
 
@@ -118,12 +120,12 @@ class _State:
     lead: str | None = None  # lead side the info was laid out with
     number: int = 1  # lead page number the info was laid out with
     externals: tuple = ()  # externals the held layout was made with
-    job: str | None = None  # None, "queued", "running", "held"
+    job: str | None = None  # None, "queued", "running", "held" (laid out, waiting), "writing" (numbered)
     worker: object = None
     final: bool = False  # the queued/held layout is the one to number (not a first look at the front)
     numbering: Numbering | None = None
     key: str | None = None  # the cache key of the numbered part
-    sent: bool = False  # numbering sent to the worker
+    writing: str | None = None  # the cache key of the numbering the worker is writing
     done: Done | None = None
     want_lead: str = "right"
     want_number: int = 1
@@ -142,8 +144,8 @@ class _Run:
         self.laid_out = 0
         self.finished = False
         self.final_layouts = 0
-        self.merger = None  # merge.Merger: parts are copied in as they are done
-        self.to_merge: dict[int, Done] = {}
+        self.merger = None  # merge.Merger: parts are read as they are done and copied in, in order
+        self.prepared: set[int] = set()
         for state in self.states:
             self._predict(state)
 
@@ -168,7 +170,6 @@ class _Run:
 
     def _queue(self, state: _State, final: bool, externals: tuple = ()) -> None:
         state.job, state.final, state.externals = "queued", final, externals
-        state.sent = False
         self.queue.append((state, self._job(state, final, externals)))
 
     # --- decisions ------------------------------------------------------------------------------
@@ -194,14 +195,14 @@ class _Run:
             if numbering is None:
                 return  # being laid out again, on the other side or with the right numbers
             if state.numbering != numbering:
-                state.numbering, state.done, state.sent = numbering, None, False
+                state.numbering, state.done = numbering, None
                 state.key = caching.digest(state.layout_key, str(state.lead), str(numbering.lead),
                                            str(numbering.keep_blank), json.dumps(numbering.strings))
                 state.externals = ()
             self._fetch(state)
             number += self._kept(state)
             strings.update(state.info.strings)
-        if any(s.done is None for s in states[1:]):
+        if any(s.numbering is None for s in states[1:]):
             return
         self._finish_with_externals(front, self._externals())
         if all(s.done is not None for s in states):
@@ -247,19 +248,21 @@ class _Run:
             raise Unsplittable("a chapter's layout depends on its side of the spread in a way spindle cannot follow")
         if state.job == "held":
             self.drops.append(state)
+            state.job = None
         state.want_lead, state.want_number = lead_side, number
-        state.info, state.numbering, state.done = None, None, None
+        state.info, state.numbering, state.done, state.key = None, None, None, None
         self._predict(state)
         if state.info is not None and (state.lead != lead_side or (state.info.numbered_content and state.number != number)):
             state.info = None
         if state.info is None:
-            self._queue(state, final=False)
+            if state.job is None:  # (a part still being written is laid out again once it is back)
+                self._queue(state, final=False)
             return False
         return True
 
     def _fetch(self, state: _State) -> None:
         """The numbered part: from this build, the cache, the worker holding it, or a new layout."""
-        if state.done is not None or state.key is None:
+        if state.done is not None or state.key is None or state.job == "writing":
             return
         found = self.memory.get(state.key) or self._load(state.key)
         if found is not None:
@@ -270,9 +273,7 @@ class _Run:
                 state.job = None
             return
         if state.job == "held" and state.lead == (state.want_lead if state.index else None):
-            if not state.sent:
-                state.sent = True
-                self.numbering.append(state)
+            self._write(state)
         elif state.job is None:
             self._queue(state, final=True)
 
@@ -289,20 +290,18 @@ class _Run:
             return None
 
     def _externals(self) -> dict[str, int]:
-        """Page numbers of every id in the chapters' parts (for target-counter())."""
+        """Page numbers of every id in the chapters' parts (for target-counter()), known as soon
+        as every chapter is laid out and numbered: the front matter need not wait for their PDFs."""
         found: dict[str, int] = {}
-        base = self.states[0].info.pages
         for state in self.states[1:]:
-            if state.done is not None:
-                for name, (index, _, _) in state.done.anchors.items():
-                    found.setdefault(name, base + index + 1)
-            base += self._kept(state)
+            for name, index in state.info.anchors.items():
+                found.setdefault(name, state.numbering.lead + 1 + index)
         return found
 
     def _finish_with_externals(self, state: _State, externals: dict[str, int]) -> None:
         """A part that refers to pages of other parts (the table of contents), laid out with their numbers."""
         required = tuple((name, externals.get(name, 0)) for name in state.info.lookups)
-        if state.done is not None and state.externals == required:
+        if (state.done is not None or state.job == "writing") and state.externals == required:
             return
         numbering = Numbering(lead=1) if state.index == 0 else state.numbering
         key = caching.digest(state.layout_key, "externals", json.dumps(required), repr(numbering))
@@ -318,9 +317,7 @@ class _Run:
             return
         state.done = None
         if state.job == "held" and state.externals == required and state.final:
-            if not state.sent:
-                state.sent = True
-                self.numbering.append(state)
+            self._write(state)
             return
         if state.job == "held":
             self.drops.append(state)
@@ -349,35 +346,53 @@ class _Run:
 
     def _completed(self, state: _State, done: Done) -> None:
         state.done = done
-        self.to_merge[state.index] = done  # copied in while the workers are busy (merge_one)
+        self.prepared.discard(state.index)
+        if self.merger is not None and self.merger.copied > state.index:
+            self.close()  # a part already copied into the merged PDF has changed: start the merge again
 
     def merge_one(self) -> bool:
-        """Copy one finished part into the merged PDF; False when none is waiting."""
+        """One step of the merge, done while the workers are busy: read a finished part, or copy
+        the next one (in reading order, so the bytes never depend on which worker was first)."""
         from spindle.merge import Merger, Piece
 
-        if not self.to_merge:
-            return False
-        index = next(iter(self.to_merge))
-        done = self.to_merge.pop(index)
-        if self.states[index].done is not done:
-            return True  # replaced meanwhile
         if self.merger is None:
+            if not any(s.done is not None for s in self.states):
+                return False
             self.merger = Merger(len(self.states))
-        self.merger.add(index, Piece(done.pdf, done.stubs, done.bookmarks))
-        return True
+            self.prepared = set()
+        for state in self.states:
+            if state.done is not None and state.index not in self.prepared:
+                done = state.done
+                self.merger.prepare(state.index, Piece(done.pdf, done.stubs, done.bookmarks))
+                self.prepared.add(state.index)
+                return True
+        return self.merger.copy_next()
 
     def close(self) -> None:
         if self.merger is not None:
             self.merger.close()
             self.merger = None
+        self.prepared = set()
+
+    def _write(self, state: _State) -> None:
+        """Send the held layout its numbers: the worker writes it."""
+        state.job, state.writing = "writing", state.key
+        self.numbering.append(state)
 
     def on_done(self, state: _State, done: Done) -> None:
-        state.job, state.sent = None, False
+        state.job, written = None, state.writing
+        state.writing = None
+        if written != state.key:  # numbered again meanwhile (the front matter changed length): keep, lay out anew
+            self.memory[written] = done
+            self._store(written, done)
+            return
         self._completed(state, done)
-        if state.key is not None:
-            self.memory[state.key] = done
-            self.store.write_json("parts", state.key, _done_meta(done))
-            self.store.write("parts", state.key, done.pdf, ".pdf")
+        self.memory[state.key] = done
+        self._store(state.key, done)
+
+    def _store(self, key: str, done: Done) -> None:
+        self.store.write_json("parts", key, _done_meta(done))
+        self.store.write("parts", key, done.pdf, ".pdf")
 
     def outcome(self) -> Outcome:
         anchors, starts, warnings = {}, [] if self.edition.page_starts else None, []
@@ -418,11 +433,13 @@ class _Worker:
         self.conn.send(message)
 
     def stop(self) -> None:
+        """Stop the worker: asked first; a worker still busy (tidying its memory) is terminated,
+        as nothing it does any more is wanted."""
         try:
             self.conn.send(("stop", None))
         except (OSError, ValueError):
             pass
-        self.process.join(timeout=5)
+        self.process.join(timeout=0.05)
         if self.process.is_alive():
             self.process.terminate()
             self.process.join(timeout=5)
@@ -461,10 +478,16 @@ class _Inline:
 
 
 def _start_method():
+    """fork on Linux (the workers start at once, with this process's modules imported), unless this
+    process runs other threads (``spindle serve``): a forked child would inherit their locks
+    in whatever state they are, so workers are then started from a clean process."""
     import multiprocessing
+    import threading
 
     methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    if sys.platform.startswith("linux") and "fork" in methods and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")  # (elsewhere system libraries may not survive a fork)
+    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
 
 
 class Pool:
@@ -477,11 +500,13 @@ class Pool:
         self.jobs = max(1, jobs)
         self.workers: list = []
 
-    def start(self) -> "Pool":
+    def start(self, every: bool = False) -> "Pool":
+        """Start one worker now, or *every* one (otherwise the others start when there is work for
+        them: a rebuild after an edit often needs one, and starting more would slow this process
+        reading the manuscript)."""
         if self.jobs > 1:
-            context = _start_method()
-            while len(self.workers) < self.jobs:
-                self.workers.append(_Worker(context))
+            while len(self.workers) < (self.jobs if every else 1):
+                self.workers.append(_Worker(_start_method()))
         return self
 
     def idle(self):
@@ -493,6 +518,10 @@ class Pool:
             self.workers.append(worker)
             return worker
         return None
+
+    def live(self) -> int:
+        """Worker processes started (the in-process one of --jobs 1 does not count)."""
+        return sum(1 for w in self.workers if not isinstance(w, _Inline))
 
     def receive(self, wait: bool = True):
         return _receive(self.workers, wait)
@@ -517,6 +546,7 @@ def lay_out(editions: list[Edition], pool: Pool, store: caching.Cache,
     keys: dict[int, tuple[_Run, _State, Job]] = {}
     idle = 0
     results: dict[str, Outcome] = {}
+    finished: list[_Run] = []
     current = None
     try:
         while True:
@@ -536,9 +566,15 @@ def lay_out(editions: list[Edition], pool: Pool, store: caching.Cache,
                         current = fresh
                         fresh.advance()
                     else:
-                        results[run.edition.name] = run.outcome()
+                        finished.append(run)
             current = None
             if not runs:
+                # every layout is done: stop the workers first, so that their memory is given back
+                # before the merges (the largest step in this process) take theirs
+                pool.close()
+                for run in finished:
+                    current = run
+                    results[run.edition.name] = run.outcome()
                 return results
             # drops and numberings go out at once; new layouts to idle workers
             for run in runs:
@@ -565,7 +601,10 @@ def lay_out(editions: list[Edition], pool: Pool, store: caching.Cache,
                                          edition=run.edition.name, index=index + 1, total=len(run.states)))
                 worker.send(("job", id(state), job))
             message = pool.receive(wait=False)
-            while message is None and any(run.merge_one() for run in runs):  # while the workers work
+            # Merge while a processor has no worker (a rebuild after an edit usually needs one
+            # worker): with every worker alive, each holding a chapter, a merge in progress would add
+            # the most memory-hungry step of all to them; it waits until they are stopped.
+            while message is None and pool.live() < pool.jobs and any(run.merge_one() for run in runs + finished):
                 message = pool.receive(wait=False)
             if message is None:
                 message = pool.receive()
@@ -594,7 +633,7 @@ def lay_out(editions: list[Edition], pool: Pool, store: caching.Cache,
         exc.edition = current.edition.name if current is not None else None
         raise
     finally:
-        for run in runs:  # layouts still held in the workers are not wanted any more
+        for run in runs + finished:  # layouts still held in the workers are not wanted any more
             run.close()
             for state in run.states:
                 if state.job == "held" and state.worker is not None:
