@@ -27,7 +27,7 @@ from generate import generate  # noqa: E402
 
 # Runs a command and prints its wall time, CPU time and peak memory as JSON: the largest
 # peak RSS of any one process (getrusage of the children), and the peak of the sum of the
-# RSS of the whole process tree (sampled from /proc every 20 ms), which counts worker
+# RSS of the whole process tree (sampled from /proc every 50 ms), which counts worker
 # processes that run at the same time together.
 MEASURE = r"""
 import json, os, resource, subprocess, sys, time
@@ -52,13 +52,16 @@ def tree_rss(root):
         todo += children.get(pid, [])
     return total
 
+import tempfile
+errors = tempfile.TemporaryFile()
 start = time.perf_counter()
-proc = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+proc = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=errors)
 peak = 0
 while proc.poll() is None:
     peak = max(peak, tree_rss(proc.pid))
-    time.sleep(0.02)
-err = proc.stderr.read()
+    time.sleep(0.05)
+errors.seek(0)
+err = errors.read()
 wall = time.perf_counter() - start
 ru = resource.getrusage(resource.RUSAGE_CHILDREN)
 print(json.dumps({"code": proc.returncode, "wall": wall, "cpu": ru.ru_utime + ru.ru_stime,
