@@ -7,6 +7,7 @@ rebuild lays out only what changed."""
 from __future__ import annotations
 
 import re
+import time
 import unicodedata
 from pathlib import Path
 
@@ -228,6 +229,35 @@ def test_an_edited_chapter_is_the_only_part_laid_out_again(project_copy):
     assert laid_out(messages, "pdf") == 1
     single = builder.build(project, ["pdf"], project.root / "single", epoch=EPOCH, single_pass=True)
     assert_same(Book(result.outputs[0].path), Book(single.outputs[0].path))
+
+
+def test_builds_without_a_fixed_date_reuse_layouts_and_are_dated_when_built(project_copy):
+    """Without SOURCE_DATE_EPOCH each build has its own date. The layouts carry none (the merged
+    PDF is dated), so a rebuild a moment later after a one-chapter edit lays out that chapter
+    alone, the print edition's padding round lays out only the parts the blank pages change,
+    and each PDF is dated at its build, not at the build its parts were cached in."""
+    from datetime import datetime, timezone
+
+    project = project_copy
+    messages: list[str] = []
+    first = builder.build(project, ["pdf", "print"], jobs=2, report=messages.append)
+    parts = int(re.search(r"laid out in (\d+) parts", next(m for m in messages if m.startswith("pdf: laid out"))).group(1))
+    assert any(n.startswith("print: added") for n in first.notes)  # a second, padded round was laid out
+    assert laid_out(messages, "pdf") <= parts + 1  # (the front matter: a first look, then with page numbers)
+    assert laid_out(messages, "print") <= parts + 3  # the second round: the front and the closing part again
+    time.sleep(1.2)
+    chapter = project.root / "manuscript" / "02-beta.md"
+    chapter.write_text(chapter.read_text(encoding="utf-8").replace("A chart", "The chart"), encoding="utf-8")
+    before = datetime.now(timezone.utc).replace(microsecond=0)
+    messages = []
+    again = builder.build(project, ["pdf", "print"], jobs=2, report=messages.append)
+    after = datetime.now(timezone.utc)
+    assert laid_out(messages, "pdf") == 1 and laid_out(messages, "print") == 1
+    for output in again.outputs:
+        with pikepdf.open(output.path) as pdf:
+            for key in ("/CreationDate", "/ModDate"):
+                when = datetime.strptime(str(pdf.docinfo[key]), "D:%Y%m%d%H%M%SZ").replace(tzinfo=timezone.utc)
+                assert before <= when <= after, (output.edition, key, when)
 
 
 def test_pages_that_move_are_numbered_again(project_copy):

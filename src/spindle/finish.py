@@ -68,16 +68,8 @@ def pdf_date(epoch: int | None) -> tuple[str, str]:
 
 
 def stamp(pdf, identifier: str, epoch: int | None) -> None:
-    """Fixed document ids; dates from *epoch* when given (else WeasyPrint's, which come
-    from the HTML's dcterms metas)."""
-    import pikepdf
-
-    if epoch is not None:
-        date, iso = pdf_date(epoch)
-        pdf.docinfo[pikepdf.Name.CreationDate] = date
-        pdf.docinfo[pikepdf.Name.ModDate] = date
-    else:
-        iso = None
+    """Fixed document ids, and the build's dates (see :func:`date`)."""
+    date(pdf, epoch)
     if "/Metadata" not in pdf.Root:
         return
     xmp = pdf.Root.Metadata.read_bytes().decode("utf-8")
@@ -87,9 +79,24 @@ def stamp(pdf, identifier: str, epoch: int | None) -> None:
         xmp = re.sub(r"<xmpMM:InstanceID>[^<]*</xmpMM:InstanceID>", f"<xmpMM:InstanceID>{iid}</xmpMM:InstanceID>", xmp)
     elif "</xmpMM:DocumentID>" in xmp:
         xmp = xmp.replace("</xmpMM:DocumentID>", f"</xmpMM:DocumentID><xmpMM:InstanceID>{iid}</xmpMM:InstanceID>", 1)
-    if iso is not None:
-        for tag in ("xmp:CreateDate", "xmp:ModifyDate", "xmp:MetadataDate"):
-            xmp = re.sub(rf"<{tag}>[^<]*</{tag}>", f"<{tag}>{iso}</{tag}>", xmp)
+    pdf.Root.Metadata.write(xmp.encode("utf-8"))
+
+
+def date(pdf, epoch: int | None) -> None:
+    """Set the creation and modification dates (document information and XMP) to the
+    build's: SOURCE_DATE_EPOCH when given, else now. The layouts themselves carry no
+    date (a part laid out in an earlier build is reused as it is), so every paged
+    output is dated here."""
+    import pikepdf
+
+    when, iso = pdf_date(epoch)
+    pdf.docinfo[pikepdf.Name.CreationDate] = when
+    pdf.docinfo[pikepdf.Name.ModDate] = when
+    if "/Metadata" not in pdf.Root:
+        return
+    xmp = pdf.Root.Metadata.read_bytes().decode("utf-8")
+    for tag in ("xmp:CreateDate", "xmp:ModifyDate", "xmp:MetadataDate"):
+        xmp = re.sub(rf"<{tag}>[^<]*</{tag}>", f"<{tag}>{iso}</{tag}>", xmp)
     pdf.Root.Metadata.write(xmp.encode("utf-8"))
 
 

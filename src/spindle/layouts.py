@@ -15,6 +15,7 @@ from spindle.model import Book
 from spindle.paged import Laid
 from spindle.theme import BUILTIN, Theme
 
+UNDATED = 0  # the date the part-by-part layouts' HTML carries (the merged PDF gets the build's)
 _URL = re.compile(r"""url\(\s*(['"]?)([^'")]+)\1\s*\)""")
 
 
@@ -126,7 +127,9 @@ def _edition(book: Book, theme: Theme, name: str, epoch: int | None, allow_remot
     if isinstance(found, str):
         return found
     styles, sides = found
-    html = render.paged_html(book, name, theme, epoch, padding=padding)
+    # Laid out undated (the merged PDF is dated afterwards), so that a part's layout, cached
+    # by its HTML, serves every later build and the print edition's second round.
+    html = render.paged_html(book, name, theme, UNDATED, padding=padding)
     split = parts.split(html, [c.id for c in book.chapters])
     if split.problem:
         return split.problem
@@ -134,7 +137,7 @@ def _edition(book: Book, theme: Theme, name: str, epoch: int | None, allow_remot
     split_parts = tuple(parts.Part(p.name, p.html, images.get(p.name, "")) for p in split.parts)
 
     edition = pipeline.Edition(name=name, styles=styles, parts=split_parts, page_starts=name == "print",
-                               sides=sides, padding=padding)
+                               sides=sides, padding=padding, epoch=epoch)
     if name == "print":
         rounds = rounds or _Rounds(book, theme, epoch, allow_remote)
         edition.again = lambda pages: rounds.next(pages, padding)

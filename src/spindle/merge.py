@@ -104,8 +104,9 @@ class Merger:
         while self.copy_next():
             pass
 
-    def finish(self) -> bytes:
-        """The merged PDF (every part must have been added)."""
+    def finish(self, before_saving=None) -> bytes:
+        """The merged PDF (every part must have been added); *before_saving* (a function of the
+        pikepdf.Pdf) is called last, to date it."""
         import pikepdf
 
         out, parts = self.out, self.parts
@@ -135,6 +136,8 @@ class Merger:
         _outline(out, [p.piece for p in parts], bases, pages)
         if all(p.tree is not None for p in parts):
             _structure(out, parts, bases, pages)
+        if before_saving is not None:
+            before_saving(out)
         data = io.BytesIO()
         version = max((p.source.pdf_version for p in parts), key=lambda v: tuple(int(x) for x in v.split(".")))
         out.save(data, deterministic_id=True, fix_metadata_version=False, min_version=version,

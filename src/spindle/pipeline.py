@@ -53,6 +53,7 @@ class Edition:
     sides: bool = False  # the stylesheets treat left and right pages differently
     again: Callable[[int], "Edition | None"] | None = None  # the next round, given the page count
     padding: object = None  # signatures.Padding this round was laid out with (the print edition)
+    epoch: int | None = None  # the build's date (SOURCE_DATE_EPOCH), set on the merged PDF; None: now
 
 
 @dataclass
@@ -132,10 +133,10 @@ class _State:
 
 
 class _Run:
-    def __init__(self, edition: Edition, store: caching.Cache, memory: dict):
+    def __init__(self, edition: Edition, store: caching.Cache, memory: dict, previous: "_Run | None" = None):
         self.edition = edition
         self.store = store
-        self.memory = memory  # key -> Done, this build's parts (a second padding round reuses them)
+        self.memory = memory  # this build's parts and what their layouts came to (for a second round)
         self.states = [_State(i, part, caching.digest(part.digest, edition.styles.key, str(edition.page_starts)))
                        for i, part in enumerate(edition.parts)]
         self.queue: list[tuple[_State, Job]] = []
@@ -146,8 +147,24 @@ class _Run:
         self.final_layouts = 0
         self.merger = None  # merge.Merger: parts are read as they are done and copied in, in order
         self.prepared: set[int] = set()
+        if previous is not None:
+            self._opens_as_before(previous)
         for state in self.states:
             self._predict(state)
+
+    def _opens_as_before(self, previous: "_Run") -> None:
+        """A second round (the print edition's padding) changes a part or two; each changed part
+        opens where it did in the first round (the parts before it are the same), so it is laid
+        out after a lead page of that number and side at once, not first on a guess."""
+        starts: dict[str, tuple[str, int]] = {}
+        number = 1
+        for state in previous.states:
+            starts[state.part.name] = (state.layout_key, number)
+            number += state.done.pages if state.done is not None else 0
+        for state in self.states[1:]:
+            key, start = starts.get(state.part.name, (state.layout_key, 0))
+            if key != state.layout_key and start > 1:
+                state.want_lead, state.want_number = side_of(start - 1), start - 1
 
     # the table: what a part's layout came to, by its HTML and lead side
     def _table_key(self, state: _State, lead: str | None) -> str:
@@ -155,7 +172,8 @@ class _Run:
 
     def _predict(self, state: _State) -> None:
         lead = None if state.index == 0 else state.want_lead
-        value = self.store.read_json("table", self._table_key(state, lead))
+        key = self._table_key(state, lead)
+        value = self.memory.get(("table", key)) or self.store.read_json("table", key)
         if value is not None:
             try:
                 state.info, state.lead, state.number = _laid_from_json(value)
@@ -335,7 +353,9 @@ class _Run:
         state.info, state.lead, state.number = laid, job.lead, job.number
         state.job = "held"
         self.laid_out += 1
-        self.store.write_json("table", self._table_key(state, job.lead), _laid_to_json(laid, job.lead, job.number))
+        key, value = self._table_key(state, job.lead), _laid_to_json(laid, job.lead, job.number)
+        self.memory[("table", key)] = value  # (a second round reads it even without a cache folder)
+        self.store.write_json("table", key, value)
         if laid.problem:
             raise Unsplittable(laid.problem)
         if state.index > 0 and laid.lookups:
@@ -408,7 +428,9 @@ class _Run:
         try:
             while self.merge_one():
                 pass
-            pdf = self.merger.finish()
+            from spindle import finish
+
+            pdf = self.merger.finish(lambda out: finish.date(out, self.edition.epoch))
         finally:
             self.close()
         return Outcome(pdf=pdf, pages=number, anchors=anchors, starts=starts, warnings=warnings,
@@ -541,7 +563,7 @@ class Pool:
 def lay_out(editions: list[Edition], pool: Pool, store: caching.Cache,
             report: Callable[[str], None] = lambda m: None) -> dict[str, Outcome]:
     """Lay out *editions* part by part; raises Unsplittable (naming the edition) when one cannot be."""
-    memory: dict[str, Done] = {}
+    memory: dict = {}  # this build: parts by cache key, layout records by ("table", key)
     runs = [_Run(e, store, memory) for e in editions]
     keys: dict[int, tuple[_Run, _State, Job]] = {}
     idle = 0
@@ -560,7 +582,7 @@ def lay_out(editions: list[Edition], pool: Pool, store: caching.Cache,
                     runs.remove(run)
                     if following is not None:
                         run.close()
-                        fresh = _Run(following, store, memory)
+                        fresh = _Run(following, store, memory, previous=run)
                         fresh.laid_out = run.laid_out
                         runs.append(fresh)
                         current = fresh
