@@ -34,16 +34,22 @@ def finish(data: bytes, spec: Finish) -> bytes:
     import pikepdf
 
     with pikepdf.open(io.BytesIO(data)) as pdf:
-        if spec.sheet is not None:
-            marker = Marker(pdf, spec.sheet, spec.marks)
-            for page in pdf.pages:
-                box = page.obj.get("/TrimBox") or page.obj.MediaBox
-                marker.apply(page, float(box[0]), float(box[1]))
-        if spec.output_condition is not None:
-            set_output_condition(pdf, spec.output_condition)
-            add_default_rgb(pdf)
-        stamp(pdf, spec.identifier, spec.epoch)
+        apply(pdf, spec)
         return save(pdf)
+
+
+def apply(pdf, spec: Finish) -> None:
+    """Finish an open pikepdf.Pdf in place (the part-by-part layout does it in its merge,
+    so that the book is read and written once)."""
+    if spec.sheet is not None:
+        marker = Marker(pdf, spec.sheet, spec.marks)
+        for page in pdf.pages:
+            box = page.obj.get("/TrimBox") or page.obj.MediaBox
+            marker.apply(page, float(box[0]), float(box[1]))
+    if spec.output_condition is not None:
+        set_output_condition(pdf, spec.output_condition)
+        add_default_rgb(pdf)
+    stamp(pdf, spec.identifier, spec.epoch)
 
 
 def save(pdf, min_version: str = "") -> bytes:

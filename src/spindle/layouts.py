@@ -137,11 +137,22 @@ def _edition(book: Book, theme: Theme, name: str, epoch: int | None, allow_remot
     split_parts = tuple(parts.Part(p.name, p.html, images.get(p.name, "")) for p in split.parts)
 
     edition = pipeline.Edition(name=name, styles=styles, parts=split_parts, page_starts=name == "print",
-                               sides=sides, padding=padding, epoch=epoch)
+                               sides=sides, padding=padding, finishing=_finishing(book, name, epoch))
     if name == "print":
         rounds = rounds or _Rounds(book, theme, epoch, allow_remote)
         edition.again = lambda pages: rounds.next(pages, padding)
     return edition
+
+
+def _finishing(book: Book, name: str, epoch: int | None):
+    """What is done to the merged PDF before it is saved: the print edition is finished there
+    (boxes, marks, output condition, ids, dates: read and written once); the screen PDF is dated."""
+    from spindle import finish, printing
+
+    if name == "print":
+        spec = printing.finish_spec(book, identifier(book, name), epoch)
+        return lambda pdf: finish.apply(pdf, spec)
+    return lambda pdf: finish.date(pdf, epoch)
 
 
 class _Rounds:
@@ -212,7 +223,7 @@ def _from_outcome(book: Book, name: str, outcome) -> Laid:
 
     return Laid(pdf=outcome.pdf, pages=outcome.pages, where=outcome.anchors, starts=outcome.starts,
                 warnings=outcome.warnings, padding=padding,
-                variant=printing.variant_for(book) if name == "print" else None)
+                variant=printing.variant_for(book) if name == "print" else None, finished=name == "print")
 
 
 # --- in one pass -----------------------------------------------------------------------------------------

@@ -22,7 +22,9 @@ class Layout:
     variant: str | None = None  # a WeasyPrint pdf_variant such as "pdf/x-4"
 
 
-class _Collect(logging.Handler):
+class Collect(logging.Handler):
+    """WeasyPrint's warnings while a layout is made or written (paged.py and partlayout.py)."""
+
     def __init__(self) -> None:
         super().__init__(logging.WARNING)
         self.messages: list[str] = []
@@ -40,7 +42,7 @@ def layout(html: str, stylesheets: list[Path], extra_css: list[str], root: Path,
 
     fetcher = ProjectFetcher([root, BUILTIN], allow_remote=allow_remote)
     font_config = font_config or FontConfiguration()
-    collector = _Collect()
+    collector = Collect()
     profiles: dict = {}  # @color-profile rules (the print edition's CMYK output profile)
     common = dict(url_fetcher=fetcher, font_config=font_config, color_profiles=profiles)
     LOGGER.addHandler(collector)
@@ -56,7 +58,7 @@ def layout(html: str, stylesheets: list[Path], extra_css: list[str], root: Path,
         raise BuildError(str(exc)) from None
     finally:
         LOGGER.removeHandler(collector)
-    return Layout(document=document, pages=len(document.pages), warnings=_relevant(collector.messages), variant=variant)
+    return Layout(document=document, pages=len(document.pages), warnings=relevant(collector.messages), variant=variant)
 
 
 @dataclass
@@ -70,9 +72,10 @@ class Laid:
     warnings: list[str] = field(default_factory=list)
     padding: object = None  # signatures.Padding (the print edition)
     variant: str | None = None
+    finished: bool = False  # pdf is already finished (the print edition's boxes, marks, ids and dates)
 
 
-def _relevant(messages: list[str]) -> list[str]:
+def relevant(messages: list[str]) -> list[str]:
     # WeasyPrint reports unsupported CSS it ignores; keep the ones an author can act on.
     return [m for m in messages if "Ignored" not in m and "unknown property" not in m.lower()]
 
@@ -84,7 +87,7 @@ def write(result: Layout, identifier: str) -> bytes:
     from weasyprint import LOGGER
 
     pdf_id = hashlib.sha256(identifier.encode()).hexdigest()[:32].encode()
-    collector = _Collect()  # drawing reports glyphs that no font has
+    collector = Collect()  # drawing reports glyphs that no font has
     LOGGER.addHandler(collector)
     try:
         return result.document.write_pdf(pdf_tags=True, pdf_identifier=pdf_id, pdf_variant=result.variant)
@@ -92,4 +95,4 @@ def write(result: Layout, identifier: str) -> bytes:
         raise BuildError(str(exc)) from None
     finally:
         LOGGER.removeHandler(collector)
-        result.warnings += [m for m in _relevant(collector.messages) if m not in result.warnings]
+        result.warnings += [m for m in relevant(collector.messages) if m not in result.warnings]

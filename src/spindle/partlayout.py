@@ -35,13 +35,13 @@ import contextlib
 import gc
 import hashlib
 import importlib
-import logging
 import traceback
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from spindle.errors import BuildError, SpindleError
+from spindle.paged import Collect, relevant
 
 LEAD_CSS = """
 body::before { content: ""; display: block; height: 1px; margin: 0; padding: 0; border: 0;
@@ -154,22 +154,6 @@ def _freeze(profile) -> None:
     profile.__class__ = type("FrozenColorProfile", (base,), {"content": property(lambda self: data)})
 
 
-class _Collect(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.messages: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(record.getMessage())
-
-
-def relevant(messages: list[str]) -> list[str]:
-    """WeasyPrint's messages an author can act on (as paged.py keeps them)."""
-    from spindle.paged import _relevant
-
-    return _relevant(messages)
-
-
 # --- step 1: lay out --------------------------------------------------------------------------------------
 
 @dataclass
@@ -197,7 +181,7 @@ def lay_out(job: Job) -> Held:
     if job.lead is not None:
         extra = LEAD_CSS + f"html {{ break-before: {job.lead}; }}\n@page :first {{ counter-reset: page {job.number}; }}\n"
     captured: dict = {}
-    collector = _Collect()
+    collector = Collect()
     externals = dict(job.externals)
     looked_up: set[str] = set()
     flags: set[str] = set()
@@ -400,7 +384,7 @@ def finish(held: Held, numbering: Numbering) -> Done:
     document = held.document
     out = Document(pages, document.metadata, document.url_fetcher, document.font_config,
                    document.color_profiles, document.output_intent)
-    collector = _Collect()
+    collector = Collect()
     LOGGER.addHandler(collector)
     try:
         pdf_id = hashlib.sha256(job.styles.identifier.encode()).hexdigest()[:32].encode()

@@ -53,7 +53,7 @@ class Edition:
     sides: bool = False  # the stylesheets treat left and right pages differently
     again: Callable[[int], "Edition | None"] | None = None  # the next round, given the page count
     padding: object = None  # signatures.Padding this round was laid out with (the print edition)
-    epoch: int | None = None  # the build's date (SOURCE_DATE_EPOCH), set on the merged PDF; None: now
+    finishing: Callable[[object], None] | None = None  # finishes the merged pikepdf.Pdf in place (dates it)
 
 
 @dataclass
@@ -428,9 +428,7 @@ class _Run:
         try:
             while self.merge_one():
                 pass
-            from spindle import finish
-
-            pdf = self.merger.finish(lambda out: finish.date(out, self.edition.epoch))
+            pdf = self.merger.finish(self.edition.finishing)
         finally:
             self.close()
         return Outcome(pdf=pdf, pages=number, anchors=anchors, starts=starts, warnings=warnings,
@@ -594,9 +592,10 @@ def lay_out(editions: list[Edition], pool: Pool, store: caching.Cache,
                 # every layout is done: stop the workers first, so that their memory is given back
                 # before the merges (the largest step in this process) take theirs
                 pool.close()
-                for run in finished:
-                    current = run
+                for run in sorted(finished, key=lambda r: r.merger is None):  # a merge under way first:
+                    current = run                                         # one merge at a time
                     results[run.edition.name] = run.outcome()
+                    _give_back_memory()
                 return results
             # drops and numberings go out at once; new layouts to idle workers
             for run in runs:
@@ -626,7 +625,7 @@ def lay_out(editions: list[Edition], pool: Pool, store: caching.Cache,
             # Merge while a processor has no worker (a rebuild after an edit usually needs one
             # worker): with every worker alive, each holding a chapter, a merge in progress would add
             # the most memory-hungry step of all to them; it waits until they are stopped.
-            while message is None and pool.live() < pool.jobs and any(run.merge_one() for run in runs + finished):
+            while message is None and pool.live() < pool.jobs and _merge_step(runs + finished):
                 message = pool.receive(wait=False)
             if message is None:
                 message = pool.receive()
@@ -662,6 +661,28 @@ def lay_out(editions: list[Edition], pool: Pool, store: caching.Cache,
                     state.worker.send(("drop", id(state)))
                     state.worker.held -= 1
                     state.worker = None
+
+
+def _give_back_memory() -> None:
+    """Return the memory a merge freed to the system (glibc keeps it otherwise, and the next
+    merge, of another edition, cannot reuse much of it: two merges would cost two merges' peak)."""
+    import gc
+
+    gc.collect()  # (pikepdf objects in reference cycles hold the merge's whole file)
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            ctypes.CDLL("libc.so.6").malloc_trim(0)
+        except (OSError, AttributeError):
+            pass
+
+
+def _merge_step(runs: list[_Run]) -> bool:
+    """One step of one edition's merge. Never two merges at once: a merge holds every part of its
+    edition open, and two of them would double the build's peak memory."""
+    started = [run for run in runs if run.merger is not None]
+    return started[0].merge_one() if started else any(run.merge_one() for run in runs)
 
 
 def _receive(workers: list, block: bool = True):

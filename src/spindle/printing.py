@@ -92,6 +92,16 @@ def lay_out(book: Book, theme: Theme, epoch: int | None, allow_remote: bool, fon
                 variant=variant)
 
 
+def finish_spec(book: Book, identifier: str, epoch: int | None):
+    """How the print edition's PDF is finished: page boxes and crop marks, output condition, ids and dates."""
+    from spindle import finish
+
+    p = book.project.config.editions.print
+    width, height = p.size
+    condition = p.output_condition if variant_for(book) else None
+    return finish.Finish(identifier, epoch, Sheet(width * MM, height * MM, p.bleed.pt), p.marks, condition)
+
+
 def check_padded(pages: int, signature: int) -> None:
     if pages % signature:
         raise BuildError(f"print: could not pad {pages} pages to a multiple of the signature ({signature}); "
@@ -110,8 +120,7 @@ def build(book: Book, theme: Theme, epoch: int | None, allow_remote: bool, font_
     padding = laid.padding or signatures.Padding(pages=laid.pages, signature=p.signature)
     width, height = p.size
     condition = p.output_condition if variant else None
-    finish_spec = finish.Finish(identifier, epoch, Sheet(width * MM, height * MM, p.bleed.pt), p.marks, condition)
-    files = {"print": finish.finish(laid.pdf, finish_spec)}
+    files = {"print": laid.pdf if laid.finished else finish.finish(laid.pdf, finish_spec(book, identifier, epoch))}
     warnings = list(laid.warnings)
 
     spine = cover.spine_for(book, laid.pages)
