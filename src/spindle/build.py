@@ -151,9 +151,9 @@ def _build_book(project: Project, editions: list[str], out: Path, paged_editions
                 report("epub: no page-list: the print edition is not built in this run (spindle build all maps its pages)")
             data, pages = epub.build(book, theme, epoch, allow_remote=allow_remote, **for_epub), None
         elif edition == "print":
-            from spindle import printing
+            from spindle import layouts, printing
 
-            made = printing.build(book, theme, epoch, allow_remote, font_config, _identifier(book, edition),
+            made = printing.build(book, theme, epoch, allow_remote, font_config, layouts.identifier(book, edition),
                                   preflight=strict, laid=laid["print"])
             data, pages = made.files.pop("print"), made.pages
             if "epub" in editions:
@@ -202,10 +202,6 @@ def _fonts(font_config):
     from weasyprint.text.fonts import FontConfiguration
 
     return FontConfiguration()
-
-
-def _identifier(book: Book, edition: str) -> str:
-    return f"{book.meta.title}|{edition}|{book.meta.isbn.print or book.meta.identifier}"
 
 
 def _fail_on_warnings(strict: bool, warnings: list[str]) -> None:

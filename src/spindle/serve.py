@@ -24,6 +24,7 @@ import html
 import io
 import json
 import mimetypes
+import os
 import sys
 import threading
 import time
@@ -38,6 +39,7 @@ from urllib.parse import unquote, urlsplit
 from spindle.errors import ConfigError, SpindleError
 
 PAGED = ("pdf", "print")
+STOP_WAIT = 5.0  # seconds Ctrl+C waits for a rebuild under way before stopping anyway
 TYPES = {".css": "text/css", ".svg": "image/svg+xml", ".otf": "font/otf", ".ttf": "font/ttf", ".woff": "font/woff",
          ".woff2": "font/woff2", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
          ".webp": "image/webp", ".pdf": "application/pdf", ".epub": "application/epub+zip", ".md": "text/plain",
@@ -567,4 +569,11 @@ def serve(config_path: Path, port: int = 8000, out_dir: Path | None = None, allo
         with preview.changed:
             preview.changed.notify_all()
         server.server_close()
+        worker.join(timeout=STOP_WAIT)  # a rebuild under way finishes (outputs are written whole)
         announce("stopped")
+    if worker.is_alive():
+        # Still rebuilding: stop now rather than race Python's exit (which would wait on the
+        # rebuild's worker processes); they die with this process, and no output is half written.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
