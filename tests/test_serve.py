@@ -55,8 +55,11 @@ class Server:
         self.root = config.parent
         self.lines: queue.Queue[str] = queue.Queue()
         self.output: list[str] = []
+        # Ctrl+C as at a terminal: a suite run as a background job ignores SIGINT, and its children
+        # would inherit that (and never stop on it)
         self.proc = subprocess.Popen([sys.executable, "-m", "spindle", "serve", "--port", "0", "-v"], cwd=self.root,
-                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1)
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1,
+                                     preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
         self.url = self._wait_for_url()
@@ -89,9 +92,9 @@ class Server:
         finally:
             connection.close()
 
-    def stop(self) -> int:
+    def stop(self, how: int = signal.SIGINT) -> int:
         if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
+            self.proc.send_signal(how)
             try:
                 self.proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
@@ -244,3 +247,13 @@ def test_the_watchers_follow_every_folder_that_holds_the_book(tmp_path):
     assert folders == sorted([tmp_path / "extra" / "deep", tmp_path / "manuscript", tmp_path / "styles"])
     assert files == {tmp_path / "book.toml", tmp_path / "00-top.md"}
     assert preview.classify({tmp_path / "00-top.md"}) == {"manuscript"}
+
+
+def test_sigterm_stops_the_preview_cleanly(tmp_path):
+    """A service manager or a CI runner stops the preview with SIGTERM: it stops as on Ctrl+C,
+    with exit status 0 and its last word."""
+    server = Server(small_project(tmp_path))
+    status, body = server.get("/")
+    assert status == 200 and b"Preview Book" in body
+    assert server.stop(signal.SIGTERM) == 0
+    assert "stopped" in "".join(server.output)

@@ -156,7 +156,7 @@ def serve(config_path, port, out_dir, allow_remote, verbose) -> None:
     """Preview the book in the browser, live: http://127.0.0.1:PORT/ shows it as HTML,
     /pdf and /print the pages of the paged editions. Saving a file under manuscript/,
     templates/, styles/ or book.toml rebuilds what it touches and reloads the page;
-    a failed build shows its error in the page. Ctrl+C stops."""
+    a failed build shows its error in the page. Ctrl+C (or SIGTERM) stops."""
     from spindle.serve import serve as run_server
 
     run_server(Path(config_path), port=port, out_dir=Path(out_dir) if out_dir else None, allow_remote=allow_remote,

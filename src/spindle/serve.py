@@ -24,7 +24,6 @@ import html
 import io
 import json
 import mimetypes
-import os
 import sys
 import threading
 import time
@@ -39,7 +38,6 @@ from urllib.parse import unquote, urlsplit
 from spindle.errors import ConfigError, SpindleError
 
 PAGED = ("pdf", "print")
-STOP_WAIT = 5.0  # seconds Ctrl+C waits for a rebuild under way before stopping anyway
 TYPES = {".css": "text/css", ".svg": "image/svg+xml", ".otf": "font/otf", ".ttf": "font/ttf", ".woff": "font/woff",
          ".woff2": "font/woff2", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
          ".webp": "image/webp", ".pdf": "application/pdf", ".epub": "application/epub+zip", ".md": "text/plain",
@@ -538,6 +536,19 @@ def watch(preview: Preview) -> list[threading.Thread]:
     return threads
 
 
+def stop_on_sigterm() -> None:
+    """SIGTERM (a service manager, a container stopping, CI cancelling) stops the preview as
+    Ctrl+C does: cleanly, saying so. (A SIGINT that was ignored when spindle started, as in a
+    background job, stays ignored, as Unix programs do.)"""
+    import signal
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, stop)
+
+
 def serve(config_path: Path, port: int = 8000, out_dir: Path | None = None, allow_remote: bool = False,
           announce: Callable[[str], None] = print, log: Callable[[str], None] = lambda m: None,
           ready: Callable[[str], None] | None = None) -> None:
@@ -560,6 +571,7 @@ def serve(config_path: Path, port: int = 8000, out_dir: Path | None = None, allo
              "Ctrl+C stops")
     if ready is not None:
         ready(url)
+    stop_on_sigterm()
     try:
         server.serve_forever(poll_interval=0.2)
     except KeyboardInterrupt:
@@ -569,11 +581,4 @@ def serve(config_path: Path, port: int = 8000, out_dir: Path | None = None, allo
         with preview.changed:
             preview.changed.notify_all()
         server.server_close()
-        worker.join(timeout=STOP_WAIT)  # a rebuild under way finishes (outputs are written whole)
         announce("stopped")
-    if worker.is_alive():
-        # Still rebuilding: stop now rather than race Python's exit (which would wait on the
-        # rebuild's worker processes); they die with this process, and no output is half written.
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(0)
