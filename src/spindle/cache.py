@@ -33,12 +33,21 @@ def digest(*parts: str | bytes) -> str:
     return h.hexdigest()
 
 
+_DIGESTS: dict[tuple[str, int, int], str] = {}
+
+
 def file_digest(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+    """SHA-256 of a file, read once per build however often it is asked for (the stylesheets'
+    fonts are hashed for each edition's key and again for the build's record of its inputs)."""
+    st = os.stat(path)
+    key = (os.path.abspath(path), st.st_size, st.st_mtime_ns)
+    if key not in _DIGESTS:
+        h = hashlib.sha256()
+        with open(path, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                h.update(block)
+        _DIGESTS[key] = h.hexdigest()
+    return _DIGESTS[key]
 
 
 _CODE: str | None = None

@@ -20,6 +20,7 @@ import yaml
 
 from spindle.config import Entry, Project
 from spindle.errors import ConfigError, ManuscriptError, SpindleError
+from spindle.findings import Findings
 from spindle.manuscript import reading_order
 from spindle.markdown import TURN_LABEL, top_level_paragraphs
 
@@ -70,25 +71,12 @@ class Finding:
 
 
 @dataclass
-class Report:
-    findings: list[Finding] = field(default_factory=list)
-
-    @property
-    def errors(self) -> list[Finding]:
-        return [f for f in self.findings if f.level == "error"]
-
-    @property
-    def warnings(self) -> list[Finding]:
-        return [f for f in self.findings if f.level == "warning"]
-
+class Report(Findings):
     def failed(self, strict: bool = False) -> bool:
         return bool(self.errors or (strict and self.warnings))
 
     def text(self) -> str:
         return "\n".join(f.text() for f in self.findings)
-
-    def summary(self) -> str:
-        return f"{len(self.errors)} error(s), {len(self.warnings)} warning(s)"
 
     def as_json(self) -> str:
         return json.dumps({

@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from spindle.errors import SpindleError
+from spindle.findings import Findings
 
 MM = 72 / 25.4
 TOLERANCE_MM = 0.1
@@ -48,24 +49,14 @@ class Expect:
 
 
 @dataclass
-class Report:
-    findings: list[Finding] = field(default_factory=list)
-
-    @property
-    def errors(self) -> list[Finding]:
-        return [f for f in self.findings if f.level == "error"]
-
-    @property
-    def warnings(self) -> list[Finding]:
-        return [f for f in self.findings if f.level == "warning"]
-
+class Report(Findings):
     def table(self) -> str:
         rows = [(f.file, f.check, f.level.upper() if f.level in ("error", "warning") else f.level,
                  (f"page {f.page}: " if f.page else "") + f.message) for f in self.findings]
         widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(("file", "check", "result"))]
         lines = [f"{'file':<{widths[0]}}  {'check':<{widths[1]}}  {'result':<{widths[2]}}  details"]
         lines += [f"{a:<{widths[0]}}  {b:<{widths[1]}}  {c:<{widths[2]}}  {d}" for a, b, c, d in rows]
-        lines.append(f"{len(self.errors)} error(s), {len(self.warnings)} warning(s)")
+        lines.append(self.summary())
         return "\n".join(lines)
 
     def as_json(self) -> str:
