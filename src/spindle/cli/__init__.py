@@ -1,0 +1,244 @@
+"""The command line: thin Click commands that load the config and call one
+library function each. ``run(argv) -> int``; only __main__ exits."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from spindle import __version__
+from spindle.core.errors import ConfigError, SpindleError
+from spindle.project.formats import FORMAT_CHOICES
+
+EDITION_CHOICES = ("pdf", "epub", "print", "all")
+
+
+def _epoch() -> int | None:
+    value = os.environ.get("SOURCE_DATE_EPOCH")
+    if value is None or value == "":
+        return None
+    if not value.isdigit():
+        raise ConfigError(f"SOURCE_DATE_EPOCH: expected whole seconds since 1970, got {value!r}")
+    return int(value)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="spindle")
+def main() -> None:
+    """Build screen PDF, EPUB 3 and print editions of a book from Markdown."""
+
+
+@main.command()
+@click.argument("editions", nargs=-1, type=click.Choice(EDITION_CHOICES))
+@click.option("--config", "config_path", default="book.toml", show_default=True, type=click.Path(dir_okay=False), help="The book's configuration file.")
+@click.option("--out", "out_dir", default=None, type=click.Path(file_okay=False), help="Output folder  [default: build/ beside book.toml]")
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.option("--allow-remote", is_flag=True, help="Allow fetching remote images and stylesheets.")
+@click.option("-q", "--quiet", is_flag=True, help="Print errors only.")
+@click.option("-v", "--verbose", is_flag=True, help="Print progress and details.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print a manifest of the files built (edition, path, sha256, pages, bytes) as JSON, for CI.")
+@click.option("-j", "--jobs", type=click.IntRange(1, 64), default=None,
+              help="Worker processes laying out chapters in parallel  [default: the number of CPUs]")
+@click.option("--single-pass", is_flag=True,
+              help="Lay out each PDF as one document (no parallel layout, no chapter cache).")
+def build(editions, config_path, out_dir, strict, allow_remote, quiet, verbose, as_json, jobs, single_pass) -> None:
+    """Build EDITIONS (pdf, epub, print; default: all).
+
+    On a terminal it shows its progress and ends with a table of the files built;
+    elsewhere (CI) it prints one plain line per file."""
+    from spindle.build import orchestrate as builder
+    from spindle.build import manifest
+    from spindle.core import progress
+    from spindle.project.config import load
+
+    chosen = builder.EDITIONS if not editions or "all" in editions else editions
+    project = load(config_path)
+    display = progress.Display(click.get_text_stream("stderr"), live=not quiet and sys.stderr.isatty(),
+                               verbose=verbose, editions=len(set(chosen)))
+    with display.pages():
+        result = builder.build(project, chosen, Path(out_dir) if out_dir else None, strict=strict,
+                               allow_remote=allow_remote, epoch=_epoch(), report=display, jobs=jobs,
+                               single_pass=single_pass)
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    if as_json:
+        click.echo(manifest.as_json(result, _shown))
+    elif not quiet:
+        built = manifest.entries(result, _shown)
+        if sys.stdout.isatty():
+            click.echo(progress.table(built))
+        else:
+            for o in built:
+                pages = f"{o['pages']} pages, " if o["pages"] else ""
+                click.echo(f"{o['edition']:<6} {o['path']}  ({pages}{progress.size(o['bytes'])}, {o['seconds']:.1f} s)")
+    if not quiet:
+        for note in result.notes:
+            click.echo(f"note: {note}", err=True)
+
+
+@main.command()
+@click.argument("target", required=False, default="manuscript", type=click.Choice(["manuscript", "print"]))
+@click.option("--config", "config_path", default="book.toml", show_default=True, type=click.Path(dir_okay=False), help="The book's configuration file.")
+@click.option("--out", "out_dir", default=None, type=click.Path(file_okay=False), help="Folder holding the built files, for 'print'  [default: build/ beside book.toml]")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="'text': one 'path:line: CODE message' per finding; 'json' for CI.")
+@click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
+@click.option("--strict", is_flag=True, help="Fail on warnings too.")
+@click.pass_context
+def check(ctx, target, config_path, out_dir, fmt, as_json, strict) -> None:
+    """Check TARGET: 'manuscript' (the default) lints the Markdown files and transcripts
+    (codes: docs/manuscript.md); 'print' preflights the print PDF, cover and imposed sheets.
+    Exit 1 on errors (and on warnings with --strict)."""
+    from spindle.project.config import load
+
+    project = load(config_path)
+    as_json = as_json or fmt == "json"
+    if target == "print":
+        from spindle.editions.print.preflight import check_project
+
+        report = check_project(project, Path(out_dir) if out_dir else None)
+        click.echo(report.as_json() if as_json else report.table())
+        failed = bool(report.errors or (strict and report.warnings))
+    else:
+        from spindle.checks.lint import lint
+
+        found = lint(project)
+        if as_json:
+            click.echo(found.as_json())
+        elif found.findings:
+            click.echo(found.text())
+            click.echo(found.summary(), err=True)
+        failed = found.failed(strict)
+    if failed:
+        ctx.exit(1)
+
+
+@main.command()
+@click.argument("target", required=False, default="pdf", type=click.Choice(["pdf", "print"]))
+@click.option("--config", "config_path", default="book.toml", show_default=True, type=click.Path(dir_okay=False), help="The book's configuration file.")
+@click.option("--out", "out_dir", default=None, type=click.Path(file_okay=False), help="Folder holding the built files  [default: build/ beside book.toml]")
+@click.option("--dpi", default=100, show_default=True, type=click.IntRange(20, 600), help="Resolution of the images.")
+@click.option("--columns", default=None, type=click.IntRange(1, 100), help="Thumbnails (pdf) or spreads (print) per row of the contact sheet  [default: 10 or 4]")
+def proof(target, config_path, out_dir, dpi, columns) -> None:
+    """Write proof images of TARGET (default: pdf): 'pdf' pages or 'print' spreads
+    (trim and bleed shown), and contact-sheet.png, the whole book at a glance:
+    every page ('pdf') or every spread of facing pages ('print') as a thumbnail."""
+    from spindle.build import orchestrate as builder
+    from spindle.checks import proof as proofs
+    from spindle.project.config import load
+
+    project = load(config_path)
+    out = builder.check_out_dir(project, Path(out_dir) if out_dir else project.root / "build")
+    stem = project.config.book.file_stem
+    pdf = builder.target(project, target, out)
+    folder = out / f"{stem}-{target}-proof"
+    if target == "print":
+        made = proofs.print_spreads(pdf, builder.target(project, "cover", out), folder, dpi, shown=_shown(pdf))
+    else:
+        made = proofs.pdf_pages(pdf, folder, dpi, shown=_shown(pdf))
+    sheet = proofs.contact_sheet(pdf, folder / "contact-sheet.png", spreads_of_print=target == "print",
+                                 columns=columns, shown=_shown(pdf))
+    click.echo(f"{len(made.files)} image(s) in {_shown(made.folder)}")
+    spreads = f", {sheet.cells} spreads" if target == "print" else ""
+    click.echo(f"contact sheet: {_shown(sheet.path)} ({sheet.pages} pages{spreads})")
+
+
+@main.command()
+@click.option("--config", "config_path", default="book.toml", show_default=True, type=click.Path(dir_okay=False), help="The book's configuration file.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port on 127.0.0.1 (0: any free port).")
+@click.option("--out", "out_dir", default=None, type=click.Path(file_okay=False), help="Output folder; the preview's PDFs go to its preview/  [default: build/ beside book.toml]")
+@click.option("--allow-remote", is_flag=True, help="Allow fetching remote images and stylesheets.")
+@click.option("-v", "--verbose", is_flag=True, help="Say what each change rebuilt.")
+def serve(config_path, port, out_dir, allow_remote, verbose) -> None:
+    """Preview the book in the browser, live: http://127.0.0.1:PORT/ shows it as HTML,
+    /pdf and /print the pages of the paged editions. Saving a file under manuscript/,
+    templates/, styles/ or book.toml rebuilds what it touches and reloads the page;
+    a failed build shows its error in the page. Ctrl+C (or SIGTERM) stops."""
+    from spindle.cli.serve import serve as run_server
+
+    run_server(Path(config_path), port=port, out_dir=Path(out_dir) if out_dir else None, allow_remote=allow_remote,
+               announce=click.echo, log=(lambda m: click.echo(m, err=True)) if verbose else (lambda m: None))
+
+
+@main.command()
+@click.argument("directory", type=click.Path(file_okay=False))
+@click.option("--title", default="My Book", show_default=True, help="The new book's title.")
+@click.option("--lang", type=click.Choice(["en", "nl"]), default="en", show_default=True, help="The book's language.")
+def init(directory, title, lang) -> None:
+    """Create a new book project in DIRECTORY that builds at once."""
+    from spindle.cli.scaffold import create
+
+    path = create(Path(directory), title=title, lang=lang)
+    click.echo(f"created {path}; now run: cd {directory} && spindle build")
+
+
+@main.group()
+def transcript() -> None:
+    """Interview transcripts (Teams, Zoom, Otter.ai, Rev, Whisper, SRT, .docx, text)."""
+
+
+@transcript.command("import")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", default=None, help="Markdown file to write ('-' for standard output)  [default: manuscript/NAME.md]")
+@click.option("--format", "fmt", type=click.Choice(FORMAT_CHOICES), default="auto", show_default=True,
+              help="Transcript format; 'auto' tells it from the content.")
+@click.option("--speaker", "speakers", multiple=True, metavar='"NAME=ROLE"',
+              help="Print speaker NAME (as in the transcript) as ROLE; repeat for each speaker.")
+@click.option("--interviewer", "interviewers", multiple=True, metavar="NAME", help="NAME asks the questions (repeatable).")
+@click.option("--clean", is_flag=True, help="Remove fillers ('um', 'uh') and stutters ('I I').")
+@click.option("--title", default="", help="The interview's title  [default: from the file name]")
+@click.option("--subtitle", default="", help="Subtitle.")
+@click.option("--standfirst", default="", help="The paragraph introducing the interview.")
+@click.option("--lang", type=click.Choice(["en", "nl"]), default="en", show_default=True, help="Language of the interview.")
+@click.option("--timestamps", is_flag=True, help="Print each turn's time in the book (times are always kept as data).")
+@click.option("--force", is_flag=True, help="Overwrite the output file if it exists.")
+def transcript_import(file, output, fmt, speakers, interviewers, clean, title, subtitle, standfirst, lang, timestamps, force) -> None:
+    """Import transcript FILE as a native interview Markdown file for editing."""
+    from spindle.manuscript.transcripts.importer import import_transcript, speaker_map
+
+    done = import_transcript(Path(file), output, format=fmt, speakers=speaker_map(speakers, interviewers), clean=clean,
+                             title=title, subtitle=subtitle, standfirst=standfirst, lang=lang,
+                             timestamps=timestamps, force=force)
+    for warning in done.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    if done.target is None:
+        click.echo(done.markdown, nl=False)
+    t = done.transcript
+    removed = f"; removed {t.removed} filler(s) and stutter(s)" if clean else ""
+    where = _shown(done.target) if done.target else "standard output"
+    click.echo(f"{file}: {len(t.turns)} turns by {len(done.speakers)} speakers ({t.format}"
+               f"{', ' + t.flavour if t.flavour else ''}) -> {where}{removed}", err=done.target is None)
+    for raw, s in done.speakers.items():
+        role = f"{s.full}{' (interviewer)' if s.interviewer else ''}"
+        click.echo(f"  {s.label}: {raw!r} -> {role}", err=done.target is None)
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def run(argv: list[str]) -> int:
+    try:
+        code = main.main(args=argv, prog_name="spindle", standalone_mode=False)
+    except SpindleError as exc:
+        click.echo(f"error: {exc}", err=True)
+        return exc.exit_code
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.Abort:
+        click.echo("aborted", err=True)
+        return 1
+    except click.ClickException as exc:
+        exc.show()
+        return 2
+    except KeyboardInterrupt:
+        click.echo("interrupted; earlier outputs are untouched", err=True)
+        return 130
+    return code if isinstance(code, int) else 0  # ctx.exit(n) in a command returns n here

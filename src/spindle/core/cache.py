@@ -1,0 +1,253 @@
+"""The build cache, in ``.spindle-cache/`` beside book.toml (never in manuscript/,
+templates/ or styles/): laid-out parts of the paged editions, and one manifest
+per build target that makes a rebuild with unchanged inputs a no-op.
+
+Entries are content-addressed: a key is a SHA-256 over everything that shapes
+the entry (the part's HTML, the stylesheets and the files they use, spindle's
+own code, the versions of WeasyPrint and its PDF libraries). Nothing is
+pickled: metadata is JSON and PDFs are stored as they are, so a cache folder
+that came with someone else's project can at worst give wrong pages, never run
+code. Files are written atomically; the least recently used entries are
+removed when the folder grows beyond :data:`LIMIT` bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+FOLDER = ".spindle-cache"
+LIMIT = 512 * 1024 * 1024
+KEEP = 384 * 1024 * 1024
+
+
+def digest(*parts: str | bytes) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        data = part.encode("utf-8") if isinstance(part, str) else part
+        h.update(len(data).to_bytes(8, "big"))
+        h.update(data)
+    return h.hexdigest()
+
+
+_DIGESTS: dict[tuple[str, int, int], str] = {}
+
+
+def file_digest(path: Path) -> str:
+    """SHA-256 of a file, read once per build however often it is asked for (the stylesheets'
+    fonts are hashed for each edition's key and again for the build's record of its inputs)."""
+    st = os.stat(path)
+    key = (os.path.abspath(path), st.st_size, st.st_mtime_ns)
+    if key not in _DIGESTS:
+        h = hashlib.sha256()
+        with open(path, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                h.update(block)
+        _DIGESTS[key] = h.hexdigest()
+    return _DIGESTS[key]
+
+
+_CODE: str | None = None
+
+
+def code_fingerprint() -> str:
+    """spindle's own code and theme, and the versions of the libraries that shape its output."""
+    global _CODE
+    if _CODE is None:
+        from importlib import metadata
+
+        from spindle import __version__
+
+        package = Path(__file__).parents[1]  # the whole spindle package
+        h = hashlib.sha256(__version__.encode())
+        for path in sorted(package.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                st = path.stat()
+                h.update(f"{path.relative_to(package)}|{st.st_size}|{st.st_mtime_ns}\n".encode())
+        for name in ("weasyprint", "pydyf", "fonttools", "pikepdf", "ebooklib", "pillow", "markdown-it-py", "jinja2"):
+            try:
+                h.update(f"{name}={metadata.version(name)}\n".encode())
+            except metadata.PackageNotFoundError:
+                h.update(f"{name}=-\n".encode())
+        _CODE = h.hexdigest()
+    return _CODE
+
+
+class Cache:
+    """A folder of entries: ``parts/KEY.pdf`` with ``parts/KEY.json``, ``table/KEY.json``, ``builds/KEY.json``."""
+
+    def __init__(self, folder: Path | None):
+        self.folder = folder
+        self.wrote = False
+        self.written = 0  # bytes written by this build
+
+    @property
+    def enabled(self) -> bool:
+        return self.folder is not None
+
+    def _path(self, kind: str, key: str, suffix: str) -> Path:
+        assert self.folder is not None
+        return self.folder / kind / key[:2] / f"{key}{suffix}"
+
+    def read(self, kind: str, key: str, suffix: str = ".json") -> bytes | None:
+        if self.folder is None:
+            return None
+        path = self._path(kind, key, suffix)
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return None
+        try:
+            os.utime(path)  # recently used: kept when the folder is pruned
+        except OSError:
+            pass
+        return data
+
+    def write(self, kind: str, key: str, data: bytes, suffix: str = ".json") -> None:
+        if self.folder is None:
+            return
+        path = self._path(kind, key, suffix)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
+            tmp.write_bytes(data)
+            os.replace(tmp, path)
+            self.wrote = True
+            self.written += len(data)
+        except OSError:  # a cache that cannot be written only makes the next build slower
+            pass
+
+    def read_json(self, kind: str, key: str):
+        data = self.read(kind, key)
+        if data is None:
+            return None
+        try:
+            return json.loads(data)
+        except ValueError:
+            return None
+
+    def write_json(self, kind: str, key: str, value) -> None:
+        self.write(kind, key, json.dumps(value, sort_keys=True, separators=(",", ":")).encode("utf-8"))
+
+    def prune(self, limit: int = LIMIT, keep: int = KEEP) -> None:
+        """Remove the least recently used entries when the folder holds more than *limit* bytes.
+        A ledger of the bytes written keeps this from walking the folder after every build."""
+        if self.folder is None or not self.wrote or not self.folder.is_dir():
+            return
+        ledger = self.folder / "size"
+        try:
+            total = int(ledger.read_text()) + self.written
+        except (OSError, ValueError):
+            total = limit + 1  # unknown: count
+        if total <= limit:
+            self._ledger(total)
+            return
+        files = []
+        for path in self.folder.rglob("*"):
+            try:
+                st = path.stat()
+            except OSError:
+                continue
+            if path.is_file() and path != ledger:
+                files.append((st.st_mtime, st.st_size, path))
+        total = sum(size for _, size, _ in files)
+        if total > limit:
+            for _, size, path in sorted(files):
+                if total <= keep:
+                    break
+                try:
+                    path.unlink()
+                    total -= size
+                except OSError:
+                    pass
+        self._ledger(total)
+
+    def _ledger(self, total: int) -> None:
+        try:
+            (self.folder / "size").write_text(str(total))
+        except OSError:
+            pass
+
+
+def folder_for(root: Path, option) -> Path | None:
+    """The cache folder: *option* (a path), none when *option* is False, else .spindle-cache/ beside book.toml."""
+    if option is False:
+        return None
+    if option:
+        return Path(option)
+    return root / FOLDER
+
+
+# --- the no-op check: what a build read, and what it wrote ----------------------------------------------------
+
+@dataclass
+class Stamps:
+    """Files (relative to the project) with size, modification time and content hash."""
+
+    files: dict[str, list] = field(default_factory=dict)  # path -> [size, mtime_ns, sha256] (or None: absent)
+
+    def add(self, root: Path, path: Path) -> None:
+        try:
+            relative = str(path.resolve().relative_to(root))
+        except ValueError:
+            relative = str(path.resolve())
+        if relative in self.files:
+            return
+        try:
+            st = path.stat()
+            self.files[relative] = [st.st_size, st.st_mtime_ns, file_digest(path)]
+        except OSError:
+            self.files[relative] = None
+
+    def add_tree(self, root: Path, folder: Path) -> None:
+        """Every file under *folder*, and the folder's listing (a new file there counts as a change)."""
+        listing = []
+        if folder.is_dir():
+            for path in sorted(folder.rglob("*")):
+                if path.is_file() and "__pycache__" not in path.parts:
+                    listing.append(str(path.relative_to(folder)))
+                    self.add(root, path)
+        try:
+            key = "listing:" + str(folder.resolve().relative_to(root))
+        except ValueError:
+            key = "listing:" + str(folder.resolve())
+        self.files[key] = [digest("\n".join(listing))]
+
+    def unchanged(self, root: Path) -> bool:
+        for relative, stamp in self.files.items():
+            if relative.startswith("listing:"):
+                folder = Path(relative.removeprefix("listing:"))
+                folder = folder if folder.is_absolute() else root / folder
+                listing = []
+                if folder.is_dir():
+                    listing = [str(p.relative_to(folder)) for p in sorted(folder.rglob("*"))
+                               if p.is_file() and "__pycache__" not in p.parts]
+                if [digest("\n".join(listing))] != stamp:
+                    return False
+                continue
+            path = Path(relative)
+            path = path if path.is_absolute() else root / path
+            try:
+                st = path.stat()
+            except OSError:
+                if stamp is not None:
+                    return False
+                continue
+            if stamp is None:
+                return False
+            size, mtime, sha = stamp
+            if st.st_size != size:
+                return False
+            if st.st_mtime_ns != mtime and file_digest(path) != sha:
+                return False
+        return True
+
+
+def written_stamp(path: Path) -> list:
+    st = path.stat()
+    return [st.st_size, st.st_mtime_ns]
+
+

@@ -1,0 +1,255 @@
+"""Lay out the requested paged editions (screen PDF, print): part by part
+(pipeline.py: cached, in parallel) or, with ``--single-pass`` or when a book's
+stylesheets need it, as one WeasyPrint document. Both give the same book;
+tests/editions/test_fastpath.py compares them."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Callable
+from urllib.parse import unquote
+
+from spindle.core import cache as caching
+from spindle.manuscript.model import Book
+from spindle.editions.paged.engine import Laid
+from spindle.theme import BUILTIN, Theme
+
+UNDATED = 0  # the date the part-by-part layouts' HTML carries (the merged PDF gets the build's)
+_URL = re.compile(r"""url\(\s*(['"]?)([^'")]+)\1\s*\)""")
+
+
+def identifier(book: Book, edition: str) -> str:
+    return f"{book.meta.title}|{edition}|{book.meta.isbn.print or book.meta.identifier}"
+
+
+def lay_out(book: Book, theme: Theme, editions: list[str], *, epoch: int | None, allow_remote: bool,
+            pool, single_pass: bool, store: caching.Cache, report: Callable[[str], None],
+            font_config=None) -> tuple[dict[str, Laid], list[str]]:
+    """Every edition in *editions* ("pdf", "print") laid out, part by part with *pool*
+    (a pipeline.Pool) unless *single_pass*; and notes on how."""
+    from spindle.editions.paged import scheduler as pipeline
+
+    jobs = pool.jobs
+    notes: list[str] = []
+    laid: dict[str, Laid] = {}
+    todo = list(editions)
+    reason = "--single-pass" if single_pass else pipeline.supported_engine()
+    if reason is None and todo:
+        specs, problems = {}, {}
+        for name in todo:
+            spec = _edition(book, theme, name, epoch, allow_remote)
+            if isinstance(spec, str):
+                problems[name] = spec
+            else:
+                specs[name] = spec
+        while specs:
+            try:
+                outcomes = pipeline.lay_out(list(specs.values()), pool, store, report)
+            except pipeline.Unsplittable as exc:
+                bad = _which(exc, specs)
+                problems[bad] = str(exc)
+                del specs[bad]
+                continue
+            for name, outcome in outcomes.items():
+                laid[name] = _from_outcome(book, name, outcome)
+                notes.append(f"{name}: laid out in {outcome.parts} parts ({outcome.laid_out} laid out now, "
+                             f"the others from the cache), {jobs} worker{'s' if jobs != 1 else ''}")
+            break
+        for name, problem in problems.items():
+            notes.append(f"{name}: laid out in one pass: {problem}")
+    elif todo:
+        notes += [f"{name}: laid out in one pass: {reason}" for name in todo]
+    for name in todo:
+        if name not in laid:
+            report(f"{name}: laying out in one pass …")
+            laid[name] = _single_pass(book, theme, name, epoch, allow_remote, font_config)
+    return laid, notes
+
+
+def _which(exc, specs: dict) -> str:
+    edition = getattr(exc, "edition", None)
+    return edition if edition in specs else next(iter(specs))
+
+
+# --- part by part --------------------------------------------------------------------------------------
+
+class _Settings:
+    """What the page settings, the print variant and the identifier read of a book: its project
+    and metadata (so the stylesheets' key is known before the manuscript is read)."""
+
+    def __init__(self, project):
+        self.project = project
+        self.meta = project.config.book
+
+
+def styles_for(project, theme: Theme, name: str, allow_remote: bool):
+    """(Styles, whether left and right pages differ) of edition *name*, or why it cannot be laid
+    out part by part. Its key covers the stylesheets, the page settings and the files they use."""
+    from spindle.editions.paged import scheduler as pipeline
+    from spindle.editions.print import printing
+    from spindle.theme import render
+    from spindle.editions.paged.worker import Styles
+
+    book = _Settings(project)
+    variant = printing.variant_for(book) if name == "print" else None
+    sheets = theme.stylesheets(name) + [theme.custom_stylesheet()]
+    settings = render.page_settings(book, name, theme)
+    texts = [p.read_text(encoding="utf-8", errors="replace") for p in sheets] + [settings]
+    problem, sides = pipeline.check_styles(texts)
+    if problem:
+        return problem
+    key = caching.digest(caching.code_fingerprint(), name, str(variant), str(allow_remote), identifier(book, name),
+                         settings, *texts, *_referenced(book, sheets, settings))
+    styles = Styles(key=key, sheets=tuple(str(p) for p in sheets), settings=settings, root=str(project.root),
+                    allow_remote=allow_remote, variant=variant, identifier=identifier(book, name))
+    return styles, sides
+
+
+def styles_changed(project, theme: Theme, editions: list[str], allow_remote: bool, store: caching.Cache) -> bool:
+    """Whether the stylesheets of *editions* differ from the last build's (every chapter will
+    be laid out again); records the new ones."""
+    changed = False
+    for name in editions:
+        found = styles_for(project, theme, name, allow_remote)
+        key = found[0].key if not isinstance(found, str) else found
+        slot = caching.digest(str(project.root.resolve()), name)
+        if store.read_json("styles", slot) != key:
+            changed = True
+            store.write_json("styles", slot, key)
+    return changed
+
+
+def _edition(book: Book, theme: Theme, name: str, epoch: int | None, allow_remote: bool, padding=None,
+             rounds: "_Rounds | None" = None):
+    """The pipeline's description of an edition, or why it cannot be laid out part by part."""
+    from spindle.editions.paged import split as parts
+    from spindle.editions.paged import scheduler as pipeline
+    from spindle.theme import render
+
+    found = styles_for(book.project, theme, name, allow_remote)
+    if isinstance(found, str):
+        return found
+    styles, sides = found
+    # Laid out undated (the merged PDF is dated afterwards), so that a part's layout, cached
+    # by its HTML, serves every later build and the print edition's second round.
+    html = render.paged_html(book, name, theme, UNDATED, padding=padding)
+    split = parts.split(html, [c.id for c in book.chapters])
+    if split.problem:
+        return split.problem
+    images = _images(book, html)
+    split_parts = tuple(parts.Part(p.name, p.html, images.get(p.name, "")) for p in split.parts)
+
+    edition = pipeline.Edition(name=name, styles=styles, parts=split_parts, page_starts=name == "print",
+                               sides=sides, padding=padding, finishing=_finishing(book, name, epoch))
+    if name == "print":
+        rounds = rounds or _Rounds(book, theme, epoch, allow_remote)
+        edition.again = lambda pages: rounds.next(pages, padding)
+    return edition
+
+
+def _finishing(book: Book, name: str, epoch: int | None):
+    """What is done to the merged PDF before it is saved: the print edition is finished there
+    (boxes, marks, output condition, ids, dates: read and written once); the screen PDF is dated."""
+    from spindle.editions.print import finish
+    from spindle.editions.print import printing
+
+    if name == "print":
+        spec = printing.finish_spec(book, identifier(book, name), epoch)
+        return lambda pdf: finish.apply(pdf, spec)
+    return lambda pdf: finish.date(pdf, epoch)
+
+
+class _Rounds:
+    """The print edition's rounds: padded to whole signatures, as printing.lay_out pads a single
+    pass (a second round differs from the first only in the closing part and the contents)."""
+
+    def __init__(self, book: Book, theme: Theme, epoch: int | None, allow_remote: bool):
+        self.book, self.theme, self.epoch, self.allow_remote = book, theme, epoch, allow_remote
+        self.count = 1
+
+    def next(self, pages: int, padding):
+        from spindle.editions.paged import scheduler as pipeline
+        from spindle.editions.print import printing
+        from spindle.editions.print import signatures
+
+        signature = self.book.project.config.editions.print.signature
+        if pages % signature == 0:
+            return None
+        if self.count >= printing.MAX_LAYOUTS:
+            printing.check_padded(pages, signature)
+        self.count += 1
+        plan = signatures.plan(pages, signature, self.book, padding)
+        following = _edition(self.book, self.theme, "print", self.epoch, self.allow_remote, plan, self)
+        if isinstance(following, str):
+            raise pipeline.Unsplittable(following)
+        return following
+
+
+def _referenced(book: Book, sheets: list[Path], settings: str) -> list[str]:
+    """Hashes of the files the stylesheets refer to (fonts, images, the output profile)."""
+    root = book.project.root.resolve()
+    found: list[str] = []
+    sources = [(p, p.read_text(encoding="utf-8", errors="replace")) for p in sheets] + [(root / "book.toml", settings)]
+    for sheet, text in sources:
+        for m in _URL.finditer(text):
+            target = m.group(2).strip()
+            if re.match(r"^[a-z][a-z0-9+.-]*:", target, re.I):
+                continue
+            path = (sheet.parent / unquote(target.split("#")[0].split("?")[0])).resolve()
+            if path.is_file() and (root in path.parents or BUILTIN.resolve() in path.parents):
+                found.append(f"{path.name}:{caching.file_digest(path)}")
+    return found
+
+
+def _images(book: Book, html: str) -> dict[str, str]:
+    """Per chapter, a hash of the files its HTML refers to (images change without changing the HTML)."""
+    root = book.project.root.resolve()
+    out: dict[str, str] = {}
+    for chapter in book.chapters:
+        names = sorted(set(chapter.resources))
+        if names:
+            stamps = []
+            for name in names:
+                path = (root / name).resolve()
+                stamps.append(f"{name}:{caching.file_digest(path) if path.is_file() else '-'}")
+            out[chapter.id] = caching.digest(*stamps)
+    return out
+
+
+def _from_outcome(book: Book, name: str, outcome) -> Laid:
+    from spindle.editions.print import signatures
+
+    padding = None
+    if name == "print":
+        signature = book.project.config.editions.print.signature
+        padding = getattr(outcome.edition, "padding", None)
+        if padding is None:
+            padding = signatures.Padding(pages=outcome.pages, signature=signature)
+    from spindle.editions.print import printing
+
+    return Laid(pdf=outcome.pdf, pages=outcome.pages, where=outcome.anchors, starts=outcome.starts,
+                warnings=outcome.warnings, padding=padding,
+                variant=printing.variant_for(book) if name == "print" else None, finished=name == "print")
+
+
+# --- in one pass -----------------------------------------------------------------------------------------
+
+def _single_pass(book: Book, theme: Theme, name: str, epoch: int | None, allow_remote: bool, font_config) -> Laid:
+    from spindle.editions.paged import footnotes
+    from spindle.editions.paged import engine as paged
+    from spindle.editions.print import printing
+    from spindle.theme import render
+
+    if font_config is None:
+        from weasyprint.text.fonts import FontConfiguration
+
+        font_config = FontConfiguration()
+    if name == "print":
+        return printing.lay_out(book, theme, epoch, allow_remote, font_config, identifier(book, name))
+    html = render.paged_html(book, name, theme, epoch)
+    settings = render.page_settings(book, name, theme)
+    sheets = theme.stylesheets(name) + [theme.custom_stylesheet()]
+    layout = paged.layout(html, sheets, [settings], book.project.root, allow_remote, font_config)
+    data = paged.write(layout, identifier(book, name))
+    return Laid(pdf=data, pages=layout.pages, where=footnotes.pages_of(layout.document), warnings=layout.warnings)

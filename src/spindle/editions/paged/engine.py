@@ -1,0 +1,98 @@
+"""Lay out a paged edition with WeasyPrint (imported here, lazily, so the
+CLI starts fast). Shared by the screen PDF and the print edition."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from spindle.core.errors import BuildError
+from spindle.theme import BUILTIN
+
+
+@dataclass
+class Layout:
+    """A laid-out document: WeasyPrint's Document plus what we learned."""
+
+    document: object
+    pages: int
+    warnings: list[str] = field(default_factory=list)
+    variant: str | None = None  # a WeasyPrint pdf_variant such as "pdf/x-4"
+
+
+class Collect(logging.Handler):
+    """WeasyPrint's warnings while a layout is made or written (paged.py and partlayout.py)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+def layout(html: str, stylesheets: list[Path], extra_css: list[str], root: Path,
+           allow_remote: bool = False, font_config=None, cache=None, variant: str | None = None) -> Layout:
+    from weasyprint import CSS, HTML, LOGGER
+    from weasyprint.text.fonts import FontConfiguration
+
+    from spindle.editions.paged.fetcher import ProjectFetcher, RefusedURL
+
+    fetcher = ProjectFetcher([root, BUILTIN], allow_remote=allow_remote)
+    font_config = font_config or FontConfiguration()
+    collector = Collect()
+    profiles: dict = {}  # @color-profile rules (the print edition's CMYK output profile)
+    common = dict(url_fetcher=fetcher, font_config=font_config, color_profiles=profiles)
+    LOGGER.addHandler(collector)
+    try:
+        sheets = [CSS(filename=str(p), **common) for p in stylesheets[:-1]]
+        sheets += [CSS(string=css, base_url=root.as_uri() + "/", **common) for css in extra_css]
+        sheets.append(CSS(filename=str(stylesheets[-1]), **common))
+        document = HTML(string=html, base_url=root.as_uri() + "/", url_fetcher=fetcher).render(
+            stylesheets=sheets, font_config=font_config, pdf_tags=True, cache=cache if cache is not None else {},
+            color_profiles=profiles, pdf_variant=variant,
+        )
+    except RefusedURL as exc:
+        raise BuildError(str(exc)) from None
+    finally:
+        LOGGER.removeHandler(collector)
+    return Layout(document=document, pages=len(document.pages), warnings=relevant(collector.messages), variant=variant)
+
+
+@dataclass
+class Laid:
+    """A paged edition laid out (in one pass or part by part), before finishing."""
+
+    pdf: bytes  # WeasyPrint's PDF (merged from the parts of a part-by-part layout)
+    pages: int
+    where: dict[str, int]  # element id -> page number where it first appears
+    starts: list | None = None  # pagemap.PageStart per page (the print edition: the EPUB's page-list)
+    warnings: list[str] = field(default_factory=list)
+    padding: object = None  # signatures.Padding (the print edition)
+    variant: str | None = None
+    finished: bool = False  # pdf is already finished (the print edition's boxes, marks, ids and dates)
+
+
+def relevant(messages: list[str]) -> list[str]:
+    # WeasyPrint reports unsupported CSS it ignores; keep the ones an author can act on.
+    return [m for m in messages if "Ignored" not in m and "unknown property" not in m.lower()]
+
+
+def write(result: Layout, identifier: str) -> bytes:
+    """Serialise a layout to PDF bytes, reproducibly (a fixed document id)."""
+    from spindle.editions.paged.fetcher import RefusedURL
+
+    from weasyprint import LOGGER
+
+    pdf_id = hashlib.sha256(identifier.encode()).hexdigest()[:32].encode()
+    collector = Collect()  # drawing reports glyphs that no font has
+    LOGGER.addHandler(collector)
+    try:
+        return result.document.write_pdf(pdf_tags=True, pdf_identifier=pdf_id, pdf_variant=result.variant)
+    except RefusedURL as exc:  # attachments are fetched while writing
+        raise BuildError(str(exc)) from None
+    finally:
+        LOGGER.removeHandler(collector)
+        result.warnings += [m for m in relevant(collector.messages) if m not in result.warnings]

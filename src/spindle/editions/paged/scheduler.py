@@ -1,0 +1,741 @@
+"""Lay out the paged editions part by part: in parallel worker processes, from
+the cache where nothing changed, numbered in reading order, merged into one PDF.
+
+An edition's HTML is split into parts (parts.py): the front matter and one part
+per chapter. Every part is laid out on its own (partlayout.py), in worker
+processes (``--jobs``, default: the number of CPUs), before its page numbers are
+known; as soon as every earlier part has been laid out, the part's first page
+number follows, and the worker lays out its margin boxes (folios, running heads)
+with that number and writes its PDF. The front matter is laid out first with
+stand-in page numbers in its table of contents (to learn how many pages it
+takes) and again, at the end, with the real ones.
+
+The cache (cache.py) holds, per part, what its layout came to (page count,
+named strings, ...), keyed by the part's HTML and the stylesheets, and the
+written PDF, keyed also by its numbering: after an edit, only the chapters that
+changed, and those whose page numbers moved, are laid out again.
+
+Editions are laid out together, sharing the workers (the print edition's
+signature padding may take a second round: only the closing part changes).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import re
+import sys
+from dataclasses import dataclass
+from typing import Callable
+
+from spindle.core import cache as caching
+from spindle.core import progress
+from spindle.core.errors import BuildError, SpindleError
+from spindle.editions.paged.split import Part
+from spindle.editions.paged.worker import Done, Job, Laid, Numbering, Styles
+
+MAX_HELD = 1  # parts a worker keeps laid out while it waits for their page numbers
+
+
+class Unsplittable(Exception):
+    """The edition cannot be laid out part by part: lay it out in one pass."""
+
+
+@dataclass
+class Edition:
+    """One paged edition (one round of the print edition's signature padding)."""
+
+    name: str  # "pdf" or "print"
+    styles: Styles
+    parts: tuple[Part, ...]
+    page_starts: bool = False  # read where each page begins (the print edition, for the EPUB)
+    sides: bool = False  # the stylesheets treat left and right pages differently
+    again: Callable[[int], "Edition | None"] | None = None  # the next round, given the page count
+    padding: object = None  # signatures.Padding this round was laid out with (the print edition)
+    finishing: Callable[[object], None] | None = None  # finishes the merged pikepdf.Pdf in place (dates it)
+
+
+@dataclass
+class Outcome:
+    """A laid-out edition: the merged PDF and what the build reports from it."""
+
+    pdf: bytes
+    pages: int
+    anchors: dict[str, int]  # id -> page number (1-based), first occurrence
+    starts: list | None  # pagemap.PageStart per page (the print edition)
+    warnings: list[str]
+    parts: int
+    laid_out: int  # parts laid out in this build (the others came from the cache)
+    edition: Edition | None = None  # the last round
+
+
+def side_of(number: int) -> str:
+    return "right" if number % 2 else "left"
+
+
+# --- the cache's records ----------------------------------------------------------------------------
+
+def _laid_to_json(laid: Laid, lead: str | None, number: int) -> dict:
+    return {"laid": dataclasses.asdict(laid), "lead": lead, "number": number}
+
+
+def _laid_from_json(value: dict) -> tuple[Laid, str | None, int]:
+    raw = dict(value["laid"])
+    raw["lookups"] = tuple(raw.get("lookups", ()))
+    raw["anchors"] = dict(raw.get("anchors", {}))
+    raw["entry_strings"] = tuple(raw.get("entry_strings", ()))
+    return Laid(**raw), value["lead"], value["number"]
+
+
+def _done_meta(done: Done) -> dict:
+    return {
+        "pages": done.pages,
+        "anchors": {k: list(v) for k, v in done.anchors.items()},
+        "stubs": list(done.stubs),
+        "bookmarks": [list(b) for b in done.bookmarks],
+        "starts": [dataclasses.asdict(s) for s in done.starts] if done.starts is not None else None,
+        "warnings": done.warnings,
+    }
+
+
+def _done_from(meta: dict, pdf: bytes) -> Done:
+    from spindle.editions.paged.pagemap import PageStart
+
+    return Done(
+        pdf=pdf, pages=meta["pages"], anchors={k: tuple(v) for k, v in meta["anchors"].items()},
+        stubs=tuple(meta["stubs"]), bookmarks=[tuple(b) for b in meta["bookmarks"]],
+        starts=[PageStart(**s) for s in meta["starts"]] if meta["starts"] is not None else None,
+        warnings=list(meta["warnings"]),
+    )
+
+
+# --- one edition's parts ----------------------------------------------------------------------------
+
+@dataclass
+class _State:
+    index: int
+    part: Part
+    layout_key: str
+    info: Laid | None = None
+    lead: str | None = None  # lead side the info was laid out with
+    number: int = 1  # lead page number the info was laid out with
+    externals: tuple = ()  # externals the held layout was made with
+    job: str | None = None  # None, "queued", "running", "held" (laid out, waiting), "writing" (numbered)
+    worker: object = None
+    final: bool = False  # the queued/held layout is the one to number (not a first look at the front)
+    numbering: Numbering | None = None
+    key: str | None = None  # the cache key of the numbered part
+    writing: str | None = None  # the cache key of the numbering the worker is writing
+    done: Done | None = None
+    want_lead: str = "right"
+    want_number: int = 1
+
+
+class _Run:
+    def __init__(self, edition: Edition, store: caching.Cache, memory: dict, previous: "_Run | None" = None):
+        self.edition = edition
+        self.store = store
+        self.memory = memory  # this build's parts and what their layouts came to (for a second round)
+        self.states = [_State(i, part, caching.digest(part.digest, edition.styles.key, str(edition.page_starts)))
+                       for i, part in enumerate(edition.parts)]
+        self.queue: list[tuple[_State, Job]] = []
+        self.numbering: list[_State] = []
+        self.drops: list[_State] = []
+        self.laid_out = 0
+        self.finished = False
+        self.final_layouts = 0
+        self.merger = None  # merge.Merger: parts are read as they are done and copied in, in order
+        self.prepared: set[int] = set()
+        if previous is not None:
+            self._opens_as_before(previous)
+        for state in self.states:
+            self._predict(state)
+
+    def _opens_as_before(self, previous: "_Run") -> None:
+        """A second round (the print edition's padding) changes a part or two; each changed part
+        opens where it did in the first round (the parts before it are the same), so it is laid
+        out after a lead page of that number and side at once, not first on a guess."""
+        starts: dict[str, tuple[str, int]] = {}
+        number = 1
+        for state in previous.states:
+            starts[state.part.name] = (state.layout_key, number)
+            number += state.done.pages if state.done is not None else 0
+        for state in self.states[1:]:
+            key, start = starts.get(state.part.name, (state.layout_key, 0))
+            if key != state.layout_key and start > 1:
+                state.want_lead, state.want_number = side_of(start - 1), start - 1
+
+    # the table: what a part's layout came to, by its HTML and lead side
+    def _table_key(self, state: _State, lead: str | None) -> str:
+        return caching.digest(state.layout_key, str(lead))
+
+    def _predict(self, state: _State) -> None:
+        lead = None if state.index == 0 else state.want_lead
+        key = self._table_key(state, lead)
+        value = self.memory.get(("table", key)) or self.store.read_json("table", key)
+        if value is not None:
+            try:
+                state.info, state.lead, state.number = _laid_from_json(value)
+            except (KeyError, TypeError):
+                state.info = None
+
+    def _job(self, state: _State, final: bool, externals: tuple = ()) -> Job:
+        lead = None if state.index == 0 else state.want_lead
+        return Job(name=state.part.name, html=state.part.html, styles=self.edition.styles, lead=lead,
+                   number=1 if state.index == 0 else state.want_number, externals=externals,
+                   page_starts=self.edition.page_starts)
+
+    def _queue(self, state: _State, final: bool, externals: tuple = ()) -> None:
+        state.job, state.final, state.externals = "queued", final, externals
+        self.queue.append((state, self._job(state, final, externals)))
+
+    # --- decisions ------------------------------------------------------------------------------
+
+    def advance(self) -> None:
+        if self.finished:
+            return
+        states = self.states
+        front = states[0]
+        if front.info is None and front.job is None:
+            self._queue(front, final=False)
+        for state in states[1:]:
+            if state.info is None and state.job is None:
+                self._queue(state, final=False)
+        if front.info is None:
+            return
+        number = front.info.pages + 1
+        strings = dict(front.info.strings)
+        for state in states[1:]:
+            if state.info is None:
+                return
+            numbering = self._number(state, number, strings)
+            if numbering is None:
+                return  # being laid out again, on the other side or with the right numbers
+            if state.numbering != numbering:
+                state.numbering, state.done = numbering, None
+                state.key = caching.digest(state.layout_key, str(state.lead), str(numbering.lead),
+                                           str(numbering.keep_blank), json.dumps(numbering.strings))
+                state.externals = ()
+            self._fetch(state)
+            number += self._kept(state)
+            strings.update(state.info.strings)
+        if any(s.numbering is None for s in states[1:]):
+            return
+        self._finish_with_externals(front, self._externals())
+        if all(s.done is not None for s in states):
+            for state in states[1:]:
+                if state.done.pages != self._kept(state):
+                    raise Unsplittable(f"{state.part.name}: the page numbers of other chapters change its length")
+            self.finished = True
+
+    @staticmethod
+    def _kept(state: _State) -> int:
+        """Pages of a part that stay in the book (a blank page before its content may go)."""
+        numbering, info = state.numbering, state.info
+        return info.pages - (1 if info.blank_lead and numbering is not None and not numbering.keep_blank else 0)
+
+    def _number(self, state: _State, number: int, strings: dict[str, str]) -> Numbering | None:
+        info = state.info
+        if info.problem:
+            raise Unsplittable(info.problem)
+        if info.blank_lead:
+            content_side = "left" if info.first_side == "right" else "right"
+            keep = side_of(number) != content_side
+            lead = number - 1 if keep else number - 2
+        else:
+            keep, lead = True, number - 1
+            if self.edition.sides and info.first_side != side_of(number):
+                if self._relayout(state, lead_side=side_of(number - 1), number=lead):
+                    return self._number(state, number, strings)
+                return None
+        if info.numbered_content and state.number != lead:
+            if self._relayout(state, lead_side=state.lead or "right", number=lead):
+                return self._number(state, number, strings)
+            return None
+        entry = tuple((name, strings[name]) for name in info.entry_strings if name in strings)
+        return Numbering(lead=lead, keep_blank=keep, strings=entry)
+
+    def _relayout(self, state: _State, lead_side: str, number: int) -> bool:
+        """Lay *state* out again after a lead page on *lead_side* numbered *number*; True when
+        the cache already knows what that layout comes to."""
+        if state.want_lead == lead_side and state.want_number == number and state.job in ("queued", "running"):
+            return False
+        if state.want_lead == lead_side and state.want_number == number and state.lead == lead_side \
+                and state.number == number:
+            raise Unsplittable("a chapter's layout depends on its side of the spread in a way spindle cannot follow")
+        if state.job == "held":
+            self.drops.append(state)
+            state.job = None
+        state.want_lead, state.want_number = lead_side, number
+        state.info, state.numbering, state.done, state.key = None, None, None, None
+        self._predict(state)
+        if state.info is not None and (state.lead != lead_side or (state.info.numbered_content and state.number != number)):
+            state.info = None
+        if state.info is None:
+            if state.job is None:  # (a part still being written is laid out again once it is back)
+                self._queue(state, final=False)
+            return False
+        return True
+
+    def _fetch(self, state: _State) -> None:
+        """The numbered part: from this build, the cache, the worker holding it, or a new layout."""
+        if state.done is not None or state.key is None or state.job == "writing":
+            return
+        found = self.memory.get(state.key) or self._load(state.key)
+        if found is not None:
+            self._completed(state, found)
+            self.memory[state.key] = found
+            if state.job == "held":
+                self.drops.append(state)
+                state.job = None
+            return
+        if state.job == "held" and state.lead == (state.want_lead if state.index else None):
+            self._write(state)
+        elif state.job is None:
+            self._queue(state, final=True)
+
+    def _load(self, key: str) -> Done | None:
+        meta = self.store.read_json("parts", key)
+        if meta is None:
+            return None
+        pdf = self.store.read("parts", key, ".pdf")
+        if pdf is None:
+            return None
+        try:
+            return _done_from(meta, pdf)
+        except (KeyError, TypeError, ValueError):
+            return None
+
+    def _externals(self) -> dict[str, int]:
+        """Page numbers of every id in the chapters' parts (for target-counter()), known as soon
+        as every chapter is laid out and numbered: the front matter need not wait for their PDFs."""
+        found: dict[str, int] = {}
+        for state in self.states[1:]:
+            for name, index in state.info.anchors.items():
+                found.setdefault(name, state.numbering.lead + 1 + index)
+        return found
+
+    def _finish_with_externals(self, state: _State, externals: dict[str, int]) -> None:
+        """A part that refers to pages of other parts (the table of contents), laid out with their numbers."""
+        required = tuple((name, externals.get(name, 0)) for name in state.info.lookups)
+        if (state.done is not None or state.job == "writing") and state.externals == required:
+            return
+        numbering = Numbering(lead=1) if state.index == 0 else state.numbering
+        key = caching.digest(state.layout_key, "externals", json.dumps(required), repr(numbering))
+        found = self.memory.get(key) or self._load(key)
+        state.key, state.numbering = key, numbering
+        if found is not None:
+            state.externals = required
+            self._completed(state, found)
+            self.memory[key] = found
+            if state.job == "held":
+                self.drops.append(state)
+                state.job = None
+            return
+        state.done = None
+        if state.job == "held" and state.externals == required and state.final:
+            self._write(state)
+            return
+        if state.job == "held":
+            self.drops.append(state)
+            state.job = None
+        if state.job is None:
+            self.final_layouts += 1
+            if self.final_layouts > 3 * len(self.states):
+                raise Unsplittable("the table of contents keeps changing length")
+            state.want_number = numbering.lead
+            self._queue(state, final=True, externals=required)
+
+    # --- events -----------------------------------------------------------------------------------------
+
+    def on_laid(self, state: _State, laid: Laid, job: Job) -> None:
+        state.info, state.lead, state.number = laid, job.lead, job.number
+        state.job = "held"
+        self.laid_out += 1
+        key, value = self._table_key(state, job.lead), _laid_to_json(laid, job.lead, job.number)
+        self.memory[("table", key)] = value  # (a second round reads it even without a cache folder)
+        self.store.write_json("table", key, value)
+        if laid.problem:
+            raise Unsplittable(laid.problem)
+        if state.index > 0 and laid.lookups:
+            raise Unsplittable(f"{state.part.name} refers to page numbers in other chapters (target-counter)")
+        if state.index == 0 and not state.final:
+            self.drops.append(state)  # a first look at the front matter: its page count is what was wanted
+            state.job = None
+
+    def _completed(self, state: _State, done: Done) -> None:
+        state.done = done
+        self.prepared.discard(state.index)
+        if self.merger is not None and self.merger.copied > state.index:
+            self.close()  # a part already copied into the merged PDF has changed: start the merge again
+
+    def merge_one(self) -> bool:
+        """One step of the merge, done while the workers are busy: read a finished part, or copy
+        the next one (in reading order, so the bytes never depend on which worker was first)."""
+        from spindle.editions.paged.merge import Merger, Piece
+
+        if self.merger is None:
+            if not any(s.done is not None for s in self.states):
+                return False
+            self.merger = Merger(len(self.states))
+            self.prepared = set()
+        for state in self.states:
+            if state.done is not None and state.index not in self.prepared:
+                done = state.done
+                self.merger.prepare(state.index, Piece(done.pdf, done.stubs, done.bookmarks))
+                self.prepared.add(state.index)
+                return True
+        return self.merger.copy_next()
+
+    def close(self) -> None:
+        if self.merger is not None:
+            self.merger.close()
+            self.merger = None
+        self.prepared = set()
+
+    def _write(self, state: _State) -> None:
+        """Send the held layout its numbers: the worker writes it."""
+        state.job, state.writing = "writing", state.key
+        self.numbering.append(state)
+
+    def on_done(self, state: _State, done: Done) -> None:
+        state.job, written = None, state.writing
+        state.writing = None
+        if written != state.key:  # numbered again meanwhile (the front matter changed length): keep, lay out anew
+            self.memory[written] = done
+            self._store(written, done)
+            return
+        self._completed(state, done)
+        self.memory[state.key] = done
+        self._store(state.key, done)
+
+    def _store(self, key: str, done: Done) -> None:
+        self.store.write_json("parts", key, _done_meta(done))
+        self.store.write("parts", key, done.pdf, ".pdf")
+
+    def outcome(self) -> Outcome:
+        anchors, starts, warnings = {}, [] if self.edition.page_starts else None, []
+        number = 0
+        for state in self.states:
+            done = state.done
+            for name, (index, _, _) in done.anchors.items():
+                anchors.setdefault(name, number + index + 1)
+            if starts is not None and done.starts is not None:
+                starts += [dataclasses.replace(s, number=number + s.number) for s in done.starts]
+            warnings += [w for w in done.warnings if w not in warnings]
+            number += done.pages
+        try:
+            while self.merge_one():
+                pass
+            pdf = self.merger.finish(self.edition.finishing)
+        finally:
+            self.close()
+        return Outcome(pdf=pdf, pages=number, anchors=anchors, starts=starts, warnings=warnings,
+                       parts=len(self.states), laid_out=self.laid_out, edition=self.edition)
+
+
+# --- workers -----------------------------------------------------------------------------------------------
+
+class _Worker:
+    def __init__(self, context):
+        from spindle.editions.paged.worker import serve
+
+        self.conn, child = context.Pipe()
+        self.process = context.Process(target=serve, args=(child,), daemon=True)
+        self.process.start()
+        child.close()
+        self.outstanding = 0
+        self.held = 0
+
+    def send(self, message) -> None:
+        self.outstanding += 1 if message[0] in ("job", "number") else 0
+        self.conn.send(message)
+
+    def stop(self) -> None:
+        """Stop the worker: asked first; a worker still busy (tidying its memory) is terminated,
+        as nothing it does any more is wanted."""
+        try:
+            self.conn.send(("stop", None))
+        except (OSError, ValueError):
+            pass
+        self.process.join(timeout=0.05)
+        if self.process.is_alive():
+            self.process.terminate()
+            self.process.join(timeout=5)
+        self.conn.close()
+
+
+class _Inline:
+    """--jobs 1: the same protocol, in this process."""
+
+    def __init__(self):
+        from spindle.editions.paged import worker as partlayout
+
+        self.partlayout = partlayout
+        partlayout.reset()
+        self.layouts: dict = {}
+        self.replies: list = []
+        self.outstanding = 0
+        self.held = 0
+        self.conn = None
+
+    def send(self, message) -> None:
+        kind, key = message[0], message[1]
+        if kind == "job":
+            self.outstanding += 1
+            self.layouts[key] = self.partlayout.lay_out(message[2])
+            self.replies.append(("laid", key, self.layouts[key].laid))
+        elif kind == "number":
+            self.outstanding += 1
+            self.replies.append(("done", key, self.partlayout.finish(self.layouts.pop(key), message[2])))
+        elif kind == "drop":
+            self.layouts.pop(key, None)
+
+    def stop(self) -> None:
+        self.layouts.clear()
+        self.partlayout.reset()
+
+
+def _start_method():
+    """fork on Linux (the workers start at once, with this process's modules imported), unless this
+    process runs other threads (``spindle serve``): a forked child would inherit their locks
+    in whatever state they are, so workers are then started from a clean process."""
+    import multiprocessing
+    import threading
+
+    methods = multiprocessing.get_all_start_methods()
+    if sys.platform.startswith("linux") and "fork" in methods and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")  # (elsewhere system libraries may not survive a fork)
+    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+
+
+class Pool:
+    """The worker processes (``jobs`` of them; with one job, layouts run in this process).
+
+    Started early (:meth:`start`), the workers import WeasyPrint while this process
+    reads the manuscript."""
+
+    def __init__(self, jobs: int):
+        self.jobs = max(1, jobs)
+        self.workers: list = []
+
+    def start(self, every: bool = False) -> "Pool":
+        """Start one worker now, or *every* one (otherwise the others start when there is work for
+        them: a rebuild after an edit often needs one, and starting more would slow this process
+        reading the manuscript)."""
+        if self.jobs > 1:
+            while len(self.workers) < (self.jobs if every else 1):
+                self.workers.append(_Worker(_start_method()))
+        return self
+
+    def idle(self):
+        for worker in self.workers:
+            if worker.outstanding == 0 and worker.held < MAX_HELD:
+                return worker
+        if len(self.workers) < self.jobs:
+            worker = _Inline() if self.jobs == 1 else _Worker(_start_method())
+            self.workers.append(worker)
+            return worker
+        return None
+
+    def live(self) -> int:
+        """Worker processes started (the in-process one of --jobs 1 does not count)."""
+        return sum(1 for w in self.workers if not isinstance(w, _Inline))
+
+    def receive(self, wait: bool = True):
+        return _receive(self.workers, wait)
+
+    def close(self) -> None:
+        for worker in self.workers:
+            worker.stop()
+        self.workers.clear()
+
+    def __enter__(self) -> "Pool":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def lay_out(editions: list[Edition], pool: Pool, store: caching.Cache,
+            report: Callable[[str], None] = lambda m: None) -> dict[str, Outcome]:
+    """Lay out *editions* part by part; raises Unsplittable (naming the edition) when one cannot be."""
+    memory: dict = {}  # this build: parts by cache key, layout records by ("table", key)
+    runs = [_Run(e, store, memory) for e in editions]
+    keys: dict[int, tuple[_Run, _State, Job]] = {}
+    idle = 0
+    results: dict[str, Outcome] = {}
+    finished: list[_Run] = []
+    current = None
+    try:
+        while True:
+            for current in runs:
+                current.advance()
+            for run in list(runs):
+                if run.finished:
+                    current = run
+                    pages = sum(s.done.pages for s in run.states)
+                    following = run.edition.again(pages) if run.edition.again else None
+                    runs.remove(run)
+                    if following is not None:
+                        run.close()
+                        fresh = _Run(following, store, memory, previous=run)
+                        fresh.laid_out = run.laid_out
+                        runs.append(fresh)
+                        current = fresh
+                        fresh.advance()
+                    else:
+                        finished.append(run)
+            current = None
+            if not runs:
+                # every layout is done: stop the workers first, so that their memory is given back
+                # before the merges (the largest step in this process) take theirs
+                pool.close()
+                for run in sorted(finished, key=lambda r: r.merger is None):  # a merge under way first:
+                    current = run                                         # one merge at a time
+                    results[run.edition.name] = run.outcome()
+                    _give_back_memory()
+                return results
+            # drops and numberings go out at once; new layouts to idle workers
+            for run in runs:
+                for state in run.drops:
+                    if state.worker is not None:
+                        state.worker.send(("drop", id(state)))
+                        state.worker.held -= 1
+                        state.worker = None
+                run.drops.clear()
+                for state in run.numbering:
+                    state.worker.send(("number", id(state), state.numbering))
+                run.numbering.clear()
+            pending = sorted(((s.index, r.edition.name != "pdf", r, s, j) for r in runs for s, j in r.queue),
+                             key=lambda t: (t[0], t[1]))
+            for index, _, run, state, job in pending:
+                worker = pool.idle()
+                if worker is None:
+                    break
+                run.queue.remove((state, job))
+                state.job, state.worker = "running", worker
+                worker.held += 1
+                keys[id(state)] = (run, state, job)
+                report(progress.Progress(f"laying out {run.edition.name}: {state.part.name}", "chapter",
+                                         edition=run.edition.name, index=index + 1, total=len(run.states)))
+                worker.send(("job", id(state), job))
+            message = pool.receive(wait=False)
+            # Merge while a processor has no worker (a rebuild after an edit usually needs one
+            # worker): with every worker alive, each holding a chapter, a merge in progress would add
+            # the most memory-hungry step of all to them; it waits until they are stopped.
+            while message is None and pool.live() < pool.jobs and _merge_step(runs + finished):
+                message = pool.receive(wait=False)
+            if message is None:
+                message = pool.receive()
+            if message is None and idle < 2:
+                idle += 1  # decisions made from the cache alone: look again before giving up
+                continue
+            idle = 0
+            if message is None:
+                stuck = "; ".join(f"{r.edition.name}:{s.part.name}:{s.job}:{'info' if s.info else '-'}:"
+                                  f"{'done' if s.done else '-'}" for r in runs for s in r.states if s.done is None)
+                raise BuildError(f"internal error: the layout pipeline stalled ({stuck}); build with --single-pass")
+            kind, key, payload = message
+            current, state, job = keys[key]
+            if kind == "error":
+                raise payload if isinstance(payload, SpindleError) else BuildError(str(payload))
+            if kind == "crash":
+                raise BuildError(f"internal error while laying out {state.part.name}:\n{payload}")
+            if kind == "laid":
+                current.on_laid(state, payload, job)
+            elif kind == "done":
+                state.worker.held -= 1
+                state.worker = None
+                current.on_done(state, payload)
+            current = None
+    except Unsplittable as exc:
+        exc.edition = current.edition.name if current is not None else None
+        raise
+    finally:
+        for run in runs + finished:  # layouts still held in the workers are not wanted any more
+            run.close()
+            for state in run.states:
+                if state.job == "held" and state.worker is not None:
+                    state.worker.send(("drop", id(state)))
+                    state.worker.held -= 1
+                    state.worker = None
+
+
+def _give_back_memory() -> None:
+    """Return the memory a merge freed to the system (glibc keeps it otherwise, and the next
+    merge, of another edition, cannot reuse much of it: two merges would cost two merges' peak)."""
+    import gc
+
+    gc.collect()  # (pikepdf objects in reference cycles hold the merge's whole file)
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            ctypes.CDLL("libc.so.6").malloc_trim(0)
+        except (OSError, AttributeError):
+            pass
+
+
+def _merge_step(runs: list[_Run]) -> bool:
+    """One step of one edition's merge. Never two merges at once: a merge holds every part of its
+    edition open, and two of them would double the build's peak memory."""
+    started = [run for run in runs if run.merger is not None]
+    return started[0].merge_one() if started else any(run.merge_one() for run in runs)
+
+
+def _receive(workers: list, block: bool = True):
+    from multiprocessing.connection import wait
+
+    for worker in workers:
+        if isinstance(worker, _Inline) and worker.replies:
+            worker.outstanding -= 1
+            return worker.replies.pop(0)
+    conns = {w.conn: w for w in workers if not isinstance(w, _Inline) and w.outstanding > 0}
+    if not conns:
+        return None
+    ready = wait(list(conns), timeout=None if block else 0)
+    if not ready:
+        return None
+    worker = conns[ready[0]]
+    try:
+        message = worker.conn.recv()
+    except (EOFError, OSError):
+        raise BuildError("a layout worker process died; build with --single-pass to lay out in one process") from None
+    worker.outstanding -= 1
+    return message
+
+
+# --- what makes an edition splittable -------------------------------------------------------------------------
+
+_UNSUPPORTED = (
+    (re.compile(r"counter\(\s*pages\s*[,)]"), "the stylesheets use counter(pages)"),
+    (re.compile(r"position\s*:\s*running\("), "the stylesheets use running elements"),
+    (re.compile(r"counter-(?:reset|set)\s*:[^;}]*\bpage\b"), "the stylesheets reset the page counter"),
+    (re.compile(r":nth\("), "the stylesheets use :nth() page selectors"),
+)
+_SIDES = re.compile(r"@page[^{]*:(?:left|right|recto|verso)|break-(?:before|after)\s*:\s*(?:left|right|recto|verso)")
+
+
+def check_styles(texts: list[str]) -> tuple[str | None, bool]:
+    """(why the edition cannot be split, or None; whether left and right pages differ)."""
+    joined = "\n".join(re.sub(r"/\*.*?\*/", "", t, flags=re.S) for t in texts)
+    for pattern, reason in _UNSUPPORTED:
+        if pattern.search(joined):
+            return reason, False
+    return None, bool(_SIDES.search(joined))
+
+
+def supported_engine() -> str | None:
+    """None when this WeasyPrint's internals are the ones partlayout.py was written for."""
+    from importlib import metadata
+
+    version = metadata.version("weasyprint")
+    if version.split(".")[0] != "70":
+        return f"WeasyPrint {version} (part-by-part layout needs WeasyPrint 70)"
+    return None
+
+
+def default_jobs() -> int:
+    return os.cpu_count() or 1

@@ -1,0 +1,215 @@
+"""Links between chapters, resolved once every chapter is parsed.
+
+Authors link the way they write: ``other.md``, ``other.md#section``,
+``other.html#section`` or ``#section``, with the ids they gave (``{#section}``,
+``id="section"``) or the slugs of headings. Chapters namespace their ids
+(``section`` in chapter ``other`` becomes ``other-section``), so this pass
+rewrites every such link to the real id, as ``#other-section``: the form the
+paged editions need (one HTML document). The EPUB turns it into
+``other.xhtml#other-section`` with :func:`epub_hrefs`.
+
+It also keeps ids unique across the book (a clash between two chapters'
+namespaced ids renames the later one). A link to a missing chapter or id is
+a warning naming the file and line; the link then points at the chapter's
+start, or loses its href when there is no chapter to point at.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+import re
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from spindle.manuscript.model import Book, Chapter, Heading, Note
+
+_ID = re.compile(r'(\sid=")([^"]+)(")')
+_HREF = re.compile(r'(<a\b[^>]*?\shref=")([^"]*)(")')
+_LOCAL_HREF = re.compile(r'(\shref="#)([^"]+)(")')
+_CHAPTER_SUFFIXES = (".md", ".markdown")
+_PAGE_SUFFIXES = (".html", ".xhtml", ".htm")
+
+
+def resolve(book: Book) -> Book:
+    """The book with unique ids and every internal link pointing at a real id."""
+    chapters, renames = _unique_ids(book.chapters)
+    index = _Index(chapters, renames)
+    resolved = [_resolve_chapter(chapter, index) for chapter in chapters]
+    return dataclasses.replace(book, chapters=tuple(resolved))
+
+
+def chapter_ids(chapter: Chapter) -> list[str]:
+    """Every id a chapter's documents carry, in order (section, part, body, notes)."""
+    found = [chapter.id] + ([f"{chapter.id}-part"] if chapter.part else [])
+    for fragment in _fragments(chapter):
+        found += [html.unescape(m.group(2)) for m in _ID.finditer(fragment)]
+    return found + [n.id for n in chapter.notes]
+
+
+def file_index(book: Book) -> dict[str, str]:
+    """Id → the EPUB file (chapter.href) that holds it."""
+    index: dict[str, str] = {}
+    for chapter in book.chapters:
+        for ident in chapter_ids(chapter):
+            index.setdefault(ident, chapter.href)
+    return index
+
+
+def epub_hrefs(xhtml: str, href: str, index: dict[str, str]) -> str:
+    """``#id`` links of one EPUB document made ``file.xhtml#id`` where the id lives elsewhere."""
+
+    def fix(m: re.Match) -> str:
+        target = index.get(html.unescape(m.group(2)))
+        if target is None or target == href:
+            return m.group(0)
+        return f' href="{target}#{m.group(2)}"'
+
+    return _LOCAL_HREF.sub(fix, xhtml)
+
+
+# --- unique ids ---------------------------------------------------------------------------------------
+
+def _unique_ids(chapters: tuple[Chapter, ...]) -> tuple[list[Chapter], dict[str, dict[str, str]]]:
+    taken: set[str] = {"titlepage", "toc", "landmarks", "page-list", "cover"}
+    for chapter in chapters:  # chapter (and part) ids are file names too: they win
+        taken.update(chapter_ids(chapter)[: 2 if chapter.part else 1])
+    out: list[Chapter] = []
+    renamed: dict[str, dict[str, str]] = {}
+    for chapter in chapters:
+        renames = renamed.setdefault(chapter.id, {})
+        for ident in chapter_ids(chapter)[2 if chapter.part else 1:]:
+            if ident in taken:
+                candidate, n = ident, 2
+                while candidate in taken:
+                    candidate, n = f"{ident}-{n}", n + 1
+                renames[ident] = candidate
+                ident = candidate
+            taken.add(ident)
+        out.append(_rename_ids(chapter, renames) if renames else chapter)
+    return out, renamed
+
+
+def _rename_ids(chapter: Chapter, renames: dict[str, str]) -> Chapter:
+    def fix(fragment: str) -> str:
+        fragment = _ID.sub(lambda m: m.group(1) + html.escape(renames.get(html.unescape(m.group(2)), html.unescape(m.group(2)))) + m.group(3), fragment)
+        return _LOCAL_HREF.sub(lambda m: m.group(1) + html.escape(renames.get(html.unescape(m.group(2)), html.unescape(m.group(2)))) + m.group(3), fragment)
+
+    return dataclasses.replace(
+        chapter,
+        html=fix(chapter.html),
+        standfirst=fix(chapter.standfirst),
+        notes=tuple(Note(renames.get(n.id, n.id), renames.get(n.ref_id, n.ref_id), n.number, fix(n.html)) for n in chapter.notes),
+        headings=tuple(Heading(h.level, renames.get(h.id, h.id), h.text) for h in chapter.headings),
+    )
+
+
+# --- links --------------------------------------------------------------------------------------------
+
+class _Index:
+    def __init__(self, chapters: list[Chapter], renames: dict[str, dict[str, str]]):
+        self.chapters = chapters
+        self.renames = renames
+        self.ids = {c.id: set(chapter_ids(c)) for c in chapters}
+        self.by_source = {c.source.resolve(): c for c in chapters}
+
+    def chapter_for(self, path: Path) -> Chapter | None:
+        path = path.resolve()
+        if path.suffix.lower() in _CHAPTER_SUFFIXES:
+            return self.by_source.get(path)
+        if path.suffix.lower() in _PAGE_SUFFIXES:
+            for chapter in self.chapters:  # the source's name, or the EPUB file's name
+                if path.with_suffix("") == chapter.source.resolve().with_suffix(""):
+                    return chapter
+            for chapter in self.chapters:
+                if path.stem in (chapter.id, chapter.source.stem):
+                    return chapter
+        return None
+
+    def target(self, chapter: Chapter, fragment: str) -> str | None:
+        ids = self.ids[chapter.id]
+        if not fragment:
+            return chapter.id
+        renames = self.renames.get(chapter.id, {})
+        for candidate in (fragment, f"{chapter.id}-{fragment}"):
+            candidate = renames.get(candidate, candidate)
+            if candidate in ids:
+                return candidate
+        return None
+
+
+def _resolve_chapter(chapter: Chapter, index: _Index) -> Chapter:
+    lines = _Lines(chapter)
+    warnings: list[str] = []
+
+    def fix(m: re.Match) -> str:
+        raw = html.unescape(m.group(2))
+        new, problem = _resolve_href(raw, chapter, index)
+        if problem:
+            warnings.append(f"{chapter.display}:{lines.find(raw)}: {problem}")
+        if new is None:  # no target at all: keep the text, drop the link
+            return m.group(1)[: -len(' href="')]
+        if new == raw:
+            return m.group(0)
+        return m.group(1) + html.escape(new) + m.group(3)
+
+    def fix_all(fragment: str) -> str:
+        return _HREF.sub(fix, fragment) if "href=" in fragment else fragment
+
+    changed = dataclasses.replace(
+        chapter,
+        html=fix_all(chapter.html),
+        notes=tuple(dataclasses.replace(n, html=fix_all(n.html)) for n in chapter.notes),
+        standfirst=fix_all(chapter.standfirst),
+    )
+    if warnings:
+        changed = dataclasses.replace(changed, warnings=chapter.warnings + tuple(warnings))
+    return changed
+
+
+def _resolve_href(href: str, chapter: Chapter, index: _Index) -> tuple[str | None, str | None]:
+    """(new href or None to drop it, warning or None)."""
+    parts = urlsplit(href)
+    if parts.scheme or parts.netloc or not href:
+        return href, None
+    fragment = unquote(parts.fragment)
+    if not parts.path:
+        found = index.target(chapter, fragment)
+        if found is None:
+            return None, f"link '{href}': no such id in this chapter; give the target an id with {{#{fragment}}}"
+        return f"#{found}", None
+    path = chapter.source.parent / unquote(parts.path)
+    target = index.chapter_for(path)
+    if target is None:
+        return None, (f"link '{href}' does not point to a chapter of this book; link to a manuscript file "
+                      "listed in book.toml, or use a full URL")
+    found = index.target(target, fragment)
+    if found is None:
+        return f"#{target.id}", (f"link '{href}': {target.display} has no id '{fragment}'; "
+                                 "the link points at the chapter's start")
+    return f"#{found}", None
+
+
+class _Lines:
+    """Best-effort source line of a link: the next occurrence of its text in the file."""
+
+    def __init__(self, chapter: Chapter):
+        try:
+            self.lines = chapter.source.read_text(encoding="utf-8-sig").splitlines()
+        except OSError:
+            self.lines = []
+        self.cursor: dict[str, int] = {}
+
+    def find(self, href: str) -> int | None:
+        forms = {href, unquote(href), html.escape(href)}
+        start = self.cursor.get(href, 0)
+        for begin in (start, 0):
+            for number in range(begin, len(self.lines)):
+                if any(form in self.lines[number] for form in forms):
+                    self.cursor[href] = number + 1
+                    return number + 1
+        return None
+
+
+def _fragments(chapter: Chapter) -> list[str]:
+    return [chapter.html, *(n.html for n in chapter.notes), chapter.standfirst]

@@ -1,0 +1,201 @@
+"""Load the manuscript: read each file named in book.toml, check its front
+matter and parse its Markdown into a Chapter of the document model."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from spindle.project.config import Entry, Kind, Language, Part, Project, slugify
+from spindle.core.errors import ConfigError, ManuscriptError
+from spindle.manuscript.links import resolve as resolve_links
+from spindle.manuscript.markdown import ParseContext, render, typographic
+from spindle.manuscript.model import Book, Chapter, Speaker
+from spindle.project.schema import SchemaError, convert
+
+_FRONT_RE = re.compile(r"\A---[ \t]*\r?\n(.*?\r?\n)?---[ \t]*(?:\r?\n|\Z)", re.S)
+
+
+@dataclass(frozen=True)
+class SpeakerMeta:
+    role: str = ""
+    name: str = ""
+    short: str = ""
+    interviewer: bool = False
+
+
+@dataclass(frozen=True)
+class FrontMatter:
+    title: str
+    kind: Kind = "chapter"
+    lang: Language | None = None
+    subtitle: str = ""
+    id: str = ""
+    standfirst: str = ""
+    speakers: dict[str, SpeakerMeta] = field(default_factory=dict)
+    timestamps: bool = False  # print each turn's time (kept as {data-start="..."} before it)
+
+
+def reading_order(project: Project) -> list[tuple[Entry, str, str | None]]:
+    """(entry, section, part title) of every manuscript file, in reading order ."""
+    contents = project.config.contents
+    order: list[tuple[Entry, str, str | None]] = [(e, "front", None) for e in contents.front]
+    for item in contents.chapters:
+        if isinstance(item, Part):
+            order += [(e, "body", item.title if i == 0 else None) for i, e in enumerate(item.chapters)]
+        else:
+            order.append((item, "body", None))
+    return order + [(e, "back", None) for e in contents.back]
+
+
+def load_book(project: Project, allow_remote: bool = False, report=None) -> Book:
+    """Parse every manuscript file named in the config, in reading order
+    (*report*: a progress callback, told of each chapter)."""
+    contents = project.config.contents
+    if not (contents.front or contents.chapters or contents.back):
+        raise ConfigError(
+            "contents: no manuscript files listed; add chapters = [\"manuscript/01-....md\"]",
+            project.display(project.config_path),
+        )
+    chapters: list[Chapter] = []
+    ids: set[str] = set()
+    number = 0
+    order = reading_order(project)
+    for index, (entry, section, part) in enumerate(order, 1):
+        if report is not None:
+            from spindle.core.progress import chapter as reading
+
+            report(reading(entry.file, index, len(order)))
+        chapter = load_chapter(project, entry, section, part, ids, allow_remote)
+        if chapter.kind == "chapter" and section == "body":
+            number += 1
+            chapter = _replace(chapter, number=number)
+        chapters.append(chapter)
+    return resolve_links(Book(project=project, meta=project.config.book, chapters=tuple(chapters)))
+
+
+def _replace(chapter: Chapter, **changes) -> Chapter:
+    import dataclasses
+
+    return dataclasses.replace(chapter, **changes)
+
+
+def read_source(project: Project, entry: Entry) -> tuple[Path, str, bytes]:
+    path = project.path(entry.file)
+    shown = entry.file
+    try:
+        path.relative_to(project.root)
+    except ValueError:
+        raise ConfigError(f"contents: '{entry.file}' lies outside the project; move it inside", project.display(project.config_path)) from None
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ManuscriptError(
+            "chapter file not found; create it or fix its path under [contents] in book.toml", shown
+        ) from None
+    except OSError as exc:
+        raise ManuscriptError(f"cannot read: {exc.strerror}", shown) from None
+    return path, shown, data
+
+
+def load_chapter(project: Project, entry: Entry, section: str, part: str | None,
+                 ids: set[str], allow_remote: bool = False) -> Chapter:
+    path, shown, data = read_source(project, entry)
+    extra: list[str] = []
+    if entry.is_transcript:
+        text, extra = transcript_markdown(project, entry, path, shown, data)
+    else:
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            line = data[: exc.start].count(b"\n") + 1
+            raise ManuscriptError("not valid UTF-8; save the file as UTF-8", shown, line) from None
+    meta, body, offset = split_front_matter(text, shown)
+    lang = meta.lang or project.config.book.language
+    cid = _chapter_id(meta.id or path.stem, ids)
+    speakers = {  # roles, names and short labels get the language's quotes and dashes, like titles
+        label: Speaker(label=label, role=_typo(s.role, lang), name=_typo(s.name, lang), short=_typo(s.short, lang),
+                       interviewer=s.interviewer)
+        for label, s in meta.speakers.items()
+    }
+    if meta.kind == "interview" and not speakers:
+        raise ManuscriptError("an interview needs a 'speakers' table in its front matter", shown, 1)
+    ctx = ParseContext(chapter_id=cid, source=path, display=shown, root=project.root, line_offset=offset,
+                       speakers=speakers, allow_remote=allow_remote, show_times=meta.timestamps)
+    fragment = render(body, lang, ctx)
+    standfirst = ""
+    if meta.standfirst:
+        sctx = ParseContext(chapter_id=cid + "-sf", source=path, display=shown, root=project.root, line_offset=0)
+        standfirst = render(meta.standfirst, lang, sctx).html
+    return Chapter(
+        id=cid, source=path, display=shown, kind=meta.kind, section=section, title=typographic(meta.title, lang),
+        subtitle=typographic(meta.subtitle, lang) if meta.subtitle else "", lang=lang, html=fragment.html, part=part, notes=fragment.notes,
+        headings=fragment.headings, resources=fragment.resources, standfirst=standfirst,
+        speakers=tuple(speakers.values()), digest=_digest(data, text if entry.is_transcript else ""),
+        warnings=tuple(extra) + fragment.warnings,
+    )
+
+
+def _typo(text: str, lang: str) -> str:
+    return typographic(text, lang) if text else ""
+
+
+def _digest(data: bytes, generated: str) -> str:
+    """The source's hash; for a transcript also the Markdown made of it (which its book.toml options shape)."""
+    return hashlib.sha256(data + generated.encode("utf-8")).hexdigest()
+
+
+def transcript_markdown(project: Project, entry: Entry, path: Path, shown: str, data: bytes) -> tuple[str, list[str]]:
+    """A raw transcript named in book.toml, as native interview Markdown (what
+    `spindle transcript import` would write), with the reader's warnings."""
+    from spindle.manuscript.transcripts import markdown_for, read
+    from spindle.manuscript.transcripts.native import Options
+
+    lang = entry.lang or project.config.book.language
+    transcript = read(data, shown, suffix=path.suffix, format=entry.format, clean=entry.clean, lang=lang)
+    options = Options(title=entry.title, subtitle=entry.subtitle, standfirst=entry.standfirst, lang=lang,
+                      timestamps=entry.timestamps, pullquotes=entry.pullquotes, notes=entry.notes)
+    hint = f"add '{{name}}' to the speakers of '{entry.file}' in book.toml"
+    text, _, warnings = markdown_for(transcript, entry.speakers, options, hint)
+    return text, list(transcript.warnings) + warnings
+
+
+def split_front_matter(text: str, shown: str) -> tuple[FrontMatter, str, int]:
+    m = _FRONT_RE.match(text)
+    if not m:
+        raise ManuscriptError("missing front matter; start the file with '---', 'title: ...', '---'", shown, 1)
+    try:
+        raw = yaml.safe_load(m.group(1) or "") or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        context = getattr(exc, "context_mark", None)
+        if context is not None and (mark is None or mark.line >= (m.group(1) or "").count("\n") - 1):
+            mark = context  # e.g. an unclosed quote: point at where it opened
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        line = mark.line + 2 if mark is not None else 1
+        raise ManuscriptError(f"invalid YAML in front matter: {problem}; fix the syntax", shown, line) from None
+    if not isinstance(raw, dict):
+        raise ManuscriptError("front matter must be a YAML mapping of keys such as 'title:'", shown, 2)
+    try:
+        meta = convert(raw, FrontMatter)
+    except SchemaError as exc:
+        key = exc.path[0] if exc.path else ""
+        line = next((i + 2 for i, ln in enumerate((m.group(1) or "").splitlines()) if ln.startswith(f"{key}:")), 2)
+        raise ManuscriptError(f"front matter: {exc.dotted}: {exc.message}", shown, line) from None
+    offset = text[: m.end()].count("\n")
+    return meta, text[m.end():], offset
+
+
+def _chapter_id(stem: str, ids: set[str]) -> str:
+    base = slugify(re.sub(r"^\d+[-_ ]*", "", stem)) if re.sub(r"^\d+[-_ ]*", "", stem) else "chapter"
+    if not base[0].isalpha():
+        base = "c-" + base
+    candidate, n = base, 2
+    while candidate in ids:
+        candidate, n = f"{base}-{n}", n + 1
+    ids.add(candidate)
+    return candidate

@@ -1,0 +1,100 @@
+"""The document model: a Book of Chapters, independent of any edition.
+
+Every chapter is parsed on its own, with ids namespaced by its ``id``, so it
+can be cached by its content hash and laid out independently."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from spindle.project.config import Metadata, Project
+
+
+@dataclass(frozen=True)
+class Heading:
+    level: int  # 2 or 3 inside a chapter (the chapter title is level 1)
+    id: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Note:
+    id: str  # the note's element id, e.g. "new-alliances-fn1"
+    ref_id: str  # the id of its first call in the text
+    number: int
+    html: str  # the note's content, block HTML (paragraphs)
+
+
+@dataclass(frozen=True)
+class Speaker:
+    label: str
+    role: str
+    name: str = ""
+    short: str = ""
+    interviewer: bool = False
+
+    @property
+    def full(self) -> str:
+        return f"{self.name}, {self.role}" if self.name and self.role else (self.name or self.role or self.label)
+
+
+@dataclass(frozen=True)
+class Chapter:
+    id: str
+    source: Path  # absolute path of the manuscript file
+    display: str  # the path as shown to the user (project-relative)
+    kind: str
+    section: str  # "front", "body" or "back"
+    title: str
+    lang: str
+    html: str  # body HTML; note calls are <a class="noteref"> elements
+    subtitle: str = ""
+    number: int | None = None  # chapter number, for numbered kinds
+    part: str | None = None  # title of the part this chapter opens, if any
+    notes: tuple[Note, ...] = ()
+    headings: tuple[Heading, ...] = ()
+    resources: tuple[str, ...] = ()  # project-relative paths of images used
+    standfirst: str = ""  # HTML
+    speakers: tuple[Speaker, ...] = ()
+    digest: str = ""
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def epub_type(self) -> str:
+        return {"interview": "chapter", "preface": "preface"}.get(self.kind, self.kind)
+
+    @property
+    def role(self) -> str:
+        return {
+            "foreword": "doc-foreword", "introduction": "doc-introduction", "preface": "doc-preface",
+            "chapter": "doc-chapter", "interview": "doc-chapter", "afterword": "doc-afterword",
+            "appendix": "doc-appendix", "colophon": "doc-colophon",
+        }[self.kind]
+
+    @property
+    def href(self) -> str:
+        return f"{self.id}.xhtml"
+
+
+@dataclass(frozen=True)
+class Book:
+    project: Project
+    meta: Metadata
+    chapters: tuple[Chapter, ...]
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        return tuple(w for c in self.chapters for w in c.warnings)
+
+    @property
+    def lang(self) -> str:
+        return self.meta.language
+
+    @property
+    def resources(self) -> tuple[str, ...]:
+        seen: dict[str, None] = {}
+        for chapter in self.chapters:
+            for res in chapter.resources:
+                seen.setdefault(res)
+        return tuple(seen)

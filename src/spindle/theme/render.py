@@ -1,0 +1,116 @@
+"""Render the document model through the theme's Jinja templates: one HTML
+document for the paged editions, one XHTML file per chapter for the EPUB."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+from urllib.parse import quote
+
+from markupsafe import Markup
+
+from spindle.project.config import page_dimensions
+from spindle.project.i18n import labels
+from spindle.manuscript.model import Book, Chapter
+from spindle.theme import Theme
+
+_NOTEREF_RE = re.compile(r'<a class="noteref" id="([^"]+)" href="#([^"]+)" role="doc-noteref" epub:type="noteref">(\d+)</a>')
+_PARA_RE = re.compile(r"</p>\s*<p>")
+
+
+def timestamp(epoch: int | None) -> str:
+    """The build's date, from SOURCE_DATE_EPOCH when set (reproducible builds)."""
+    moment = datetime.fromtimestamp(epoch, timezone.utc) if epoch is not None else datetime.now(timezone.utc)
+    return moment.replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def base_context(book: Book, edition: str, epoch: int | None) -> dict:
+    return {
+        "book": book,
+        "meta": book.meta,
+        "labels": labels(book.lang),
+        "chapters": book.chapters,
+        "edition": edition,
+        "timestamp": timestamp(epoch),
+    }
+
+
+def inline_notes(chapter: Chapter) -> Markup:
+    """Chapter body with each note set in place as a ``float: footnote`` span."""
+    notes = {n.id: n for n in chapter.notes}
+
+    def replace(m: re.Match) -> str:
+        ref_id, note_id, number = m.groups()
+        note = notes.get(note_id)
+        if note is None or ref_id != note.ref_id:  # a second call of the same note
+            return f'<a class="noteref-again" href="#{note_id}">{number}</a>'
+        inner = _PARA_RE.sub("<br/>", note.html.strip())
+        inner = inner.removeprefix("<p>").removesuffix("</p>")
+        # The empty span marks the call's place, so the layout can check the
+        # note landed on the same page (footnotes.displaced).
+        return f'<span class="noteref-anchor" id="{ref_id}"></span><span class="footnote" id="{note.id}">{inner}</span>'
+
+    return Markup(_NOTEREF_RE.sub(replace, chapter.html))
+
+
+def paged_html(book: Book, edition: str, theme: Theme, epoch: int | None, padding=None) -> str:
+    """The paged editions' HTML; *padding* (print only) places blank pages for the signatures."""
+    settings = book.project.config.editions
+    toc_depth = settings.pdf.toc_depth if edition == "pdf" else settings.print.toc_depth
+    return theme.render(
+        f"{edition}.html",
+        **base_context(book, edition, epoch),
+        toc_depth=toc_depth,
+        notes_at_end=False,
+        body=inline_notes,
+        padding=padding,
+    )
+
+
+def page_settings(book: Book, edition: str, theme: Theme) -> str:
+    """The generated @page rules (size, bleed, marks, margins) from book.toml."""
+    editions = book.project.config.editions
+    if edition == "print":
+        p = editions.print
+        width, height = p.size
+        values = dict(bleed=p.bleed.mm, marks=p.marks, mirrored=True, margin_top=p.margin_top.mm,
+                      margin_bottom=p.margin_bottom.mm, margin_inside=p.margin_inside.mm + p.gutter.mm,
+                      margin_outside=p.margin_outside.mm, icc_profile=icc_url(p.icc_profile))
+    else:
+        width, height = page_dimensions(editions.pdf.page_size)
+        values = dict(bleed=None, marks=False, mirrored=False, margin_top=18, margin_bottom=20,
+                      margin_inside=16, margin_outside=16, icc_profile=None)
+    return settings_css(theme, edition, width, height, **values)
+
+
+def settings_css(theme: Theme, edition: str, width: float, height: float, **values) -> str:
+    """Render the page-settings.css template; lengths in mm are written with %g."""
+    bleed = values.get("bleed") or 0.0
+    values.setdefault("bleed_width", width + 2 * bleed)
+    values.setdefault("bleed_height", height + 2 * bleed)
+    values.setdefault("trim_width", width)
+    values.setdefault("spine_width", 0.0)
+    return theme.render("page-settings.css", edition=edition, width=f"{width:g}", height=f"{height:g}",
+                        **{k: (f"{v:g}" if isinstance(v, float) else v) for k, v in values.items()})
+
+
+def icc_url(path: str | None) -> str | None:
+    """The output profile as a CSS url() string (relative to the project), escaped."""
+    if path is None:
+        return None
+    return quote(path.replace("\\", "/"), safe="/")
+
+
+def epub_chapter(book: Book, chapter: Chapter, theme: Theme, stylesheets: list[str], epoch: int | None) -> str:
+    return theme.render(
+        "epub/chapter.xhtml",
+        **base_context(book, "epub", epoch),
+        chapter=chapter,
+        stylesheets=stylesheets,
+        notes_at_end=True,
+        body=lambda c: Markup(c.html),
+    )
+
+
+def epub_page(book: Book, name: str, theme: Theme, epoch: int | None, **extra) -> str:
+    return theme.render(name, **base_context(book, "epub", epoch), **extra)

@@ -1,0 +1,259 @@
+"""spindle serve, end to end in a real browser: Playwright for Python driving
+Debian's chromium (scripts/setup.sh installs it; Playwright never downloads a
+browser). A `spindle serve` process previews a small project copied to a
+temporary folder; the tests edit its files as an author would and watch the
+page follow: a CSS edit changes the computed style, a broken chapter shows its
+error, the fix brings the content back, and the PDF view refreshes after its
+rebuild. Every wait is bounded; the server is stopped at the end."""
+
+from __future__ import annotations
+
+import http.client
+import io
+import queue
+import re
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from spindle.cli.serve import Preview
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--headless=new", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]
+WAIT = 30_000  # ms: the longest any page may take to follow a change
+CHAPTER = """---
+title: The first chapter
+---
+Original words of the chapter.
+
+## A section
+
+More text.
+"""
+
+pytestmark = pytest.mark.skipif(not CHROMIUM.is_file(), reason="Debian's chromium is not installed (scripts/setup.sh installs it)")
+
+
+def small_project(root: Path) -> Path:
+    (root / "manuscript").mkdir(parents=True)
+    (root / "styles").mkdir()
+    (root / "manuscript" / "01-chapter.md").write_text(CHAPTER, encoding="utf-8")
+    (root / "styles" / "custom.css").write_text("h2 { color: rgb(10, 20, 30); }\n", encoding="utf-8")
+    (root / ".secret").write_text("hidden files are never served\n", encoding="utf-8")
+    (root / "book.toml").write_text('[book]\ntitle = "Preview Book"\nauthors = ["Ann"]\n\n'
+                                    '[contents]\nchapters = ["manuscript/01-chapter.md"]\n', encoding="utf-8")
+    return root / "book.toml"
+
+
+class Server:
+    def __init__(self, config: Path):
+        self.root = config.parent
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.output: list[str] = []
+        # Ctrl+C as at a terminal: a suite run as a background job ignores SIGINT, and its children
+        # would inherit that (and never stop on it)
+        self.proc = subprocess.Popen([sys.executable, "-m", "spindle", "serve", "--port", "0", "-v"], cwd=self.root,
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1,
+                                     preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+        self.url = self._wait_for_url()
+
+    def _read(self) -> None:
+        for line in self.proc.stdout:
+            self.output.append(line)
+            self.lines.put(line)
+
+    def _wait_for_url(self) -> str:
+        while True:
+            try:
+                line = self.lines.get(timeout=60)
+            except queue.Empty:
+                self.stop()
+                raise AssertionError("spindle serve did not start within 60 s:\n" + "".join(self.output))
+            m = re.search(r"at (http://127\.0\.0\.1:(\d+)/)", line)
+            if m:
+                self.port = int(m.group(2))
+                return m.group(1)
+
+    def get(self, path: str, host: str | None = None) -> tuple[int, bytes]:
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        try:
+            connection.putrequest("GET", path, skip_host=True)
+            connection.putheader("Host", host or f"127.0.0.1:{self.port}")
+            connection.endheaders()
+            response = connection.getresponse()
+            return response.status, response.read()
+        finally:
+            connection.close()
+
+    def stop(self, how: int = signal.SIGINT) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(how)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+        self.reader.join(timeout=10)
+        self.proc.stdout.close()
+        return self.proc.returncode
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    server = Server(small_project(tmp_path_factory.mktemp("serve")))
+    yield server
+    code = server.stop()
+    assert code == 0, "".join(server.output)
+    assert "stopped" in "".join(server.output)
+
+
+@pytest.fixture(scope="module")
+def page(server):
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=WAIT)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, timeout=60_000)
+        try:
+            tab = browser.new_page()
+            tab.set_default_timeout(WAIT)
+            yield tab
+        finally:
+            browser.close()
+
+
+def edit(path: Path, text: str) -> None:
+    path.write_text(text, encoding="utf-8")
+
+
+def test_the_page_shows_the_book_with_its_stylesheets(server, page):
+    from playwright.sync_api import expect
+
+    page.goto(server.url)
+    expect(page.locator("h1.chapter-title")).to_have_text("The first chapter")
+    expect(page.locator("h2").first).to_have_css("color", "rgb(10, 20, 30)")
+    expect(page.locator("#spindle-preview-status")).to_have_text("up to date")
+
+
+def test_editing_a_stylesheet_changes_the_computed_style(server, page):
+    from playwright.sync_api import expect
+
+    page.goto(server.url)
+    h2 = page.locator("h2").first
+    expect(h2).to_have_css("color", "rgb(10, 20, 30)")
+    edit(server.root / "styles" / "custom.css", "h2 { color: rgb(200, 0, 0); }\n")
+    expect(h2).to_have_css("color", "rgb(200, 0, 0)")  # the page reloaded by itself
+    edit(server.root / "styles" / "custom.css", "h2 { color: rgb(10, 20, 30); letter-spacing: 3px; }\n")
+    expect(h2).to_have_css("letter-spacing", "3px")
+
+
+def test_a_broken_chapter_shows_its_error_and_the_fix_brings_the_book_back(server, page):
+    from playwright.sync_api import expect
+
+    page.goto(server.url)
+    chapter = server.root / "manuscript" / "01-chapter.md"
+    edit(chapter, CHAPTER.replace("title: The first chapter", 'title: "The first chapter'))
+    error = page.locator("#spindle-error")
+    expect(error).to_contain_text("manuscript/01-chapter.md:2: invalid YAML in front matter")
+    expect(page.locator("h1.chapter-title")).to_have_count(0)
+    assert server.proc.poll() is None  # the server goes on
+    edit(chapter, CHAPTER.replace("More text.", "More text, after the fix."))
+    expect(page.locator("h1.chapter-title")).to_have_text("The first chapter")
+    expect(page.locator(".chapter-body")).to_contain_text("More text, after the fix.")
+    expect(error).to_have_count(0)
+
+
+def test_the_pdf_view_refreshes_when_its_rebuild_is_done(server, page):
+    from playwright.sync_api import expect
+    from pypdf import PdfReader
+
+    page.goto(server.url + "pdf")
+    pages = page.locator(".spindle-pages")
+    expect(pages).to_have_attribute("data-pages", re.compile(r"^[1-9]\d*$"), timeout=90_000)  # the first build
+    count = int(pages.get_attribute("data-pages"))
+    expect(page.locator("img[data-page]")).to_have_count(count)
+    first = pages.get_attribute("data-generation")
+    pdf = page.request.get(server.url + "_pdf/pdf.pdf")
+    assert pdf.ok and "Original words" in "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.body())).pages)
+    image = page.request.get(server.url + "_pdf/pdf/1.png")
+    assert image.ok and image.body().startswith(b"\x89PNG")
+    edit(server.root / "manuscript" / "01-chapter.md", CHAPTER.replace("Original words", "Rewritten words"))
+    expect(pages).not_to_have_attribute("data-generation", first, timeout=90_000)  # reloaded after the rebuild
+    pdf = page.request.get(server.url + "_pdf/pdf.pdf")
+    assert "Rewritten words" in "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.body())).pages)
+    assert (server.root / "build" / "preview" / "preview-book.pdf").is_file()  # preview builds stay in build/
+
+
+def test_only_project_files_are_served_and_only_on_loopback(server):
+    assert server.get("/book.toml")[0] == 200
+    assert server.get("/styles/custom.css")[0] == 200
+    assert server.get("/_theme/styles/base.css")[0] == 200
+    assert server.get("/_theme/fonts/LinLibertine_R.otf")[0] == 200
+    for path in ("/.secret", "/../book.toml", "/%2e%2e/%2e%2e/etc/passwd", "/manuscript/../../etc/passwd",
+                 "/_theme/templates/book.html", "/_theme/../__init__.py", "/etc/passwd", "/manuscript/"):
+        assert server.get(path)[0] == 404, path
+    assert server.get("/", host="attacker.example")[0] == 403  # DNS rebinding
+    listening = [line.split() for line in Path("/proc/net/tcp").read_text().splitlines()[1:]]
+    ours = [fields[1] for fields in listening if fields[3] == "0A" and fields[1].endswith(f":{server.port:04X}")]
+    assert ours == [f"0100007F:{server.port:04X}"]  # 127.0.0.1 only
+
+
+# --- what a change redoes (no browser needed) ------------------------------------------------------
+
+def test_changes_are_classified_by_folder(tmp_path):
+    preview = Preview(small_project(tmp_path))
+    preview.refresh({"config"})
+    root = tmp_path
+    assert preview.classify({root / "book.toml"}) == {"config"}
+    assert preview.classify({root / "styles" / "custom.css"}) == {"styles"}
+    assert preview.classify({root / "templates" / "book.html"}) == {"templates"}
+    assert preview.classify({root / "manuscript" / "01-chapter.md", root / "styles" / "x.css"}) == {"manuscript", "styles"}
+
+
+def test_a_stylesheet_change_does_not_parse_the_book_again(tmp_path, monkeypatch):
+    preview = Preview(small_project(tmp_path))
+    preview.refresh({"config"})
+    book, rendered, generation = preview.book, preview.rendered, preview.state.generation
+    preview.refresh({"styles"})
+    assert preview.book is book and preview.rendered is rendered  # nothing redone
+    assert preview.state.generation == generation + 1  # but the page reloads for the new CSS
+    preview.refresh({"templates"})
+    assert preview.book is book and preview.rendered is not rendered  # rendered again, not parsed again
+    preview.refresh({"manuscript"})
+    assert preview.book is not book
+
+
+def test_the_watchers_follow_every_folder_that_holds_the_book(tmp_path):
+    from spindle.cli.serve import watched
+
+    config = small_project(tmp_path)
+    (tmp_path / "extra" / "deep").mkdir(parents=True)
+    (tmp_path / "extra" / "deep" / "02.md").write_text("---\ntitle: Two\n---\nText.\n", encoding="utf-8")
+    (tmp_path / "00-top.md").write_text("---\ntitle: Top\n---\nText.\n", encoding="utf-8")
+    config.write_text(config.read_text().replace('chapters = ["manuscript/01-chapter.md"]',
+                                                 'front = ["00-top.md"]\nchapters = ["manuscript/01-chapter.md", '
+                                                 '"extra/deep/02.md"]'), encoding="utf-8")
+    preview = Preview(config)
+    preview.refresh({"config"})
+    assert preview.state.error is None
+    folders, files = watched(preview)
+    assert folders == sorted([tmp_path / "extra" / "deep", tmp_path / "manuscript", tmp_path / "styles"])
+    assert files == {tmp_path / "book.toml", tmp_path / "00-top.md"}
+    assert preview.classify({tmp_path / "00-top.md"}) == {"manuscript"}
+
+
+def test_sigterm_stops_the_preview_cleanly(tmp_path):
+    """A service manager or a CI runner stops the preview with SIGTERM: it stops as on Ctrl+C,
+    with exit status 0 and its last word."""
+    server = Server(small_project(tmp_path))
+    status, body = server.get("/")
+    assert status == 200 and b"Preview Book" in body
+    assert server.stop(signal.SIGTERM) == 0
+    assert "stopped" in "".join(server.output)

@@ -1,0 +1,110 @@
+"""The build cache (.spindle-cache/) and the split of an edition into parts: small,
+direct checks of what the fast path relies on (tests/test_fastpath.py builds books)."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+
+from spindle.core import cache as caching
+from spindle.editions.paged import split as parts
+
+HEAD = '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"/><title>T</title></head>\n<body class="edition-pdf">\n'
+TAIL = "\n</body>\n</html>\n"
+
+
+def html(body: str) -> str:
+    return HEAD + body + TAIL
+
+
+# --- splitting ---------------------------------------------------------------------------------------------
+
+def test_split_gives_the_front_and_one_part_per_chapter_with_what_precedes_it():
+    body = ('<section class="titlepage" id="titlepage"><h1>Book</h1></section>\n'
+            '<nav id="toc"><ol><li><a href="#one">One</a></li></ol></nav>\n'
+            '<section class="chapter" id="one"><p>One<br/>text &amp; more</p><img src="a.png" alt=""></section>\n'
+            '<section class="part-title" id="two-part"><h1>Part</h1></section>\n'
+            '<section class="chapter" id="two"><div><p>Two</p></div></section>\n'
+            '<div class="signature-blank"></div>\n'
+            '<section class="chapter" id="three"><p>Three</p></section>\n'
+            '<div class="signature-blank"></div>\n')
+    split = parts.split(html(body), ["one", "two", "three"])
+    assert split.problem is None
+    assert [p.name for p in split.parts] == ["front", "one", "two", "three"]
+    front, one, two, three = (p.html for p in split.parts)
+    assert 'id="titlepage"' in front and 'id="toc"' in front and 'id="one"' not in front
+    assert 'id="one"' in one and "text &amp; more" in one and 'id="two"' not in one
+    assert two.index('id="two-part"') < two.index('id="two"')  # the part title opens the chapter's part
+    assert 'id="three"' in three and three.count("signature-blank") == 2  # the blanks before it, and at the end
+    for part in split.parts:  # each a whole document: the book's head, the body's attributes
+        assert part.html.startswith(HEAD) and part.html.rstrip().endswith("</html>")
+
+
+def test_a_part_title_before_the_first_chapter_belongs_to_it():
+    body = ('<nav id="toc"></nav>\n<section class="part-title" id="one-part"></section>\n'
+            '<section class="chapter" id="one"></section>\n')
+    front, one = parts.split(html(body), ["one"]).parts
+    assert 'id="one-part"' in one.html and 'id="one-part"' not in front.html
+
+
+def test_what_cannot_be_split_is_named():
+    wrapped = '<main><section class="chapter" id="one"></section></main>'
+    assert "not a child element of <body>" in parts.split(html(wrapped), ["one"]).problem
+    stray = 'Loose text<section class="chapter" id="one"></section>'
+    assert "text directly in <body>" in parts.split(html(stray), ["one"]).problem
+    unbalanced = '<section class="chapter" id="one"><div></section>'
+    assert parts.split(html(unbalanced), ["one"]).problem
+    order = '<section id="two"></section><section id="one"></section>'
+    assert "reading order" in parts.split(html(order), ["one", "two"]).problem
+
+
+def test_a_parts_digest_covers_its_images():
+    a, b = parts.Part("one", "<p/>", "images-1"), parts.Part("one", "<p/>", "images-2")
+    assert a.digest != b.digest and a.digest == parts.Part("one", "<p/>", "images-1").digest
+
+
+# --- the cache folder --------------------------------------------------------------------------------------
+
+def test_entries_round_trip_and_unreadable_ones_are_misses(tmp_path):
+    store = caching.Cache(tmp_path / "c")
+    store.write_json("table", "ab12", {"pages": 3})
+    store.write("parts", "ab12", b"%PDF-1.7", ".pdf")
+    assert store.read_json("table", "ab12") == {"pages": 3}
+    assert store.read("parts", "ab12", ".pdf") == b"%PDF-1.7"
+    (tmp_path / "c" / "table" / "ab" / "ab12.json").write_text("{not json", encoding="utf-8")
+    assert store.read_json("table", "ab12") is None
+    assert caching.Cache(None).read_json("table", "ab12") is None  # no cache: nothing read or written
+
+
+def test_the_least_recently_used_entries_go_when_the_folder_is_too_big(tmp_path):
+    store = caching.Cache(tmp_path / "c")
+    for n in range(6):
+        store.write("parts", f"{n:02d}aa", b"x" * 1000, ".pdf")
+        path = tmp_path / "c" / "parts" / f"{n:02d}" / f"{n:02d}aa.pdf"
+        os.utime(path, (time.time() - 100 + n, time.time() - 100 + n))
+    store.read("parts", "00aa", ".pdf")  # used now: kept
+    store.prune(limit=3500, keep=3000)
+    left = sorted(p.name for p in (tmp_path / "c").rglob("*.pdf"))
+    assert left == ["00aa.pdf", "04aa.pdf", "05aa.pdf"]
+    assert int((tmp_path / "c" / "size").read_text()) == 3000
+
+
+def test_stamps_see_changed_content_not_a_touch(tmp_path):
+    root = tmp_path
+    (root / "styles").mkdir()
+    css = root / "styles" / "custom.css"
+    css.write_text("p { color: red; }\n", encoding="utf-8")
+    stamps = caching.Stamps()
+    stamps.add_tree(root, root / "styles")
+    stamps = caching.Stamps(json.loads(json.dumps(stamps.files)))  # as stored in a manifest
+    assert stamps.unchanged(root)
+    later = time.time() + 10
+    os.utime(css, (later, later))
+    assert stamps.unchanged(root), "a new modification time with the same content is no change"
+    css.write_text("p { color: blue; }\n", encoding="utf-8")
+    assert not stamps.unchanged(root)
+    css.write_text("p { color: red; }\n", encoding="utf-8")
+    assert stamps.unchanged(root)
+    (root / "styles" / "print.css").write_text("", encoding="utf-8")
+    assert not stamps.unchanged(root), "a new file in the folder overrides the theme: a change"
