@@ -231,12 +231,16 @@ def add_parts(data: bytes, footnotes=None, endnotes=None, comments=None, documen
 
 
 def revised_document() -> bytes:
-    """Tracked changes (insertions, deletions, a formatting change) and two comments on two paragraphs."""
+    """Tracked changes (insertions, deletions, a move, a formatting change), two comments on two paragraphs,
+    a paragraph in a style spindle does not know, with a PAGE field in it."""
     d = docx.Document()
+    d.styles.add_style("Director Note", WD_STYLE_TYPE.PARAGRAPH)
     d.add_paragraph("Foreword", style="Title")
     d.add_paragraph("PLACEHOLDER-1")
     d.add_paragraph("PLACEHOLDER-2")
     d.add_paragraph("PLACEHOLDER-3")
+    p = d.add_paragraph("Signed on page ", style="Director Note")
+    _field(p, "PAGE", "4")
     out = io.BytesIO()
     d.save(out)
     document = zipfile.ZipFile(io.BytesIO(out.getvalue())).read("word/document.xml").decode()

@@ -205,6 +205,7 @@ class Chapter:
     title: str
     markdown: str  # images referred to as media/image-N.ext
     images: list[str]  # names of the images it uses
+    anchors: set[str] = field(default_factory=set)  # bookmark ids in it ("" for one on its title)
 
 
 @dataclass
@@ -242,7 +243,12 @@ def split_book(data: bytes, display: str, style_map: Mapping[str, str], language
         raise package.fail(display, "no text to split into chapters; the document is empty")
     for heading, content in groups:
         text, used = _chapter(content, parsed, {"title": heading, "lang": prepared.chapter_lang})
-        book.chapters.append(Chapter(heading, text, [u.split("/", 1)[1] for u in used]))
+        anchors = {tomd.anchor_id(a.get("id")) for b in content for a in b.iter("a") if a.get("id")}
+        book.chapters.append(Chapter(heading, text, [u.split("/", 1)[1] for u in used], anchors))
+    for (heading, content), chapter in zip(groups, book.chapters):
+        opener = [b for b in blocks if b.tag == "h1" and _text(b) == heading]
+        if opener:
+            chapter.anchors |= {"=" + tomd.anchor_id(a.get("id")) for a in opener[0].iter("a") if a.get("id")}
     return book
 
 
@@ -259,7 +265,11 @@ def is_teams_transcript(data: bytes) -> bool:
         document = wordml.parse(pkg.read(package.DOCUMENT))
     except (ManuscriptError, etree.XMLSyntaxError):
         return False
-    lines = [line.strip() for p in wordml.body_paragraphs(document)
-             for line in wordml.text_of(p).split("\n") if line.strip()]
+    def lines_of(p) -> list[str]:  # a line break inside a paragraph splits it, as python-docx reads it
+        text = "".join("\n" if el.tag in (wordml.W + "br", wordml.W + "cr") else el.text or ""
+                       for el in p.iter(wordml.W + "t", wordml.W + "br", wordml.W + "cr"))
+        return [line.strip() for line in text.split("\n") if line.strip()]
+
+    lines = [line for p in wordml.body_paragraphs(document) for line in lines_of(p)]
     timed = sum(1 for line in lines if HEADER_RE.match(line) or ARROW_RE.match(line))
     return timed >= 2 and timed * 4 >= len(lines)

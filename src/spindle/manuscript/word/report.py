@@ -1,5 +1,5 @@
 """What a Word document did not bring across: the report `spindle build`
-prints as warnings and `spindle check` as findings (codes W001-W005)."""
+prints as warnings and `spindle check` as findings (codes W001-W004)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from spindle.manuscript.word.wordml import Comment, Revisions
 
 @dataclass(frozen=True)
 class Item:
-    code: str  # W001 tracked changes, W002 comment, W003 unknown style, W004 field, W005 image, W006 other
+    code: str  # W001 tracked changes, W002 comment, W003 unknown style, W004 anything else dropped or changed
     message: str
     paragraph: int | None = None  # 1-based body paragraph, where known (the 'line' of a .docx)
 
@@ -44,8 +44,7 @@ class Report:
         if self.fields:
             names = ", ".join(f"{name} x{n}" if n > 1 else name for name, n in sorted(self.fields.items()))
             out.append(Item("W004", f"field(s) dropped: {names} (spindle makes its own contents and page numbers)"))
-        out += [Item("W005", message) for message in self.images]
-        out += [Item("W006", message) for message in self.other]
+        out += [Item("W004", message) for message in self.images + self.other]
         return out
 
     def lines(self, display: str) -> list[str]:
