@@ -17,18 +17,11 @@ loads only when a document is read."""
 
 from __future__ import annotations
 
-from typing import Mapping, NamedTuple
+from typing import Mapping
 
-from spindle.manuscript.word.report import Item, Report
+from spindle.manuscript.word.report import Converted, Item, Report
 
 __all__ = ["Converted", "Item", "Report", "read_docx", "split_docx", "is_teams_transcript"]
-
-
-class Converted(NamedTuple):
-    markdown: str  # a whole chapter: front matter and body; images referenced as MEDIA/image-N.ext
-    metadata: dict  # title, subtitle, lang (what the front matter holds)
-    report: Report
-    images: dict[str, bytes]  # file name (image-N.ext) -> bytes, for the images the Markdown uses
 
 
 def read_docx(source, display: str = "", *, style_map: Mapping[str, str] | None = None, media: str = "media",

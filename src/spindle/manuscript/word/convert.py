@@ -23,7 +23,7 @@ from lxml import etree
 
 from spindle.core.errors import ManuscriptError
 from spindle.manuscript.word import package, tomd, wordml
-from spindle.manuscript.word.report import Report
+from spindle.manuscript.word.report import Converted, Report
 from spindle.manuscript.word.stylemap import BUILT_IN_IDS, rules
 
 NOTES = ("word/footnotes.xml", "word/endnotes.xml")
@@ -182,8 +182,6 @@ def _chapter(blocks: list, parsed: tomd.Parsed, meta: dict) -> tuple[str, list[s
 
 def convert_chapter(data: bytes, display: str, style_map: Mapping[str, str], media: str, lang: str | None,
                     title: str, subtitle: str, languages: tuple[str, ...], default_lang: str):
-    from spindle.manuscript.word import Converted
-
     prepared = prepare(data, display, style_map, media, lang, languages, default_lang)
     parsed = tomd.parse(prepared.html)
     found_title, found_subtitle, blocks = _take_title(parsed.blocks, split=False)

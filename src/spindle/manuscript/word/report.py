@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from spindle.manuscript.word.wordml import Comment, Revisions
 
@@ -51,3 +52,12 @@ class Report:
         """One line per item, 'file: message' or 'file:paragraph: message', as build warnings."""
         return [f"{display}:{i.paragraph}: {i.message}" if i.paragraph else f"{display}: {i.message}"
                 for i in self.items()]
+
+
+class Converted(NamedTuple):
+    """What read_docx returns."""
+
+    markdown: str  # a whole chapter: front matter and body; images referenced as MEDIA/image-N.ext
+    metadata: dict  # title, subtitle, lang (what the front matter holds)
+    report: Report
+    images: dict[str, bytes]  # file name (image-N.ext) -> bytes, for the images the Markdown uses

@@ -28,7 +28,7 @@ _NOTE_CALL = re.compile(r"\[\^[A-Za-z0-9]+\]")
 
 
 def escape(text: str) -> str:
-    return _ESCAPE.sub(r"\\\1", text.replace("\t", " ").replace("\u00a0", "\u00a0"))
+    return _ESCAPE.sub(r"\\\1", text.replace("\t", " "))
 
 
 def anchor_id(name: str) -> str:
