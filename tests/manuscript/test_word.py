@@ -321,3 +321,64 @@ def test_bad_docx_gives_one_line_error(kind, tmp_path, capsys):
     err = capsys.readouterr().err.strip()
     assert "\n" not in err and expected in err and str(tmp_path / "in.docx") in err, err
     assert not (tmp_path / "out.md").exists()
+
+
+# --- untrusted documents ---------------------------------------------------------------------------------------
+
+def _replace_parts(data: bytes, change) -> bytes:
+    src = zipfile.ZipFile(io.BytesIO(data))
+    parts = {name: src.read(name) for name in src.namelist()}
+    change(parts)
+    return _zip(parts)
+
+
+def test_a_linked_picture_is_never_read(tmp_path):
+    """A picture linked to a file outside the .docx is reported, not fetched (no file outside the project)."""
+    import docx as python_docx
+
+    d = python_docx.Document()
+    d.add_paragraph("Linked", style="Title")
+    d.add_picture(io.BytesIO(wordfiles.png()))
+    out = io.BytesIO()
+    d.save(out)
+    secret = tmp_path / "secret.png"
+    secret.write_bytes(wordfiles.png((0, 0, 255)))
+
+    def link(parts):
+        xml = parts["word/document.xml"].decode()
+        parts["word/document.xml"] = re.sub(r'r:embed="[^"]+"', 'r:link="rIdOutside"', xml).encode()
+        rels = parts["word/_rels/document.xml.rels"].decode()
+        parts["word/_rels/document.xml.rels"] = rels.replace("</Relationships>", (
+            '<Relationship Id="rIdOutside" TargetMode="External" Target="file://' + str(secret) + '" Type='
+            '"http://schemas.openxmlformats.org/officeDocument/2006/relationships/image"/></Relationships>')).encode()
+
+    done = read_docx(_replace_parts(out.getvalue(), link), "linked.docx")
+    assert done.images == {} and "media/" not in done.markdown
+    assert any("linked to a file outside the document" in line for line in done.report.lines("linked.docx"))
+
+
+def test_entities_in_a_part_are_not_expanded():
+    laughs = ('<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+              + "".join(f'<!ENTITY lol{i} "{("&lol%s;" % (i - 1 if i > 1 else "")) * 10}">' for i in range(1, 10))
+              + ']><w:styles xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+                '<w:style w:styleId="x"><w:name w:val="&lol9;"/></w:style></w:styles>')
+    data = _replace_parts(wordfiles.revised_document(), lambda parts: parts.__setitem__("word/styles.xml", laughs.encode()))
+    started = time.monotonic()
+    with pytest.raises(Exception) as caught:
+        read_docx(data, "laughs.docx")
+    assert time.monotonic() - started < 10
+    assert str(caught.value).startswith("laughs.docx: ") and "open it in Word and save it again" in str(caught.value)
+
+
+def test_the_live_preview_serves_a_word_chapters_images_only(tmp_path):
+    from spindle.cli.serve import Preview
+
+    config = make_project(tmp_path, wordfiles.feature_document())
+    (tmp_path / ".spindle-cache" / "secret.txt").parent.mkdir(exist_ok=True)
+    (tmp_path / ".spindle-cache" / "secret.txt").write_text("not for the browser", encoding="utf-8")
+    preview = Preview(config)
+    preview.refresh({"config"})
+    (image,) = [r for r in preview.book.resources if r.endswith(".png")]
+    assert image.startswith(".spindle-cache/word/") and preview.file("/" + image) == tmp_path / image
+    assert preview.file("/.spindle-cache/secret.txt") is None
+    assert preview.file("/" + image.rsplit("/", 1)[0] + "/../secret.txt") is None

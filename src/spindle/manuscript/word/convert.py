@@ -82,13 +82,18 @@ def prepare(data: bytes, display: str, style_map: Mapping[str, str], media: str,
 
 
 def _repack(pkg: package.Package, edited: Mapping[str, etree._Element]) -> bytes:
+    """The package mammoth reads: the edited parts, and every other XML part parsed and written back by
+    lxml without its DTD, so no entity (a 'billion laughs') ever reaches mammoth's parser."""
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as z:
         for name in sorted(pkg.names):
             if name.endswith("/"):
                 continue
-            data = etree.tostring(edited[name], xml_declaration=True, encoding="UTF-8", standalone=True) \
-                if name in edited else pkg.read(name)
+            root = edited.get(name)
+            if root is None and name.lower().endswith((".xml", ".rels")):
+                root = _xml(pkg, name)
+            data = pkg.read(name) if root is None else etree.tostring(
+                root, xml_declaration=True, encoding="UTF-8", standalone=True)
             z.writestr(name, data)
     return out.getvalue()
 
@@ -100,8 +105,13 @@ def _mammoth(docx: bytes, display: str, style_map: Mapping[str, str], media: str
     def convert_image(image):
         number = len(images) + 1 + sum(1 for m in report.images if m.startswith("image "))
         content_type = (image.content_type or "").lower()
-        with image.open() as stream:
-            blob = stream.read(package.MAX_TOTAL)
+        try:
+            with image.open() as stream:
+                blob = stream.read(package.MAX_TOTAL)
+        except Exception:  # a picture linked to a file outside the .docx: never read (mammoth refuses it)
+            report.images.append(f"image {number} is linked to a file outside the document and was not read; "
+                                 "insert the picture itself in Word (Insert > Pictures, not 'Link to File')")
+            return {"src": f"unsupported:{number}"}
         ext = next((e for magic, e in _SNIFF if blob.startswith(magic)), None) or IMAGE_TYPES.get(content_type)
         if ext is None:
             kind = content_type.split("/")[-1].removeprefix("x-").upper() or "unknown type"
