@@ -382,3 +382,90 @@ def test_the_live_preview_serves_a_word_chapters_images_only(tmp_path):
     assert image.startswith(".spindle-cache/word/") and preview.file("/" + image) == tmp_path / image
     assert preview.file("/.spindle-cache/secret.txt") is None
     assert preview.file("/" + image.rsplit("/", 1)[0] + "/../secret.txt") is None
+
+
+def test_transcript_import_of_a_word_chapter_says_what_it_is(tmp_path, capsys):
+    (tmp_path / "chapter.docx").write_bytes(wordfiles.revised_document())
+    assert run(["transcript", "import", str(tmp_path / "chapter.docx"), "-o", "-"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert "not a Teams transcript" in err and "spindle import docx" in err and "\n" not in err
+
+
+# --- text that means something in Markdown stays text ------------------------------------------------------------
+
+TRICKY = ["# not a heading", "1. not a list", "- not a bullet", "+ not a bullet either", ":::: not a container",
+          "*stars* and _underscores_ and [brackets](x) and <tag> & {curly} ~tilde~ | pipe ` tick \\ slash [^9]"]
+
+
+def test_markdown_characters_in_word_text_stay_text(tmp_path):
+    import docx as python_docx
+
+    from spindle.manuscript.load import load_book
+
+    d = python_docx.Document()
+    d.add_paragraph("Tricky", style="Title")
+    for text in TRICKY:
+        d.add_paragraph(text)
+    p = d.add_paragraph("Bold ")
+    p.add_run("(in brackets)").bold = True
+    p.add_run("next and ")
+    p.add_run("italic ").italic = True
+    p.add_run("spaced.")
+    h = d.add_heading("A heading with ", level=2)
+    h.add_run("emphasis").italic = True
+    table = d.add_table(rows=2, cols=2)
+    table.cell(0, 0).merge(table.cell(0, 1))
+    table.cell(0, 0).paragraphs[0].text = "Merged | cell"
+    table.cell(1, 0).text = "With a note"
+    wordfiles._note_ref(table.cell(1, 0).paragraphs[0], "footnote", 2)
+    table.cell(1, 1).text = "*plain*"
+    p = d.add_paragraph("A ")
+    wordfiles._hyperlink(p, "spaced link", url="https://example.org/a (b)")
+    out = io.BytesIO()
+    d.save(out)
+    data = wordfiles.add_parts(out.getvalue(), footnotes={2: "A note in a table."})
+    config = make_project(tmp_path, data)
+    (chapter,) = [c for c in load_book(load(config)).chapters if c.display == DOCX]
+    doc = etree.fromstring(f'<div xmlns="http://www.w3.org/1999/xhtml" xmlns:epub="http://www.idpf.org/2007/ops">{chapter.html}</div>')
+    paragraphs = [squash("".join(p.itertext())) for p in doc.xpath("h:p", namespaces=NS)]
+    assert paragraphs[: len(TRICKY)] == TRICKY
+    assert paragraphs[len(TRICKY)] == "Bold (in brackets)next and italic spaced."
+    assert doc.xpath("string(h:p/h:strong)", namespaces=NS) == "(in brackets)"
+    assert doc.xpath("string(h:p/h:em)", namespaces=NS) == "italic"
+    assert squash("".join(doc.xpath("h:h2", namespaces=NS)[0].itertext())) == "A heading with emphasis"
+    cells = [(squash("".join(c.itertext())), c.get("colspan")) for c in doc.xpath(".//h:td", namespaces=NS)]
+    assert cells == [("Merged | cell", "2"), ("With a note1", None), ("*plain*", None)]
+    assert [squash(n.html.replace("<p>", "").replace("</p>", "")) for n in chapter.notes] == ["A note in a table."]
+    assert doc.xpath("string(//h:a[not(@epub:type)]/@href)", namespaces=NS) == "https://example.org/a%20(b)"
+
+
+def _in_language(default: str, other: str | None = None) -> bytes:
+    import docx as python_docx
+    from docx.oxml.ns import qn
+
+    d = python_docx.Document()
+    normal = d.styles["Normal"].element.get_or_add_rPr()
+    normal.append(normal.makeelement(qn("w:lang"), {qn("w:val"): default}))
+    d.add_paragraph("Titel", style="Title")
+    d.add_paragraph("De eerste alinea is het langst van allemaal, en staat in de hoofdtaal.")
+    if other:
+        p = d.add_paragraph("A short one.")
+        wordfiles._lang(p, other)
+    out = io.BytesIO()
+    d.save(out)
+    return out.getvalue()
+
+
+def test_the_documents_language_is_the_chapters():
+    done = read_docx(_in_language("nl-NL", "en-US"), "nl.docx")
+    assert done.metadata["lang"] == "nl"
+    assert '{lang="en-US"}\nA short one.' in done.markdown
+    assert not done.report.items()
+
+
+def test_a_language_spindle_does_not_set_falls_back_to_the_books():
+    done = read_docx(_in_language("de-DE"), "de.docx", default_lang="nl")
+    assert done.metadata["lang"] == "nl"
+    assert '{lang="de-DE"}\nDe eerste alinea' in done.markdown
+    (item,) = done.report.items()
+    assert item.code == "W004" and "'de'" in item.message and "set as 'nl'" in item.message

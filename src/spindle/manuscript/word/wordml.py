@@ -242,6 +242,7 @@ class Styles:
     langs: dict[str, str] = field(default_factory=dict)  # style id -> its language (through basedOn)
     names: dict[str, str] = field(default_factory=dict)  # style id -> name
     kinds: dict[str, str] = field(default_factory=dict)  # style id -> paragraph / character / table
+    default_paragraph: str = ""  # the id of the style a paragraph without w:pStyle has (Normal)
 
 
 def read_styles(styles_xml: etree._Element | None, settings_xml: etree._Element | None) -> Styles:
@@ -262,6 +263,8 @@ def read_styles(styles_xml: etree._Element | None, settings_xml: etree._Element 
         name = style.find(W + "name")
         out.names[sid] = name.get(W + "val", sid) if name is not None else sid
         out.kinds[sid] = style.get(W + "type", "paragraph")
+        if out.kinds[sid] == "paragraph" and style.get(W + "default") in ("1", "true", "on"):
+            out.default_paragraph = sid
         lang = style.find(f"{W}rPr/{W}lang")
         if lang is not None and lang.get(W + "val"):
             own[sid] = lang.get(W + "val")
@@ -295,7 +298,8 @@ def paragraph_langs(root: etree._Element, styles: Styles) -> list[tuple[etree._E
     out = []
     for p in body_paragraphs(root):
         pstyle = p.find(f"{W}pPr/{W}pStyle")
-        base = styles.langs.get(pstyle.get(W + "val", "") if pstyle is not None else "", "") or styles.default_lang
+        sid = pstyle.get(W + "val", "") if pstyle is not None else styles.default_paragraph
+        base = styles.langs.get(sid, "") or styles.default_lang
         mark = _lang_of(p.find(f"{W}pPr/{W}rPr"), base, styles)
         counts: Counter = Counter()
         for run in p.iter(W + "r"):
