@@ -98,15 +98,12 @@ class Writer:
 
     # --- blocks ---
 
-    def blocks(self, elements, skip: set | None = None) -> str:
+    def blocks(self, elements) -> str:
         out: list[str] = []
-        elements = list(elements)
+        elements = [e for e in elements if isinstance(e.tag, str)]
         i = 0
         while i < len(elements):
             el = elements[i]
-            if skip and el in skip:
-                i += 1
-                continue
             caption = None
             if self._lone_image(el) is not None and i + 1 < len(elements) and _is_caption(elements[i + 1]):
                 caption = elements[i + 1]
@@ -144,7 +141,7 @@ class Writer:
         if tag == "table":
             return self.table(el)
         if tag == "a" and el.get("id"):  # a bookmark between blocks
-            return self.inline(el)
+            return self._element(el)
         if tag == "div":
             return self.blocks(el)
         return _lead(self.inline_block(el).strip())
@@ -243,12 +240,7 @@ class Writer:
         return "".join(parts)
 
     def _children(self, el) -> str:
-        parts = [escape(el.text or "")]
-        for child in el:
-            if isinstance(child.tag, str):
-                parts.append(self._element(child))
-            parts.append(escape(child.tail or ""))
-        return "".join(parts)
+        return self.inline_block(el)
 
     def _element(self, el) -> str:
         tag = el.tag
