@@ -469,3 +469,26 @@ def test_a_language_spindle_does_not_set_falls_back_to_the_books():
     assert '{lang="de-DE"}\nDe eerste alinea' in done.markdown
     (item,) = done.report.items()
     assert item.code == "W004" and "'de'" in item.message and "set as 'nl'" in item.message
+
+
+def test_a_style_map_target_is_checked_with_its_line(tmp_path, capsys):
+    config = make_project(tmp_path, wordfiles.feature_document(), BOOK.replace('"small caps"', '"small capitals"'))
+    assert run(["build", "epub", "--config", str(config)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"error: {config}:7: word.style_map.Name Caps: expected one of") and "'small caps'" in err, err
+
+
+def test_a_picture_epub_cannot_hold_is_reported_and_its_alt_text_stands_in():
+    def to_emf(parts):
+        name = next(n for n in parts if n.startswith("word/media/"))
+        parts[name.rsplit(".", 1)[0] + ".emf"] = b"\x01\x00\x00\x00" + bytes(80)  # an EMF header, as Word embeds
+        del parts[name]
+        rels = parts["word/_rels/document.xml.rels"].decode()
+        parts["word/_rels/document.xml.rels"] = rels.replace(name.split("/", 1)[1], name.split("/", 1)[1].rsplit(".", 1)[0] + ".emf").encode()
+        types = parts["[Content_Types].xml"].decode()
+        parts["[Content_Types].xml"] = types.replace("</Types>", '<Default Extension="emf" ContentType="image/x-emf"/></Types>').encode()
+
+    done = read_docx(_replace_parts(wordfiles.feature_document(), to_emf), "emf.docx")
+    assert done.images == {}
+    assert "*\\[A red map of the partner regions\\]*" in done.markdown
+    assert [i.message.split(",")[0] for i in done.report.items() if "image" in i.message] == ["image 1 (EMF) dropped"]

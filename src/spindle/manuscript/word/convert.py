@@ -146,7 +146,8 @@ def _mammoth(docx: bytes, display: str, style_map: Mapping[str, str], media: str
             if undefined.group(2) not in BUILT_IN_IDS:
                 report.styles.setdefault(undefined.group(2), _BECAME[undefined.group(1).lower()] + " (the style is "
                                                                                        "not defined in the document)")
-        elif message.message not in seen and "unrecognised element" not in message.message.lower():
+        elif message.message not in seen and "unrecognised element" not in message.message.lower() \
+                and "unlikely to display" not in message.message:  # the image report says it better
             seen.add(message.message)
             report.other.append(message.message)
     return result.value

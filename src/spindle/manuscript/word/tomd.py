@@ -301,7 +301,7 @@ class Writer:
         src = el.get("src") or ""
         alt = " ".join((el.get("alt") or "").split())
         if src.startswith("unsupported:"):
-            return f"*[{escape(alt or 'image')}]*"
+            return f"*\\[{escape(alt or 'image')}\\]*"  # the alt text of a picture that was dropped
         self.used_images.append(src)
         quoted = title.replace("\\", "\\\\").replace('"', '\\"')
         return f"![{escape(alt)}]({src}" + (f' "{quoted}"' if title else "") + ")"
