@@ -492,3 +492,45 @@ def test_a_picture_epub_cannot_hold_is_reported_and_its_alt_text_stands_in():
     assert done.images == {}
     assert "*\\[A red map of the partner regions\\]*" in done.markdown
     assert [i.message.split(",")[0] for i in done.report.items() if "image" in i.message] == ["image 1 (EMF) dropped"]
+
+
+def test_simple_fields_and_equations():
+    """Simple fields (w:fldSimple): a HYPERLINK stays a link, SEQ keeps its number, PAGE goes; an equation is
+    reported, not silently lost."""
+    import docx as python_docx
+
+    d = python_docx.Document()
+    d.add_paragraph("Fields", style="Title")
+    p = d.add_paragraph("See ")
+    wordfiles._append(p, '<w:fldSimple w:instr=" HYPERLINK &quot;https://example.org/x&quot; ">'
+                         '<w:r><w:t>the site</w:t></w:r></w:fldSimple>')
+    wordfiles._append(p, '<w:r><w:t xml:space="preserve"> on page </w:t></w:r>')
+    wordfiles._append(p, '<w:fldSimple w:instr=" PAGE "><w:r><w:t>9</w:t></w:r></w:fldSimple>')
+    wordfiles._append(p, '<w:r><w:t xml:space="preserve">, in table </w:t></w:r>')
+    wordfiles._append(p, '<w:fldSimple w:instr=" SEQ Table "><w:r><w:t>3</w:t></w:r></w:fldSimple>')
+    p = d.add_paragraph("Math: ")
+    p._p.append(etree.fromstring('<m:oMath xmlns:m="http://schemas.openxmlformats.org/officeDocument/2006/math">'
+                                 '<m:r><m:t>x</m:t></m:r></m:oMath>'))
+    out = io.BytesIO()
+    d.save(out)
+    done = read_docx(out.getvalue(), "fields.docx")
+    assert "See [the site](https://example.org/x) on page , in table 3\n" in done.markdown
+    assert [i.message.split(":")[0] for i in done.report.items()] == ["field(s) dropped", "equation(s) dropped"]
+
+
+def test_a_deleted_table_row_goes_and_the_table_stays():
+    import docx as python_docx
+
+    d = python_docx.Document()
+    d.add_paragraph("Rows", style="Title")
+    table = d.add_table(rows=3, cols=1)
+    for n, text in enumerate(("kept one", "deleted row", "kept two")):
+        table.cell(n, 0).text = text
+    tr = table.rows[1]._tr
+    tr.insert(0, etree.fromstring(f'<w:trPr xmlns:w="{wordfiles.W_NS}"><w:del w:id="1" w:author="A" '
+                                  'w:date="2026-01-01T00:00:00Z"/></w:trPr>'))
+    out = io.BytesIO()
+    d.save(out)
+    done = read_docx(out.getvalue(), "rows.docx")
+    assert "kept one" in done.markdown and "kept two" in done.markdown and "deleted row" not in done.markdown
+    assert done.report.revisions.deletions == 1

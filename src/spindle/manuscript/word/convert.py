@@ -32,6 +32,11 @@ IMAGE_TYPES = {"image/png": ".png", "image/jpeg": ".jpg", "image/jpg": ".jpg", "
 _SNIFF = ((b"\x89PNG\r\n\x1a\n", ".png"), (b"\xff\xd8\xff", ".jpg"), (b"GIF8", ".gif"))
 _UNRECOGNISED = re.compile(r"^Unrecognised (paragraph|run|table) style: '?(.*?)'? \(Style ID: (.*)\)$")
 _UNDEFINED = re.compile(r"^(Paragraph|Run|Table) style with ID (.*) was referenced but not defined in the document$")
+_IGNORED = "An unrecognised element was ignored:"
+_HARMLESS = {"w:permStart", "w:permEnd", "w:customXmlPr", "w:customXmlInsRangeStart", "w:customXmlInsRangeEnd",
+             "w:customXmlDelRangeStart", "w:customXmlDelRangeEnd", "w:ptab", "w:fitText", "w:noProof",
+             "w:annotationRef", "w:separator", "w:continuationSeparator", "w:pgNum", "w:dayShort", "w:dayLong",
+             "w:monthShort", "w:monthLong", "w:yearShort", "w:yearLong", "w:sdtPr", "w:sdtEndPr"}
 _BECAME = {"paragraph": "a plain paragraph", "run": "plain text", "table": "a plain table"}
 
 
@@ -136,6 +141,7 @@ def _mammoth(docx: bytes, display: str, style_map: Mapping[str, str], media: str
                                     f"{str(exc).splitlines()[0][:80] if str(exc) else 'damaged'}); "
                                     "open it in Word and save it again") from None
     seen: set[str] = set()
+    ignored: Counter = Counter()
     for message in result.messages:
         m = _UNRECOGNISED.match(message.message)
         undefined = _UNDEFINED.match(message.message)
@@ -146,10 +152,19 @@ def _mammoth(docx: bytes, display: str, style_map: Mapping[str, str], media: str
             if undefined.group(2) not in BUILT_IN_IDS:
                 report.styles.setdefault(undefined.group(2), _BECAME[undefined.group(1).lower()] + " (the style is "
                                                                                        "not defined in the document)")
-        elif message.message not in seen and "unrecognised element" not in message.message.lower() \
-                and "unlikely to display" not in message.message:  # the image report says it better
+        elif message.message.startswith(_IGNORED):
+            ignored[message.message[len(_IGNORED):].strip()] += 1
+        elif message.message not in seen and "unlikely to display" not in message.message:  # images: said better
             seen.add(message.message)
             report.other.append(message.message)
+    for name, count in sorted(ignored.items()):
+        times = f" ({count} times)" if count > 1 else ""
+        if name.startswith("m:") or "/officeDocument/2006/math}" in name:
+            report.other.append(f"equation(s) dropped{times}: spindle cannot read Word equations yet; "
+                                "write them as text or insert them as pictures with alt text")
+        elif name not in _HARMLESS:
+            shown = name.rsplit("}", 1)[-1]
+            report.other.append(f"Word content '{shown}' dropped{times}: spindle does not read it")
     return result.value
 
 

@@ -72,7 +72,7 @@ def accept_revisions(root: etree._Element) -> Revisions:
             found.deletions += 1  # a deleted paragraph mark: mammoth merges the paragraph into the next
             continue
         if parent.tag == W + "trPr":  # a deleted table row
-            row = parent.getparent().getparent()
+            row = parent.getparent()
             found.deletions += 1
             if row is not None and row.getparent() is not None:
                 row.getparent().remove(row)
@@ -177,13 +177,13 @@ def drop_fields(root: etree._Element) -> Counter:
         if gallery is not None and "table of contents" in (gallery.get(W + "val") or "").lower():
             dropped["TOC"] += 1
             sdt.getparent().remove(sdt)
-    for simple in list(root.iter(W + "fldSimple")):
-        name = field_name(simple.get(W + "instr", ""))
-        if name in DROPPED_FIELDS:
-            dropped[name] += 1
-            simple.getparent().remove(simple)
-        else:
-            _unwrap(simple)
+    for simple in list(root.iter(W + "fldSimple")):  # mammoth skips simple fields: make them complex ones
+        parent, index = simple.getparent(), simple.getparent().index(simple)
+        runs = [_field_char("begin"), _instr(simple.get(W + "instr", "")), _field_char("separate"),
+                *list(simple), _field_char("end")]
+        for offset, run in enumerate(runs):
+            parent.insert(index + offset, run)
+        parent.remove(simple)
     stack: list[dict] = []
     remove: list[etree._Element] = []
     touched: set = set()
@@ -219,6 +219,18 @@ def drop_fields(root: etree._Element) -> Counter:
         if p is not None and p.getparent() is not None and not _has_content(p):
             p.getparent().remove(p)
     return dropped
+
+
+def _field_char(kind: str) -> etree._Element:
+    run = etree.Element(W + "r")
+    etree.SubElement(run, W + "fldChar").set(W + "fldCharType", kind)
+    return run
+
+
+def _instr(text: str) -> etree._Element:
+    run = etree.Element(W + "r")
+    etree.SubElement(run, W + "instrText").text = text
+    return run
 
 
 def _paragraph_of(el: etree._Element):
