@@ -116,8 +116,7 @@ def _entry(workspace: Workspace, title: Title, project: Project, epoch: int | No
         folder_id="book-" + re.sub(r"[^a-z0-9-]+", "-", title.folder.lower()).strip("-"),
         title=meta.title, subtitle=meta.subtitle, number=meta.series.number if meta.series else title.number,
         series_name=meta.series.name if meta.series else workspace.config.series.name,
-        id=f"urn:isbn:{isbns[0]}" if isbns else (meta.identifier if ":" in meta.identifier else
-                                                 f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, meta.identifier or meta.title)}"),
+        id=_atom_id(meta),
         updated=_stamp(epoch if epoch is not None else int(max(times))),
         authors=[p.name for p in meta.authors], publisher=meta.publisher, language=meta.language, date=meta.date,
         description=meta.description, subjects=list(meta.subjects), isbns=list(dict.fromkeys(isbns)),
@@ -130,6 +129,16 @@ def _entry(workspace: Workspace, title: Title, project: Project, epoch: int | No
         entry.cover = {"href": _href(workspace, path), "type": mime, "width": size[0], "height": size[1]}
         found = (path, data)
     return entry, found
+
+
+def _atom_id(meta) -> str:
+    """The EPUB's identifier (an IRI, as Atom wants: else a UUID derived from it)."""
+    from types import SimpleNamespace
+
+    from spindle.editions.epub.writer import identifier
+
+    found = identifier(SimpleNamespace(meta=meta))
+    return found if re.match(r"^[a-z][a-z0-9+.-]*:\S+$", found, re.I) else f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, found)}"
 
 
 def _cover(project: Project, epub: Path):
