@@ -10,7 +10,8 @@ built on the cluster is a no-op for the next build here (its inputs are the file
 
 Failures: a worker that dies takes its title back to the scheduler, which gives it to another
 worker; when the scheduler gives up (``KilledWorker``) the title is sent again, up to
-``build.retries`` times. A title whose build fails reports its one-line error; the others' outputs
+``build.retries`` times. The scheduler and the workers need the same spindle (and Dask) as this
+machine: the scheduler unpickles each task, the workers run it. A title whose build fails reports its one-line error; the others' outputs
 are written as they arrive. Part layouts inside one book stay on the worker that builds the book.
 """
 
@@ -25,11 +26,13 @@ from typing import Callable
 
 from spindle.build.result import Output, Result
 from spindle.build.outcome import Built, one_line, options_key
+from spindle.core import progress
 from spindle.core.errors import ConfigError, SpindleError
 from spindle.core.output import write_bytes
 from spindle.project.config import Project
 from spindle.project.series import SeriesConfig, Title, Workspace, book_project
 
+CONNECT_TIMEOUT = "15s"  # how long a scheduler may take to answer
 SKIPPED = {"build", ".spindle-cache", "__pycache__"}  # never sent: outputs and caches
 
 
@@ -61,8 +64,11 @@ def build_on_worker(files: dict[str, bytes], config: SeriesConfig, title: Title,
                     options: dict) -> dict:
     """Run on a Dask worker: build *title* from *files* in a temporary folder and return what it made.
     A SpindleError comes back as data (it is the user's to fix: retrying would not help)."""
+    import time
+
     from spindle.build import orchestrate
 
+    started = time.perf_counter()
     tmp = Path(tempfile.mkdtemp(prefix="spindle-cluster-"))
     try:
         for relative, data in files.items():
@@ -85,7 +91,8 @@ def build_on_worker(files: dict[str, bytes], config: SeriesConfig, title: Title,
                     for o in items]
 
         return {"outputs": described(made.outputs), "extras": described(made.extras),
-                "warnings": made.warnings, "notes": made.notes, "worker": _worker_address()}
+                "warnings": made.warnings, "notes": made.notes, "worker": _worker_address(),
+                "seconds": time.perf_counter() - started}
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -148,7 +155,7 @@ def _client(address: str):
         raise ConfigError("building on a cluster needs Dask: pip install 'spindle[cluster]'") from None
     try:
         with dask.config.set({"distributed.admin.large-graph-warning-threshold": "4GB"}):
-            return Client(address, timeout="15s")
+            return Client(address, timeout=CONNECT_TIMEOUT)
     except (OSError, TimeoutError) as exc:
         raise ConfigError(f"--cluster {address}: no Dask scheduler answers there ({exc}); "
                           "start one (dask scheduler) or check the address") from None
@@ -169,7 +176,7 @@ def _run(client, workspace: Workspace, waiting: dict, editions: list[str], optio
             future = client.submit(build_on_worker, files, workspace.config, title, editions, options, pure=False,
                                    key=f"spindle-{title.folder.replace('/', '-')}-{attempts[title]}-{os.getpid()}")
         by_future[future.key] = title
-        report(f"{title.folder}: sent to the cluster ({sum(map(len, files.values())) // 1024} KiB)")
+        report(f"{title.folder}: sent to the cluster ({progress.size(sum(map(len, files.values())))})")
         return future
 
     done: list[Built] = []
@@ -179,18 +186,27 @@ def _run(client, workspace: Workspace, waiting: dict, editions: list[str], optio
         try:
             answer = future.result()
         except Exception as exc:  # the worker died (KilledWorker), or the task could not run there
-            if attempts[title] <= retries:
-                report(f"{title.folder}: {type(exc).__name__} on the cluster; sending it again")
+            if _worker_died(exc) and attempts[title] <= retries:
+                report(f"{title.folder}: its worker died ({type(exc).__name__}); sending it again")
                 pending.add(send(title))
                 continue
-            done.append(Built(title, error=f"{title.folder}: the cluster could not build it after "
-                                           f"{attempts[title]} attempt(s): {type(exc).__name__}: {exc}"))
+            reason = " ".join(str(exc).split())  # one line (Dask's messages run over several)
+            done.append(Built(title, error=f"{title.folder}: the cluster could not build it ({attempts[title]} "
+                                           f"attempt(s)): {type(exc).__name__}: {reason}"))
             continue
         finally:
             future.release()
         done.append(_arrived(workspace, title, waiting[title], answer))
         report(f"{title.folder}: built on {done[-1].where}" if done[-1].error is None else done[-1].error)
     return done
+
+
+def _worker_died(exc: BaseException) -> bool:
+    """Whether *exc* says the work was lost with its worker (worth sending again), not that it cannot run."""
+    from distributed.comm import CommClosedError
+    from distributed.scheduler import KilledWorker
+
+    return isinstance(exc, (KilledWorker, CommClosedError, OSError))
 
 
 def _arrived(workspace: Workspace, title: Title, sent: tuple, answer: dict) -> Built:
@@ -212,4 +228,4 @@ def _arrived(workspace: Workspace, title: Title, sent: tuple, answer: dict) -> B
         # the inputs: every file sent (the book's folder and the shared theme), as chapters for uptodate.record
         sources = [SimpleNamespace(source=workspace.root / relative, resources=()) for relative in files]
         uptodate.record(project, store, key, SimpleNamespace(chapters=sources), result)
-    return Built(title, result, where=answer.get("worker", "?"))
+    return Built(title, result, where=answer.get("worker", "?"), seconds=answer.get("seconds", 0.0))

@@ -18,6 +18,7 @@ class Built:
     result: Result | None = None
     error: str | None = None  # the one-line error of a failed title
     where: str = "here"  # "here", or the Dask worker's address
+    seconds: float = 0.0  # wall time of the title's build (on the worker, for a cluster)
 
 
 @dataclass

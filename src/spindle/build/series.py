@@ -62,14 +62,17 @@ def build(workspace: Workspace, names: Iterable[str] = (), editions: Iterable[st
 
 def _build_here(workspace: Workspace, title: Title, project: Project, editions: list[str], report, jobs,
                 **options) -> Built:
+    import time
+
     from spindle.build import orchestrate
 
     report(f"{title.folder}: building {', '.join(editions)}")
+    started = time.perf_counter()
     try:
         made = orchestrate.build(project, editions, workspace.out_for(title), report=report, jobs=jobs, **options)
     except SpindleError as exc:
-        return Built(title, error=one_line(title, exc))
-    return Built(title, made)
+        return Built(title, error=one_line(title, exc), seconds=time.perf_counter() - started)
+    return Built(title, made, seconds=time.perf_counter() - started)
 
 
 def check(workspace: Workspace, names: Iterable[str] = ()):
