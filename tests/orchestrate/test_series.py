@@ -7,6 +7,7 @@ bad input fails with one line, and a failing title leaves the others built."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -217,3 +218,46 @@ def test_a_bad_series_toml_fails_with_one_line(tmp_path, monkeypatch, capsys, to
     assert err.startswith(f"error: {expected}"), err
     assert len(err.strip().splitlines()) == 1
     assert not (tmp_path / "build").exists()
+
+
+DEJAVU = Path("/usr/share/fonts/truetype/dejavu/DejaVuSerif-Bold.ttf")
+
+
+@pytest.mark.skipif(not DEJAVU.is_file(), reason="Debian's fonts-dejavu-core is not installed")
+def test_the_shared_theme_reads_its_own_fonts_and_nothing_of_another_book(tmp_path, monkeypatch, capsys):
+    import pikepdf
+
+    make_series(tmp_path, 2, editions=("pdf",))
+    styles = tmp_path / "theme" / "styles"
+    (styles / "fonts").mkdir()
+    shutil.copy(DEJAVU, styles / "fonts" / "face.ttf")
+    (styles / "custom.css").write_text('@font-face { font-family: "Series Face"; src: url(fonts/face.ttf); }\n'
+                                       'h1 { font-family: "Series Face"; }\n', encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert run(["build", "--book", "one-a", "-q"]) == 0, capsys.readouterr().err
+    with pikepdf.open(tmp_path / "build" / "one-a" / "small-book-1.pdf") as pdf:
+        fonts = {str(f.get("/BaseFont")) for page in pdf.pages for f in page.Resources.Font.values()}
+    assert any("Series-Face" in f for f in fonts), fonts  # the font in the shared styles folder
+    # a url() out of the shared theme, into another book's folder, is refused
+    (tmp_path / "two-b" / "secret.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    (styles / "custom.css").write_text("body { background: url(../../two-b/secret.png); }\n", encoding="utf-8")
+    assert run(["build", "--book", "one-a"]) == 1
+    err = capsys.readouterr().err
+    assert "refused to read" in err and "secret.png" in err and "lies outside the project" in err
+
+
+def test_check_print_preflights_every_title_from_the_root(series, monkeypatch, capsys):
+    root, _ = series
+    monkeypatch.chdir(root)
+    assert run(["check", "print"]) == 0
+    rows = {tuple(line.split()[:3]) for line in capsys.readouterr().out.splitlines()}
+    for folder, stem in STEMS.items():
+        assert (f"build/{folder}/{stem}-print.pdf", "boxes", "ok") in rows
+        assert (f"build/{folder}/{stem}-cover.pdf", "fonts", "ok") in rows
+
+
+def test_book_and_cluster_options_need_a_series(tmp_path, monkeypatch, capsys):
+    make_series(tmp_path, 1)
+    monkeypatch.chdir(tmp_path / "one-a")
+    assert run(["build", "--cluster", "tcp://127.0.0.1:8786"]) == 2
+    assert capsys.readouterr().err.startswith("error: --cluster: only for a series")

@@ -16,6 +16,7 @@ A recipe in four steps:
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Callable, Iterable
 
 from spindle.build.outcome import Built, SeriesResult, one_line
@@ -85,6 +86,21 @@ def check(workspace: Workspace, names: Iterable[str] = ()):
     for title in [workspace.title(n) for n in names] or list(workspace.titles):
         found.findings += [dataclasses.replace(f, path=f"{title.folder}/{f.path}")
                            for f in lint(book_project(workspace, title)).findings]
+    return found
+
+
+def preflight(workspace: Workspace, names: Iterable[str] = ()):
+    """``spindle check print`` at the root: every title's print files, in one preflight Report."""
+    import dataclasses
+
+    from spindle.editions.print.preflight import Report, check_project
+
+    found = Report()
+    for title in [workspace.title(n) for n in names] or list(workspace.titles):
+        out = workspace.out_for(title)
+        shown = f"{workspace.config.build.out.rstrip('/')}/{title.folder}"
+        found.findings += [dataclasses.replace(f, file=f"{shown}/{Path(f.file).name}")
+                           for f in check_project(book_project(workspace, title), out).findings]
     return found
 
 

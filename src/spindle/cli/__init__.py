@@ -163,8 +163,11 @@ def check(ctx, target, config_path, out_dir, fmt, as_json, strict) -> None:
         from spindle.project.series import load_series
 
         if target == "print":
-            raise ConfigError("check print: run it in one title's folder (its print files are under build.out)",
-                              str(series_path))
+            report = series.preflight(load_series(series_path))
+            click.echo(report.as_json() if as_json else report.table())
+            if report.errors or (strict and report.warnings):
+                ctx.exit(1)
+            return
         found = series.check(load_series(series_path))
         if as_json:
             click.echo(found.as_json())
