@@ -114,3 +114,21 @@ def test_no_scheduler_at_the_address_is_a_one_line_error(tmp_path, monkeypatch):
     make_series(tmp_path, 1, editions=("epub",))
     with pytest.raises(ConfigError, match=r"^--cluster tcp://127\.0\.0\.1:9: no Dask scheduler answers there"):
         series.build(load_series(tmp_path / "series.toml"), cluster="tcp://127.0.0.1:9")
+
+
+def test_the_command_line_and_series_toml_send_titles_to_the_cluster(cluster, tmp_path, monkeypatch, capsys):
+    from spindle.cli import run
+
+    make_series(tmp_path, 2, editions=("epub",))
+    monkeypatch.chdir(tmp_path)
+    assert run(["build", "--cluster", cluster.scheduler_address, "--book", "one-a", "-v"]) == 0
+    err = capsys.readouterr().err
+    assert "one-a: sent to the cluster" in err and "one-a: built on tcp://" in err
+    config = tmp_path / "series.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        "[build]\n", f'[build]\ncluster = "{cluster.scheduler_address}"\n'), encoding="utf-8")
+    assert run(["build", "-v"]) == 0
+    err = capsys.readouterr().err
+    assert "one-a: nothing changed since the last build" in err  # checked here, not sent
+    assert "two-b: sent to the cluster" in err and "two-b: built on tcp://" in err
+    assert (tmp_path / "build" / "two-b" / "small-book-2.epub").is_file()
