@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import uuid
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Callable
@@ -115,7 +116,7 @@ def build(workspace: Workspace, todo: list[tuple[Title, Project]], editions: lis
     editions = [e for e in orchestrate.EDITIONS if e in set(editions)]
     options = dict(strict=strict, allow_remote=allow_remote, epoch=epoch, single_pass=single_pass)
     done: list[Built] = []
-    waiting: dict[Title, tuple] = {}  # title -> (project, files, cache, manifest key)
+    waiting: dict[Title, tuple] = {}  # title -> (project, cache, manifest key)
     for title, project in todo:
         out = orchestrate.check_out_dir(project, workspace.out_for(title))
         store, key = _record_slot(project, editions, out, options)
@@ -127,7 +128,7 @@ def build(workspace: Workspace, todo: list[tuple[Title, Project]], editions: lis
                 report(f"{title.folder}: nothing changed since the last build")
                 done.append(Built(title, found))
                 continue
-        waiting[title] = (project, files_for(workspace, title, project), store, key)
+        waiting[title] = (project, store, key)
     if not waiting:
         return done
     with _client(address) as client:
@@ -168,20 +169,27 @@ def _run(client, workspace: Workspace, waiting: dict, editions: list[str], optio
     retries = workspace.config.build.retries
     attempts: dict[Title, int] = {}
     by_future = {}
+    sent: dict[Title, list[str]] = {}  # the files each title was sent (its inputs, for the up-to-date record)
+    queue = list(waiting)
+    # A few titles per worker in flight: each task carries its files, which the scheduler holds until it runs.
+    in_flight = 2 * max(1, len(client.scheduler_info().get("workers", {})))
 
     def send(title: Title):
         attempts[title] = attempts.get(title, 0) + 1
-        files = waiting[title][1]
+        files = files_for(workspace, title, waiting[title][0])  # read now, not all titles at once
+        sent[title] = list(files)
         with dask.config.set({"distributed.admin.large-graph-warning-threshold": "4GB"}):
             future = client.submit(build_on_worker, files, workspace.config, title, editions, options, pure=False,
-                                   key=f"spindle-{title.folder.replace('/', '-')}-{attempts[title]}-{os.getpid()}")
+                                   key=f"spindle-{title.folder.replace('/', '-')}-{uuid.uuid4().hex}")
         by_future[future.key] = title
         report(f"{title.folder}: sent to the cluster ({progress.size(sum(map(len, files.values())))})")
         return future
 
     done: list[Built] = []
-    pending = as_completed([send(title) for title in waiting])
+    pending = as_completed([send(queue.pop(0)) for _ in range(min(in_flight, len(queue)))])
     for future in pending:
+        if queue:
+            pending.add(send(queue.pop(0)))
         title = by_future[future.key]
         try:
             answer = future.result()
@@ -196,7 +204,7 @@ def _run(client, workspace: Workspace, waiting: dict, editions: list[str], optio
             continue
         finally:
             future.release()
-        done.append(_arrived(workspace, title, waiting[title], answer))
+        done.append(_arrived(workspace, title, waiting[title], sent.pop(title), answer))
         report(f"{title.folder}: built on {done[-1].where}" if done[-1].error is None else done[-1].error)
     return done
 
@@ -209,11 +217,11 @@ def _worker_died(exc: BaseException) -> bool:
     return isinstance(exc, (KilledWorker, CommClosedError, OSError))
 
 
-def _arrived(workspace: Workspace, title: Title, sent: tuple, answer: dict) -> Built:
+def _arrived(workspace: Workspace, title: Title, slot: tuple, files: list[str], answer: dict) -> Built:
     """Write what a worker made for *title* into its output folder, and record it for the up-to-date check."""
     from spindle.build import orchestrate, uptodate
 
-    project, files, store, key = sent
+    project, store, key = slot
     if "error" in answer:
         return Built(title, error=one_line(title, SpindleError(answer["error"], answer["path"], answer["line"])))
     out = workspace.out_for(title)

@@ -176,6 +176,8 @@ def load_series(config_path: str | Path) -> Workspace:
         where = ("books", str(i), "folder") if isinstance(data.get("books", [None])[i], dict) else ("books", str(i))
         if folder in folders:
             raise fail(where, f"'{folder}' is listed twice (also books[{folders[folder]}])")
+        if root not in (root / folder).resolve().parents:
+            raise fail(where, f"'{folder}' leads outside the series (a link?); keep every book inside it")
         if not (root / folder / "book.toml").is_file():
             raise fail(where, f"no book.toml in '{folder}'; create the book there (spindle init {folder}) or fix the folder")
         number = entry.number if entry.number is not None else i + 1
