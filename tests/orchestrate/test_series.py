@@ -272,3 +272,27 @@ def test_book_and_cluster_options_need_a_series(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path / "one-a")
     assert run(["build", "--cluster", "tcp://127.0.0.1:8786"]) == 2
     assert capsys.readouterr().err.startswith("error: --cluster: only for a series")
+
+
+def test_a_change_to_the_shared_theme_rebuilds_every_title(tmp_path, monkeypatch, capsys):
+    import html5lib
+
+    make_series(tmp_path, 2, editions=("epub",))
+    monkeypatch.chdir(tmp_path)
+    assert run(["build", "-v"]) == 0
+    assert "nothing changed" not in capsys.readouterr().err
+    assert run(["build", "-v"]) == 0
+    assert capsys.readouterr().err.count("nothing changed since the last build") == 2
+    (tmp_path / "theme" / "styles" / "custom.css").write_text(":root { --colour-accent: #123456; }\n", encoding="utf-8")
+    assert run(["build", "-v"]) == 0
+    assert "nothing changed" not in capsys.readouterr().err  # the shared folder is every title's input
+    assert "#123456" in opf(tmp_path / "build" / "one-a" / "small-book-1.epub")[1]
+    assert opf(tmp_path / "build" / "two-b" / "small-book-2.epub")[1] == OWN_CSS  # its own styles/ still win
+    # EPUB only, no cover given: the catalogue and the page go without one
+    feed = etree.parse(str(tmp_path / "build" / "catalogue.xml"))
+    assert atom_schema().validate(feed)
+    assert not feed.xpath("//a:link[@rel='http://opds-spec.org/image']", namespaces=NS)
+    page = html5lib.HTMLParser(strict=True, namespaceHTMLElements=False).parse(
+        (tmp_path / "build" / "index.html").read_bytes())
+    assert not page.findall(".//img")
+    assert [d.get("aria-label") for d in page.findall(".//div[@class='no-cover']")] == ["Small Book 1", "Small Book 2"]
