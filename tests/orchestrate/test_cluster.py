@@ -132,3 +132,27 @@ def test_the_command_line_and_series_toml_send_titles_to_the_cluster(cluster, tm
     assert "one-a: nothing changed since the last build" in err  # checked here, not sent
     assert "two-b: sent to the cluster" in err and "two-b: built on tcp://" in err
     assert (tmp_path / "build" / "two-b" / "small-book-2.epub").is_file()
+
+
+def test_a_refused_url_survives_the_pickling_dask_installs():
+    """distributed installs tblib's pickling for the exceptions it handles, which then carry their
+    __context__ through pickle; a layout worker's BuildError has a RefusedURL there, and the build
+    must still read the worker's answer (it failed to, once the cluster tests had run)."""
+    import pickle
+
+    from tblib import pickling_support
+
+    from spindle.core.errors import BuildError
+    from spindle.editions.paged.fetcher import RefusedURL
+
+    try:
+        try:
+            raise RefusedURL("file:///elsewhere/secret.png", "it lies outside the project")
+        except RefusedURL as exc:
+            raise BuildError(str(exc)) from None
+    except BuildError as exc:
+        error = exc
+    pickling_support.install(error, error.__context__)  # as distributed.core does
+    again = pickle.loads(pickle.dumps(error))
+    assert str(again) == str(error)
+    assert again.__context__.url == "file:///elsewhere/secret.png" and again.__context__.reason.startswith("it lies")

@@ -15,6 +15,12 @@ class RefusedURL(FatalURLFetchingError):
         self.url = url
         self.reason = reason
 
+    def __reduce__(self):
+        # Rebuilt from its own arguments: a worker process's BuildError may carry it as __context__
+        # to the build, and when tblib's pickling support is installed (Dask's distributed does
+        # that) the context travels too; the default (the message alone) could not be unpickled.
+        return (type(self), (self.url, self.reason))
+
 
 class ProjectFetcher(URLFetcher):
     def __init__(self, roots: list[Path], allow_remote: bool = False):
