@@ -16,9 +16,9 @@ class RefusedURL(FatalURLFetchingError):
         self.reason = reason
 
     def __reduce__(self):
-        # Rebuilt from its own arguments: a worker process's BuildError may carry it as __context__
-        # to the build, and when tblib's pickling support is installed (Dask's distributed does
-        # that) the context travels too; the default (the message alone) could not be unpickled.
+        # Rebuilt from its own arguments: a worker process's BuildError carries it as __context__,
+        # which travels with it once tblib's pickling is installed for BuildError (importing Dask's
+        # distributed does that); the default (the message alone) could not be unpickled.
         return (type(self), (self.url, self.reason))
 
 
