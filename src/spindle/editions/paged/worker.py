@@ -529,6 +529,9 @@ def serve(conn) -> None:
                 gc.collect()
         except SpindleError as exc:
             held.pop(key, None)
+            # the message is the answer: what it was raised from stays here (pickled along, as it is
+            # once tblib's pickling is installed, an exception it came from may not be rebuilt there)
+            exc.__context__ = exc.__cause__ = exc.__traceback__ = None
             conn.send(("error", key, exc))
         except (KeyboardInterrupt, SystemExit):
             return
