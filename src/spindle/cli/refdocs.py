@@ -55,6 +55,55 @@ def config_reference() -> str:
     return "\n".join(lines)
 
 
+SERIES_SECTIONS = {
+    "series.": "`[series]`: the series' metadata",
+    "books": "`books`: the titles, in series order",
+    "theme.": "`[theme]`: the theme every title shares",
+    "build.": "`[build]`: how the series is built",
+}
+
+
+def series_reference() -> str:
+    from spindle.project.series import BookEntry, SeriesConfig
+
+    rows = [r for r in describe(SeriesConfig)]
+    lines = [NOTICE.format(source="the series schema (spindle.project.series)"), "", "# A series (`series.toml`)", "",
+             "A repository of books published as one series keeps `series.toml` at its root, beside the books'",
+             "folders (each with its own `book.toml`). There, `spindle build` builds every title (or those named",
+             "with `--book FOLDER`) into `build.out/FOLDER/`, then writes `catalogue.xml` (an OPDS 1.2",
+             "acquisition feed: titles, authors, descriptions, covers and a link to each edition) and `index.html`",
+             "(the series' page, with covers) in `build.out/`. `spindle check` lints every title. A title's",
+             "`book.series` name and number, and `book.publisher`, come from `series.toml` unless its own",
+             "`book.toml` gives them. Its templates and stylesheets are looked up in its own `templates/` and",
+             "`styles/`, then the series' shared `[theme]` folders (keep the fonts and images the shared CSS uses",
+             "inside its styles folder: a title reads nothing else outside its own folder), then the built-in",
+             "theme; `series/catalogue.xml` and `series/index.html` in the shared templates folder replace the",
+             "built-in catalogue and page. An unchanged title is",
+             "a no-op, and a title that fails reports its one-line error while the others are written.", "",
+             "```toml", 'books = ["first-title", { folder = "second-title", number = 2 }]', "",
+             "[series]", 'name = "Civic Space"', 'publisher = "Partos"', "", "[theme]", 'styles = "theme/styles"',
+             'templates = "theme/templates"', "", "[build]", 'cluster = "tcp://scheduler.example:8786"  # optional',
+             "```", ""]
+    for prefix, title in SERIES_SECTIONS.items():
+        section = [r for r in rows if r[0].startswith(prefix)]
+        if prefix == "books":
+            section = [(f"books[].{key}", kind, text) for key, kind, text in describe(BookEntry)]
+        if section:
+            lines += [f"## {title}", "", *_table(section), ""]
+    lines += ["## On a Dask cluster", "",
+              "`spindle build --cluster tcp://HOST:8786` (or `build.cluster`) sends each title to a worker of a",
+              "[Dask distributed](https://distributed.dask.org/) cluster; without it the titles are built here, one",
+              "after the other, each laid out by this machine's worker processes. Install `spindle[cluster]` (the",
+              "same version) on this machine, the scheduler and every worker: the scheduler unpickles each task and",
+              "the workers run it. No shared volume is needed: each task carries the bytes of the files its title",
+              "names (the book's folder without `build/`, `.spindle-cache/` and hidden files, and the series' theme",
+              "folders); the worker builds in a temporary folder and sends the files back. The up-to-date check,",
+              "the outputs and their record stay here: an unchanged title is not sent. A title whose worker dies is",
+              "built by another (and sent again up to `build.retries` times); a title that fails reports its one-line",
+              "error and the others are written. Part layouts inside one book stay on the worker building it.", ""]
+    return "\n".join(lines)
+
+
 def _commands(command: click.Command, name: str, parent: click.Context | None = None):
     settings = {**command.context_settings, "terminal_width": WIDTH, "max_content_width": WIDTH}
     ctx = click.Context(command, info_name=name, parent=parent, **settings)
@@ -77,4 +126,4 @@ def cli_reference() -> str:
 
 def generated() -> dict[str, str]:
     """File name under docs/ -> its text."""
-    return {"config.md": config_reference(), "cli.md": cli_reference()}
+    return {"config.md": config_reference(), "cli.md": cli_reference(), "series.md": series_reference()}

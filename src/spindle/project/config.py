@@ -360,9 +360,18 @@ class Project:
     root: Path
     config_path: Path
     config: Config
+    # A series' shared theme (series.toml [theme]): searched after the book's own templates/ and
+    # styles/ and before the built-in theme; the only folders outside root a build may read.
+    shared_templates: Path | None = None
+    shared_styles: Path | None = None
 
     def path(self, relative: str) -> Path:
         return (self.root / relative).resolve()
+
+    @property
+    def shared(self) -> tuple[Path, ...]:
+        """The series' shared theme folders this book may read besides its own folder."""
+        return tuple(p for p in (self.shared_templates, self.shared_styles) if p is not None)
 
     def display(self, path: Path) -> str:
         return display(path, self.root)
