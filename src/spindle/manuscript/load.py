@@ -10,7 +10,8 @@ from pathlib import Path
 
 import yaml
 
-from spindle.project.config import Entry, Kind, Language, Part, Project, slugify
+from spindle.project.config import Entry, Kind, Part, Project, slugify
+from spindle.project.language import Language
 from spindle.core.errors import ConfigError, ManuscriptError
 from spindle.manuscript.links import resolve as resolve_links
 from spindle.manuscript.markdown import ParseContext, render, typographic
@@ -38,6 +39,11 @@ class FrontMatter:
     standfirst: str = ""
     speakers: dict[str, SpeakerMeta] = field(default_factory=dict)
     timestamps: bool = False  # print each turn's time (kept as {data-start="..."} before it)
+    date: str = ""  # when it was said or written: YYYY, YYYY-MM or YYYY-MM-DD
+
+    def __post_init__(self) -> None:
+        if self.date and not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", self.date):
+            raise ValueError(f"date: expected YYYY-MM-DD, got {self.date!r}")
 
 
 def reading_order(project: Project) -> list[tuple[Entry, str, str | None]]:
@@ -136,7 +142,7 @@ def load_chapter(project: Project, entry: Entry, section: str, part: str | None,
         subtitle=typographic(meta.subtitle, lang) if meta.subtitle else "", lang=lang, html=fragment.html, part=part, notes=fragment.notes,
         headings=fragment.headings, resources=fragment.resources, standfirst=standfirst,
         speakers=tuple(speakers.values()), digest=_digest(data, text if entry.is_transcript else ""),
-        warnings=tuple(extra) + fragment.warnings,
+        warnings=tuple(extra) + fragment.warnings, date=meta.date,
     )
 
 

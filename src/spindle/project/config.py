@@ -17,8 +17,8 @@ from spindle.core.errors import ConfigError
 from spindle.core.paths import display
 from spindle.project.schema import Length, SchemaError, convert
 from spindle.project.formats import FORMAT_CHOICES
+from spindle.project.language import Language
 
-Language = Literal["en", "nl"]
 Kind = Literal["foreword", "introduction", "preface", "chapter", "interview", "afterword", "appendix", "colophon"]
 
 # MARC relator codes, as EPUB's refines expect.
@@ -84,7 +84,7 @@ class Metadata:
     title: str = _opt(help="Book title")
     subtitle: str = _opt("", help="Subtitle")
     slug: str = _opt("", help="File name stem of the outputs (default: from the title)")
-    language: Language = _opt("en", help="Main language: en or nl")
+    language: Language = _opt("en", help="Main language: a BCP 47 tag (en, nl, de-CH, zh, zh-Hant, ...)")
     authors: tuple[Person, ...] = _opt(factory=tuple, help="Authors: names, or tables with name and role")
     contributors: tuple[Person, ...] = _opt(factory=tuple, help="Other contributors with their roles")
     publisher: str = _opt("", help="Publisher")
@@ -136,7 +136,7 @@ class Entry:
     title: str = _opt("", help="Transcript: the interview's title")
     subtitle: str = _opt("", help="Transcript: subtitle")
     standfirst: str = _opt("", help="Transcript: the paragraph introducing the interview")
-    lang: Language | None = _opt(None, help="Transcript: language (default: the book's)")
+    lang: Language | None = _opt(None, help="Transcript: language, a BCP 47 tag (default: guessed from the text)")
     speakers: dict[str, SpeakerEntry] = _opt(
         factory=dict, help="Transcript: speaker as named in the file -> a role, or a table with role, name, short, label, interviewer")
     clean: bool = _opt(False, help="Transcript: remove fillers ('um', 'uh') and stutters ('I I')")

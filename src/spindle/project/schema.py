@@ -64,6 +64,8 @@ def _type_name(tp: Any) -> str:
         return " or ".join(names) + optional
     if tp is Length:
         return "a length ('3mm', '0.125in')"
+    if isinstance(tp, type) and issubclass(tp, str) and tp is not str:
+        return getattr(tp, "KIND", "a string")
     if origin is Literal:
         return "one of " + ", ".join(repr(a) for a in get_args(tp))
     if origin in (list, tuple):
@@ -123,9 +125,9 @@ def convert(value: Any, tp: Any, path: tuple[str, ...] = ()) -> Any:
         if not isinstance(value, dict):
             raise SchemaError(path, f"expected a table, got {value!r}")
         return {k: convert(v, val_tp, path + (k,)) for k, v in value.items()}
-    if tp is Length:
+    if tp is Length or (isinstance(tp, type) and issubclass(tp, str) and hasattr(tp, "parse")):
         try:
-            return Length.parse(value)
+            return tp.parse(value)
         except ValueError as exc:
             raise SchemaError(path, str(exc)) from None
     if dataclasses.is_dataclass(tp):
