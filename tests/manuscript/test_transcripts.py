@@ -537,7 +537,7 @@ def test_import_writes_the_default_path_and_can_print_instead(cli):
     assert run(["transcript", "import", "2024-03 Interview_final.vtt", "-o", "-"]) == 0
     captured = cli.capsys.readouterr()
     assert captured.out == written.read_text(encoding="utf-8").replace("title: Face to face", "title: 2024 03 Interview final")
-    assert "4 turns by 2 speakers (vtt, Zoom) -> standard output" in captured.err
+    assert "5 cues read -> 4 turns by 2 speakers (vtt, Zoom) -> standard output" in captured.err
 
 
 def test_a_format_that_does_not_fit_the_file(cli):

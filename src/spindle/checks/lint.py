@@ -18,6 +18,7 @@ from pathlib import Path
 
 import yaml
 
+from spindle.project.language import check as check_language
 from spindle.project.config import Entry, Project
 from spindle.core.errors import ConfigError, ManuscriptError, SpindleError
 from spindle.core.findings import Findings
@@ -157,7 +158,12 @@ def _lint_markdown(project: Project, f: _File, data: bytes) -> list[Finding]:
     found, meta, body, offset = _front_matter(text, f.shown)
     if body is None:
         return found
-    lang = meta.get("lang") if meta.get("lang") in ("en", "nl") else project.config.book.language
+    lang = project.config.book.language
+    if isinstance(meta.get("lang"), str):
+        try:
+            lang = check_language(meta["lang"])
+        except ValueError:
+            pass  # the build reports a malformed tag
     tokens, env = _tokens(body, lang)
     lines = _Lines(offset)
     found += _headings(tokens, f.shown, lines)
@@ -340,9 +346,9 @@ def _lint_transcript(project: Project, f: _File, data: bytes) -> list[Finding]:
     from spindle.manuscript.transcripts.model import UNKNOWN
 
     entry = f.entry
-    lang = entry.lang or project.config.book.language
     try:
-        transcript = read(data, f.shown, suffix=f.path.suffix, format=entry.format, clean=entry.clean, lang=lang)
+        transcript = read(data, f.shown, suffix=f.path.suffix, format=entry.format, clean=entry.clean, lang=entry.lang,
+                          fallback=project.config.book.language)
     except SpindleError as exc:
         return [Finding(f.shown, exc.line, "C001", exc.message)]
     found = []

@@ -159,14 +159,21 @@ def transcript_markdown(project: Project, entry: Entry, path: Path, shown: str, 
     """A raw transcript named in book.toml, as native interview Markdown (what
     `spindle transcript import` would write), with the reader's warnings."""
     from spindle.manuscript.transcripts import markdown_for, read
+    from spindle.manuscript.transcripts.model import Layout
     from spindle.manuscript.transcripts.native import Options
+    from spindle.project.language import primary
 
-    lang = entry.lang or project.config.book.language
-    transcript = read(data, shown, suffix=path.suffix, format=entry.format, clean=entry.clean, lang=lang)
-    options = Options(title=entry.title, subtitle=entry.subtitle, standfirst=entry.standfirst, lang=lang,
-                      timestamps=entry.timestamps, pullquotes=entry.pullquotes, notes=entry.notes)
+    book_lang = project.config.book.language
+    layout = Layout(**{k: v for k, v in (("pause", entry.pause), ("words", entry.paragraph_words)) if v is not None})
+    transcript = read(data, shown, suffix=path.suffix, format=entry.format, clean=entry.clean, lang=entry.lang,
+                      fallback=book_lang, layout=layout)
+    options = Options(title=entry.title, subtitle=entry.subtitle, standfirst=entry.standfirst, lang=transcript.lang,
+                      date=transcript.date, timestamps=entry.timestamps, pullquotes=entry.pullquotes, notes=entry.notes)
     hint = f"add '{{name}}' to the speakers of '{entry.file}' in book.toml"
     text, _, warnings = markdown_for(transcript, entry.speakers, options, hint)
+    if entry.lang is None and primary(transcript.lang) != primary(book_lang):
+        warnings.append(f"{shown}: no lang given; the chapter is in '{transcript.lang}' ({transcript.lang_origin}), "
+                        f"not the book's '{book_lang}'; set lang = \"{transcript.lang}\" in its entry to confirm")
     return text, list(transcript.warnings) + warnings
 
 

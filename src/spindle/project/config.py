@@ -126,7 +126,8 @@ class SpeakerEntry:
         raise ValueError(f"expected a role or a table with role, name, short, label, interviewer; got {value!r}")
 
 
-_TRANSCRIPT_KEYS = ("title", "subtitle", "standfirst", "lang", "speakers", "clean", "timestamps", "pullquotes", "notes")
+_TRANSCRIPT_KEYS = ("title", "subtitle", "standfirst", "lang", "speakers", "clean", "timestamps", "pullquotes", "notes",
+                    "pause", "paragraph_words")
 
 
 @dataclass(frozen=True)
@@ -143,8 +144,15 @@ class Entry:
     timestamps: bool = _opt(False, help="Transcript: print each turn's time")
     pullquotes: tuple[str, ...] = _opt(factory=tuple, help="Transcript: sentences to repeat as pull quotes after their turn")
     notes: dict[str, str] = _opt(factory=dict, help="Transcript: footnotes, keyed by the words of the text they follow")
+    pause: float | None = _opt(None, help="Transcript: seconds of silence after a sentence that start a new paragraph (default 2)")
+    paragraph_words: int | None = _opt(
+        None, help="Transcript: longest paragraph in words, a Chinese or Japanese character counting half (default 250)")
 
     def __post_init__(self) -> None:
+        if self.pause is not None and self.pause < 0:
+            raise ValueError(f"pause: expected seconds (0 or more), got {self.pause}")
+        if self.paragraph_words is not None and self.paragraph_words < 20:
+            raise ValueError(f"paragraph_words: expected 20 or more, got {self.paragraph_words}")
         if not self.is_transcript:
             given = [k for k in _TRANSCRIPT_KEYS if getattr(self, k) not in ("", None, False, (), {})]
             if given:

@@ -14,7 +14,7 @@ from spindle.manuscript.model import Speaker
 from spindle.core.output import write_bytes
 from spindle.manuscript.transcripts import markdown_for, read
 from spindle.project.formats import FORMATS
-from spindle.manuscript.transcripts.model import Transcript
+from spindle.manuscript.transcripts.model import Layout, Transcript
 from spindle.manuscript.transcripts.native import Options
 
 HINT = 'add --speaker "{name}=ROLE" (or leave out every --speaker to keep the names as they are)'
@@ -52,7 +52,9 @@ def default_target(source: Path) -> Path:
 
 def import_transcript(source: Path, output: str | None, *, format: str = "auto", speakers: dict[str, SpeakerEntry],
                       clean: bool = False, title: str = "", subtitle: str = "", standfirst: str = "",
-                      lang: str = "en", timestamps: bool = False, force: bool = False) -> Imported:
+                      lang: str | None = None, timestamps: bool = False, force: bool = False,
+                      layout: Layout = Layout()) -> Imported:
+    """*lang* None: the file's own language, or guessed from the text (the summary says which)."""
     shown = str(source)
     target = None if output == "-" else (Path(output) if output else default_target(source))
     if target is not None:
@@ -65,10 +67,11 @@ def import_transcript(source: Path, output: str | None, *, format: str = "auto",
         raise TranscriptError("is a folder; name a transcript file", shown) from None
     except OSError as exc:
         raise TranscriptError(f"cannot read: {exc.strerror}", shown) from None
-    transcript = read(data, shown, suffix=source.suffix, format=format, clean=clean, lang=lang)
+    transcript = read(data, shown, suffix=source.suffix, format=format, clean=clean, lang=lang, layout=layout)
     description = FORMATS[transcript.format].split(" (")[0] + (f", {transcript.flavour}" if transcript.flavour else "")
-    options = Options(title=title or _title(source), subtitle=subtitle, standfirst=standfirst, lang=lang,
-                      timestamps=timestamps, origin=f"imported by spindle from {source.name} ({description}); edit freely")
+    options = Options(title=title or transcript.title or _title(source), subtitle=subtitle, standfirst=standfirst,
+                      lang=transcript.lang, date=transcript.date, timestamps=timestamps,
+                      origin=f"imported by spindle from {source.name} ({description}); edit freely")
     markdown, who, warnings = markdown_for(transcript, speakers, options, HINT)
     if target is not None:
         _check_target(target, source, force)  # again: it may have appeared meanwhile
