@@ -104,7 +104,7 @@ def convert(value: Any, tp: Any, path: tuple[str, ...] = ()) -> Any:
             return 0
         # (then the one that recognises a misspelt key: a part's 'chapterz', an entry's 'titel')
         best = max(errors, key=lambda e: (len(e.path), known(e), "did you mean" in e.message))
-        if len(best.path) > len(path):
+        if len(best.path) > len(path) or len(errors) == 1:  # (an optional value: its own type's message)
             raise best
         names = " or ".join(_type_name(o) for o in options if o is not type(None))
         raise SchemaError(path, f"expected {names}, got {value!r}")

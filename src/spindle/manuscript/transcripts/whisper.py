@@ -83,14 +83,15 @@ def read(src: Source) -> tuple[list[Cue], str]:
         if speaker is None and diarised:
             speaker = UNKNOWN  # a segment the diariser left unnamed: anonymous, not the previous speaker's
         words = seg.get("words")
-        if isinstance(words, list) and any(isinstance(w, dict) and _speaker(w) is not None for w in words):
+        if isinstance(words, list) and any(isinstance(w, dict) and _speaker(w) not in (None, speaker) for w in words):
             worded = True
             cues += _split_by_word_speaker(words, speaker, line, start, end, i, src, scale, times)
         else:
             cues.append(Cue(speaker, plain(text), line, start, end))
     times.report(cues)
-    flavour = "WhisperX" if worded or any("words" in s and _speaker(s) is not None for s in segments) else ""
-    return cues, flavour or ("utterances" if kind == "utterances" else "")
+    if kind == "utterances":
+        return cues, "utterances"
+    return cues, "WhisperX" if worded or any("words" in s and _speaker(s) is not None for s in segments) else ""
 
 
 def _metadata(data: dict, src: Source) -> None:
@@ -132,13 +133,14 @@ def _split_by_word_speaker(words, speaker, line, start, end, index, src, scale, 
     words; a word without a speaker belongs to the run it is in."""
     runs: list[dict] = []
     for w in words:
-        if not isinstance(w, dict) or not isinstance(w.get("word"), str):
-            raise src.error(f"segment {index + 1}: a word without a 'word' string", line)
+        spoken = w.get("word", w.get("text")) if isinstance(w, dict) else None
+        if not isinstance(spoken, str):
+            raise src.error(f"segment {index + 1}: a word without a 'word' (or 'text') string", line)
         who = _speaker(w) or (runs[-1]["who"] if runs else speaker)
         if not runs or who != runs[-1]["who"]:
             runs.append({"who": who, "words": [], "start": None, "end": None})
         run = runs[-1]
-        run["words"].append(w["word"].strip())
+        run["words"].append(spoken.strip())
         w_start = times.read(w, START_KEYS, index, line, scale, "word ")
         w_end = times.read(w, END_KEYS, index, line, scale, "word ")
         run["start"] = run["start"] if run["start"] is not None else w_start
