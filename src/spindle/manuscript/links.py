@@ -194,11 +194,18 @@ class _Lines:
     """Best-effort source line of a link: the next occurrence of its text in the file."""
 
     def __init__(self, chapter: Chapter):
-        try:
-            self.lines = chapter.source.read_text(encoding="utf-8-sig").splitlines()
-        except OSError:
-            self.lines = []
+        self.source = chapter.source
+        self._lines: list[str] | None = None  # read when a link needs its line (a .docx transcript has none)
         self.cursor: dict[str, int] = {}
+
+    @property
+    def lines(self) -> list[str]:
+        if self._lines is None:
+            try:
+                self._lines = self.source.read_text(encoding="utf-8-sig").splitlines()
+            except (OSError, UnicodeDecodeError):
+                self._lines = []
+        return self._lines
 
     def find(self, href: str) -> int | None:
         forms = {href, unquote(href), html.escape(href)}

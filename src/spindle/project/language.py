@@ -83,7 +83,8 @@ class Language(str):
     KIND = "a BCP 47 language tag ('en', 'nl-BE', 'zh-Hant')"
 
     @classmethod
-    def parse(cls, value: object) -> "Language":
+    def parse(cls, value: object) -> str:
+        """The canonical tag, as a plain str (it is written to YAML and JSON as one)."""
         if not isinstance(value, str):
             raise ValueError(f"expected a BCP 47 language tag ({EXAMPLES}), got {value!r}")
-        return cls(check(value))
+        return check(value)
