@@ -508,3 +508,23 @@ def test_quotes_follow_the_language():
     assert typographic('"はじめ"', "ja") == "「はじめ」"
     assert typographic('"On commence"', "fr") == "«\u202fOn commence\u202f»"
     assert typographic('"Start"', "sw") == "“Start”"  # no convention known: English marks
+
+
+def test_a_language_the_file_states_by_name_or_malformed():
+    data = {"language": "English", "segments": [{"start": 0, "end": 1, "text": "Hello there.", "speaker": "A"}]}
+    assert read(json.dumps(data).encode(), "t.json").lang == "en"
+    data["language"] = "zh-"  # not a tag: said, ignored, and the text decides
+    t = read(json.dumps(data).encode(), "t.json", fallback="nl")
+    assert t.warnings == ("t.json: its language 'zh-' is not a BCP 47 language tag (e.g. 'en', 'nl-BE', 'zh', "
+                          "'zh-Hant', 'pt-BR'); ignored",)
+    assert (t.lang, t.lang_origin) == ("nl", "not told by the text: the default")
+
+
+def test_yaml_no_for_norwegian_gets_a_hint(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "manuscript").mkdir()
+    (tmp_path / "book.toml").write_text('[book]\ntitle = "T"\n[contents]\nchapters = ["manuscript/a.md"]\n', encoding="utf-8")
+    (tmp_path / "manuscript" / "a.md").write_text("---\ntitle: A\nlang: no\n---\n\nText.\n", encoding="utf-8")
+    assert run(["build", "epub"]) != 0
+    assert capsys.readouterr().err.strip() == ("error: manuscript/a.md:3: front matter: lang: expected a BCP 47 language "
+                                                "tag, got false; quote the tag (e.g. 'no' for Norwegian)")

@@ -72,6 +72,19 @@ def _after_singleton(parts: list[str]) -> bool:
     return any(len(p) == 1 for p in parts[1:])
 
 
+# Language names some tools write instead of a code (Whisper front ends, meeting exports).
+NAMES = {"english": "en", "dutch": "nl", "nederlands": "nl", "flemish": "nl-BE", "german": "de", "deutsch": "de",
+         "french": "fr", "français": "fr", "spanish": "es", "español": "es", "italian": "it", "portuguese": "pt",
+         "chinese": "zh", "mandarin": "zh", "cantonese": "yue", "japanese": "ja", "korean": "ko", "arabic": "ar",
+         "russian": "ru", "ukrainian": "uk", "polish": "pl", "turkish": "tr", "swahili": "sw", "hindi": "hi",
+         "indonesian": "id", "vietnamese": "vi", "thai": "th", "persian": "fa", "hebrew": "he", "greek": "el"}
+
+
+def from_name_or_tag(value: str) -> str:
+    """A tag from what a file states: 'zh', 'en_us', or a name such as 'English' (ValueError otherwise)."""
+    return NAMES.get(value.strip().lower()) or check(value)
+
+
 def primary(tag: str) -> str:
     """The language subtag: 'zh' for 'zh-Hant-TW', 'nl' for 'nl-BE'."""
     return tag.split("-")[0].lower()
@@ -85,6 +98,8 @@ class Language(str):
     @classmethod
     def parse(cls, value: object) -> str:
         """The canonical tag, as a plain str (it is written to YAML and JSON as one)."""
+        if isinstance(value, bool):  # YAML reads a bare no, yes, on, off as true or false
+            raise ValueError(f"expected a BCP 47 language tag, got {str(value).lower()}; quote the tag (e.g. 'no' for Norwegian)")
         if not isinstance(value, str):
             raise ValueError(f"expected a BCP 47 language tag ({EXAMPLES}), got {value!r}")
         return check(value)

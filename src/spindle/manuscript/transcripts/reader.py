@@ -11,7 +11,7 @@ from spindle.manuscript.transcripts.clean import Cleaner
 from spindle.manuscript.transcripts.detect import detect, empty
 from spindle.project.formats import FORMATS
 from spindle.manuscript.transcripts.model import Layout, Transcript, Turn
-from spindle.project.language import check
+from spindle.project.language import from_name_or_tag
 from spindle.manuscript.transcripts.source import ZIP_MAGIC, decode
 
 READERS = {
@@ -54,7 +54,7 @@ def _language(given: str | None, fallback: str, turns: list[Turn], src) -> tuple
     stated = src.meta.get("language", "")
     if stated:
         try:
-            return check(stated), "the file's metadata"
+            return from_name_or_tag(stated), "the file's metadata"
         except ValueError as exc:
             src.warnings.append(f"{src.display}: its language {exc}; ignored")
     from spindle.manuscript.transcripts.language import guess
