@@ -234,7 +234,7 @@ def transcript_import(file, output, fmt, speakers, interviewers, clean, title, s
     for raw, s in done.speakers.items():
         role = f"{s.full}{' (interviewer)' if s.interviewer else ''}"
         turns = sum(1 for x in t.turns if x.speaker == raw)
-        click.echo(f"  {s.label}: {raw!r} -> {role}; {_count(turns, 'turn')}, {words_in.get(raw, 0):,} words in, "
+        click.echo(f"  {s.label}: {raw!r} -> {role}; {_count(turns, 'turn')}, {_count(words_in.get(raw, 0), 'word')} in, "
                    f"{words_out.get(raw, 0):,} out", err=err)
 
 
