@@ -285,6 +285,11 @@ def test_a_teams_docx_with_a_blank_speaker_keeps_that_turn_separate_and_free_of_
     assert "U: Sure." in markdown.split("\n") and "46:45" not in FRONT_RE.sub("", markdown).replace('"0:46:45"', "")
     assert "title: 'Partnership check-in' (from the file" in summary and "date: 2024-03-05 (from the file)" in summary
     assert "1 turn(s) name no speaker" in warnings
+    # without -o, the meeting's title names the file (Teams names its downloads by date or 'Transcript')
+    cli.file("Transcript (3).docx", (FIXTURES / "teams-blank.docx").read_bytes())
+    assert run(["transcript", "import", "Transcript (3).docx"]) == 0
+    assert "-> manuscript/partnership-check-in.md" in cli.capsys.readouterr().out
+    assert (cli.root / "manuscript" / "partnership-check-in.md").is_file()
 
 
 def test_two_blank_names_in_a_row_stay_two_turns():

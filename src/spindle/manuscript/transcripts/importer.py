@@ -44,6 +44,7 @@ def speaker_map(pairs: tuple[str, ...], interviewers: tuple[str, ...]) -> dict[s
 
 
 def default_target(source: Path) -> Path:
+    """manuscript/<the file's name>.md (or, once read, <the title the file states>.md)."""
     folder = Path("manuscript")
     if not folder.is_dir():
         raise ConfigError("no manuscript/ folder here; run this in the book's folder or pass -o PATH")
@@ -68,6 +69,9 @@ def import_transcript(source: Path, output: str | None, *, format: str = "auto",
     except OSError as exc:
         raise TranscriptError(f"cannot read: {exc.strerror}", shown) from None
     transcript = read(data, shown, suffix=source.suffix, format=format, clean=clean, lang=lang, layout=layout)
+    if output is None and transcript.title and _named(transcript.title):
+        target = target.parent / f"{slugify(transcript.title)}.md"  # the meeting's title names the file
+        _check_target(target, source, force)
     description = FORMATS[transcript.format].split(" (")[0] + (f", {transcript.flavour}" if transcript.flavour else "")
     options = Options(title=title or transcript.title or _title(source), subtitle=subtitle, standfirst=standfirst,
                       lang=transcript.lang, date=transcript.date, timestamps=timestamps,
@@ -77,6 +81,11 @@ def import_transcript(source: Path, output: str | None, *, format: str = "auto",
         _check_target(target, source, force)  # again: it may have appeared meanwhile
         write_bytes(target, markdown.encode("utf-8"))
     return Imported(transcript, who, markdown, target, list(transcript.warnings) + warnings)
+
+
+def _named(title: str) -> bool:
+    """Whether *title* makes a file name (a Chinese title, say, leaves nothing ASCII: keep the file's own)."""
+    return bool(re.search(r"[a-z0-9]", slugify(title))) and slugify(title) != "book"
 
 
 def _check_target(target: Path, source: Path, force: bool) -> None:
