@@ -533,3 +533,11 @@ def test_yaml_no_for_norwegian_gets_a_hint(tmp_path, monkeypatch, capsys):
     assert run(["build", "epub"]) != 0
     assert capsys.readouterr().err.strip() == ("error: manuscript/a.md:3: front matter: lang: expected a BCP 47 language "
                                                 "tag, got false; quote the tag (e.g. 'no' for Norwegian)")
+
+
+def test_labels_are_looked_up_by_tag_then_language_and_fall_back_to_english():
+    from spindle.project.i18n import has_labels, labels
+
+    assert labels("nl-BE")["contents"] == "Inhoud" and labels("de-CH")["chapter"] == "Kapitel"
+    assert labels("fr")["interview"] == "Entretien" and labels("es-419")["notes"] == "Notas"
+    assert labels("zh-Hant")["contents"] == "Contents" and not has_labels("zh-Hant") and has_labels("en-GB")

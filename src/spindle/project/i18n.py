@@ -67,7 +67,29 @@ LABELS = {
         "by": "door",
         "with": "met",
     },
+    "de": {
+        "contents": "Inhalt", "chapter": "Kapitel", "part": "Teil", "interview": "Interview", "foreword": "Geleitwort",
+        "introduction": "Einleitung", "preface": "Vorwort", "afterword": "Nachwort", "appendix": "Anhang",
+        "colophon": "Impressum", "notes": "Anmerkungen", "cover": "Umschlag", "title_page": "Titelseite",
+        "landmarks": "Orientierung", "pages": "Seiten", "start": "Textbeginn", "speakers": "Gesprächspartner",
+        "back_to_text": "Zurück zum Text", "series_number": "Nr.", "by": "von", "with": "mit",
+    },
+    "fr": {
+        "contents": "Table des matières", "chapter": "Chapitre", "part": "Partie", "interview": "Entretien",
+        "foreword": "Avant-propos", "introduction": "Introduction", "preface": "Préface", "afterword": "Postface",
+        "appendix": "Annexe", "colophon": "Colophon", "notes": "Notes", "cover": "Couverture",
+        "title_page": "Page de titre", "landmarks": "Repères", "pages": "Pages", "start": "Début du texte",
+        "speakers": "Intervenants", "back_to_text": "Retour au texte", "series_number": "n°", "by": "par", "with": "avec",
+    },
+    "es": {
+        "contents": "Índice", "chapter": "Capítulo", "part": "Parte", "interview": "Entrevista", "foreword": "Prólogo",
+        "introduction": "Introducción", "preface": "Prefacio", "afterword": "Epílogo", "appendix": "Apéndice",
+        "colophon": "Colofón", "notes": "Notas", "cover": "Cubierta", "title_page": "Portada",
+        "landmarks": "Puntos de referencia", "pages": "Páginas", "start": "Inicio del contenido",
+        "speakers": "Participantes", "back_to_text": "Volver al texto", "series_number": "n.º", "by": "por", "with": "con",
+    },
 }
+assert all(set(table) == set(LABELS["en"]) for table in LABELS.values())
 
 
 def _lookup(table: dict, lang: str):
