@@ -156,7 +156,9 @@ def _speaker(item: dict) -> str | None:
     for key in SPEAKER_KEYS:
         if key in item:
             value = item[key]
-            if value is None or isinstance(value, bool):
+            if isinstance(value, dict):  # {"id": 1, "name": "Ana"}
+                value = next((value[k] for k in ("name", "label", "id") if value.get(k) not in (None, "")), None)
+            if value is None or isinstance(value, (bool, list)):
                 return None
             if isinstance(value, (int, float)):
                 return f"Speaker {value:g}"
