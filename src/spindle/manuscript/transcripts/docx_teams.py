@@ -24,6 +24,7 @@ ARROW_RE = re.compile(r"^(?P<start>\d+:\d+:\d+(?:[.,]\d+)?)\s*-->\s*(?P<end>\S+)
 LOOSE_ARROW_RE = re.compile(r"^\S*\d\S*\s*-->\s*\S*$")
 EVENT_RE = re.compile(r"^.{1,80}\b(started|stopped) transcription$", re.I)
 SHAPE = "H:M:S.f --> H:M:S.f"
+_NOT_TITLES = {"transcript", "transcription", "meeting transcript", "teams transcript", "notes"}
 
 
 def is_docx(data: bytes) -> bool:
@@ -73,7 +74,8 @@ def _preamble(lines: list[str], src: Source) -> None:
         date = iso_date(line)
         if date and "date" not in src.meta:
             src.meta["date"] = date
-        elif not date and not DURATION_RE.match(line) and "title" not in src.meta:
+        elif not date and not DURATION_RE.match(line) and "title" not in src.meta \
+                and line.casefold().rstrip(":") not in _NOT_TITLES:
             src.meta["title"] = line
 
 
