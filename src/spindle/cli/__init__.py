@@ -168,12 +168,20 @@ def serve(config_path, port, out_dir, allow_remote, verbose) -> None:
 @click.argument("directory", type=click.Path(file_okay=False))
 @click.option("--title", default="My Book", show_default=True, help="The new book's title.")
 @click.option("--lang", default="en", show_default=True, help="The book's language: a BCP 47 tag (en, nl, de, zh-Hant, ...).")
-def init(directory, title, lang) -> None:
-    """Create a new book project in DIRECTORY that builds at once."""
-    from spindle.cli.scaffold import create
+@click.option("--from", "source", default=None, type=click.Path(dir_okay=False),
+              help="A whole book in Word (.docx): split into chapters at each Heading 1.")
+def init(directory, title, lang, source) -> None:
+    """Create a new book project in DIRECTORY that builds at once (from a Word book with --from)."""
+    from spindle.cli.scaffold import create, create_from_docx
 
     lang = _language("--lang", lang)
-    path = create(Path(directory), title=title, lang=lang)
+    if source:
+        given = click.get_current_context().get_parameter_source("title").name != "DEFAULT"
+        path, report = create_from_docx(Path(directory), Path(source), title=title if given else None, lang=lang)
+        for line in report.lines(source):
+            click.echo(f"warning: {line}", err=True)
+    else:
+        path = create(Path(directory), title=title, lang=lang)
     click.echo(f"created {path}; now run: cd {directory} && spindle build")
 
 
@@ -249,6 +257,43 @@ def _language(option: str, value: str) -> str:
         return check(value)
     except ValueError as exc:
         raise ConfigError(f"{option}: {exc}") from None
+
+
+@main.group("import")
+def import_() -> None:
+    """Move a chapter written elsewhere into Markdown for good."""
+
+
+@import_.command("docx")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", default=None, help="Markdown file to write ('-' for standard output); its figures go "
+              "to a folder NAME-figures/ beside it  [default: manuscript/NAME.md]")
+@click.option("--config", "config_path", default="book.toml", show_default=True, type=click.Path(dir_okay=False),
+              help="The book whose [word.style_map] and language apply, when it exists.")
+@click.option("--title", default="", help="The chapter's title  [default: the document's Title or first Heading 1]")
+@click.option("--lang", default=None, metavar="TAG", help="The chapter's language, a BCP 47 tag  [default: the document's]")
+@click.option("--force", is_flag=True, help="Overwrite the output file and its figures if they exist.")
+def import_docx(file, output, config_path, title, lang, force) -> None:
+    """Import Word chapter FILE (.docx) as a Markdown chapter: front matter, footnotes,
+    figures saved beside it; prints what did not come across."""
+    from spindle.manuscript.word.importer import import_docx as convert
+
+    if lang is not None:
+        lang = _language("--lang", lang)
+
+    style_map = None
+    if Path(config_path).is_file():
+        from spindle.project.config import load
+
+        style_map = load(config_path).config.word.style_map
+    done = convert(Path(file), output, style_map=style_map, lang=lang, title=title, force=force)
+    for line in done.report.lines(file):
+        click.echo(f"warning: {line}", err=True)
+    if done.target is None:
+        click.echo(done.markdown, nl=False)
+        return
+    figures = f" and {len(done.figures)} figure(s) in {_shown(done.figures[0].parent)}" if done.figures else ""
+    click.echo(f"{file} -> {_shown(done.target)}{figures}")
 
 
 def _shown(path: Path) -> str:

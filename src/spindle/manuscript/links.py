@@ -27,7 +27,7 @@ from spindle.manuscript.model import Book, Chapter, Heading, Note
 _ID = re.compile(r'(\sid=")([^"]+)(")')
 _HREF = re.compile(r'(<a\b[^>]*?\shref=")([^"]*)(")')
 _LOCAL_HREF = re.compile(r'(\shref="#)([^"]+)(")')
-_CHAPTER_SUFFIXES = (".md", ".markdown")
+_CHAPTER_SUFFIXES = (".md", ".markdown", ".docx")
 _PAGE_SUFFIXES = (".html", ".xhtml", ".htm")
 
 
@@ -194,18 +194,11 @@ class _Lines:
     """Best-effort source line of a link: the next occurrence of its text in the file."""
 
     def __init__(self, chapter: Chapter):
-        self.source = chapter.source
-        self._lines: list[str] | None = None  # read when a link needs its line (a .docx transcript has none)
+        try:
+            self.lines = chapter.source.read_text(encoding="utf-8-sig").splitlines()
+        except (OSError, UnicodeDecodeError):  # a .docx chapter or transcript: no text lines to point at
+            self.lines = []
         self.cursor: dict[str, int] = {}
-
-    @property
-    def lines(self) -> list[str]:
-        if self._lines is None:
-            try:
-                self._lines = self.source.read_text(encoding="utf-8-sig").splitlines()
-            except (OSError, UnicodeDecodeError):
-                self._lines = []
-        return self._lines
 
     def find(self, href: str) -> int | None:
         forms = {href, unquote(href), html.escape(href)}

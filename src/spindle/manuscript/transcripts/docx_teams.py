@@ -66,6 +66,10 @@ def read(src: Source) -> tuple[list[Cue], str]:
     # The preamble (title, date, duration) comes before the first header: the chapter's title and date.
     first = next((i for i, (n, line) in enumerate(lines) if match(line, n)), len(lines))
     _preamble([line for _, line in lines[:first] if line], src)
+    if first == len(lines) and any(line for _, line in lines):
+        raise src.error("a Word document without Teams speaker lines ('Name   0:03'), so not a Teams transcript; "
+                        "name it in book.toml as a chapter (Word chapters build as they are) or run "
+                        "'spindle import docx'")
     return cues_from(lines[first:], match), "Microsoft Teams"
 
 
