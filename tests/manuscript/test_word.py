@@ -471,12 +471,14 @@ def test_the_documents_language_is_the_chapters():
     assert not done.report.items()
 
 
-def test_a_language_spindle_does_not_set_falls_back_to_the_books():
-    done = read_docx(_in_language("de-DE"), "de.docx", default_lang="nl")
+def test_any_language_is_the_chapters_and_one_that_is_no_tag_falls_back_to_the_books():
+    done = read_docx(_in_language("de-DE"), "de.docx", default_lang="nl")  # any BCP 47 language (issue 14)
+    assert done.metadata["lang"] == "de" and not done.report.items()
+    done = read_docx(_in_language("qq-QQ"), "qq.docx", default_lang="nl")  # 'qq' is no ISO 639 language
     assert done.metadata["lang"] == "nl"
-    assert '{lang="de-DE"}\nDe eerste alinea' in done.markdown
+    assert '{lang="qq-QQ"}\nDe eerste alinea' in done.markdown
     (item,) = done.report.items()
-    assert item.code == "W004" and "'de'" in item.message and "set as 'nl'" in item.message
+    assert item.code == "W004" and "'qq'" in item.message and "set as 'nl'" in item.message
 
 
 def test_a_style_map_target_is_checked_with_its_line(tmp_path, capsys):

@@ -104,6 +104,7 @@ def _build_book(project: Project, editions: list[str], out: Path, paged_editions
     result = Result()
     book = load_book(project, allow_remote=allow_remote, report=report)
     result.warnings += book.warnings
+    result.notes += book.notes
     _fail_on_warnings(strict, result.warnings)
     theme = Theme(project)
     staged: list[tuple[Output, bytes]] = []

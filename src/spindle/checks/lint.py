@@ -18,6 +18,7 @@ from pathlib import Path
 
 import yaml
 
+from spindle.project.language import check as check_language
 from spindle.project.config import Entry, Project
 from spindle.core.errors import ConfigError, ManuscriptError, SpindleError
 from spindle.core.findings import Findings
@@ -163,7 +164,12 @@ def _lint_markdown(project: Project, f: _File, data: bytes) -> list[Finding]:
     found, meta, body, offset = _front_matter(text, f.shown)
     if body is None:
         return found
-    lang = meta.get("lang") if meta.get("lang") in ("en", "nl") else project.config.book.language
+    lang = project.config.book.language
+    if isinstance(meta.get("lang"), str):
+        try:
+            lang = check_language(meta["lang"])
+        except ValueError:
+            pass  # the build reports a malformed tag
     tokens, env = _tokens(body, lang)
     lines = _Lines(offset)
     found += _headings(tokens, f.shown, lines)
@@ -343,15 +349,12 @@ def _turn_labels(tokens, labels: list[str], shown: str, lines: _Lines) -> list[F
 
 def _lint_word(project: Project, f: _File, data: bytes) -> list[Finding]:
     """The Word report (what did not come across) as findings; the 'line' of a .docx is its paragraph."""
-    from typing import get_args
-
     from spindle.manuscript.word import read_docx
-    from spindle.project.config import Language
 
     entry = f.entry
     try:
         done = read_docx(data, f.shown, style_map=project.config.word.style_map, lang=entry.lang, title=entry.title,
-                         languages=get_args(Language), default_lang=project.config.book.language)
+                         languages=None, default_lang=project.config.book.language)
     except SpindleError as exc:
         return [Finding(f.shown, exc.line, "C001", exc.message)]
     return [Finding(f.shown, item.paragraph, item.code, item.message) for item in done.report.items()]
@@ -364,9 +367,9 @@ def _lint_transcript(project: Project, f: _File, data: bytes) -> list[Finding]:
     from spindle.manuscript.transcripts.model import UNKNOWN
 
     entry = f.entry
-    lang = entry.lang or project.config.book.language
     try:
-        transcript = read(data, f.shown, suffix=f.path.suffix, format=entry.format, clean=entry.clean, lang=lang)
+        transcript = read(data, f.shown, suffix=f.path.suffix, format=entry.format, clean=entry.clean, lang=entry.lang,
+                          fallback=project.config.book.language)
     except SpindleError as exc:
         return [Finding(f.shown, exc.line, "C001", exc.message)]
     found = []

@@ -248,13 +248,14 @@ def serve(config_path, port, out_dir, allow_remote, verbose) -> None:
 @main.command()
 @click.argument("directory", type=click.Path(file_okay=False))
 @click.option("--title", default="My Book", show_default=True, help="The new book's title.")
-@click.option("--lang", type=click.Choice(["en", "nl"]), default="en", show_default=True, help="The book's language.")
+@click.option("--lang", default="en", show_default=True, help="The book's language: a BCP 47 tag (en, nl, de, zh-Hant, ...).")
 @click.option("--from", "source", default=None, type=click.Path(dir_okay=False),
               help="A whole book in Word (.docx): split into chapters at each Heading 1.")
 def init(directory, title, lang, source) -> None:
     """Create a new book project in DIRECTORY that builds at once (from a Word book with --from)."""
     from spindle.cli.scaffold import create, create_from_docx
 
+    lang = _language("--lang", lang)
     if source:
         given = click.get_current_context().get_parameter_source("title").name != "DEFAULT"
         path, report = create_from_docx(Path(directory), Path(source), title=title if given else None, lang=lang)
@@ -282,28 +283,61 @@ def transcript() -> None:
 @click.option("--title", default="", help="The interview's title  [default: from the file name]")
 @click.option("--subtitle", default="", help="Subtitle.")
 @click.option("--standfirst", default="", help="The paragraph introducing the interview.")
-@click.option("--lang", type=click.Choice(["en", "nl"]), default="en", show_default=True, help="Language of the interview.")
+@click.option("--lang", default=None, metavar="TAG",
+              help="Language of the interview, a BCP 47 tag (en, nl-BE, zh, zh-Hant, ...)  [default: the file's own, or guessed from the text]")
+@click.option("--pause", default=2.0, show_default=True, type=click.FloatRange(min=0),
+              help="Seconds of silence after a sentence that start a new paragraph.")
+@click.option("--paragraph-words", default=250, show_default=True, type=click.IntRange(min=20),
+              help="Longest paragraph, in words (a Chinese or Japanese character counts half).")
 @click.option("--timestamps", is_flag=True, help="Print each turn's time in the book (times are always kept as data).")
 @click.option("--force", is_flag=True, help="Overwrite the output file if it exists.")
-def transcript_import(file, output, fmt, speakers, interviewers, clean, title, subtitle, standfirst, lang, timestamps, force) -> None:
+def transcript_import(file, output, fmt, speakers, interviewers, clean, title, subtitle, standfirst, lang, pause,
+                      paragraph_words, timestamps, force) -> None:
     """Import transcript FILE as a native interview Markdown file for editing."""
     from spindle.manuscript.transcripts.importer import import_transcript, speaker_map
+    from spindle.manuscript.transcripts.model import Layout
 
+    if lang is not None:
+        lang = _language("--lang", lang)
     done = import_transcript(Path(file), output, format=fmt, speakers=speaker_map(speakers, interviewers), clean=clean,
                              title=title, subtitle=subtitle, standfirst=standfirst, lang=lang,
-                             timestamps=timestamps, force=force)
+                             timestamps=timestamps, force=force, layout=Layout(pause=pause, words=paragraph_words))
     for warning in done.warnings:
         click.echo(f"warning: {warning}", err=True)
     if done.target is None:
         click.echo(done.markdown, nl=False)
     t = done.transcript
+    err = done.target is None
     removed = f"; removed {t.removed} filler(s) and stutter(s)" if clean else ""
     where = _shown(done.target) if done.target else "standard output"
-    click.echo(f"{file}: {len(t.turns)} turns by {len(done.speakers)} speakers ({t.format}"
-               f"{', ' + t.flavour if t.flavour else ''}) -> {where}{removed}", err=done.target is None)
+    click.echo(f"{file}: {_count(t.cues, 'cue')} read -> {_count(len(t.turns), 'turn')} by "
+               f"{_count(len(done.speakers), 'speaker')} ({t.format}{', ' + t.flavour if t.flavour else ''}) "
+               f"-> {where}{removed}", err=err)
+    if t.lang_origin:
+        click.echo(f"  language: {t.lang} ({t.lang_origin}; pass --lang to choose another)", err=err)
+    if t.title and not title:
+        click.echo(f"  title: {t.title!r} (from the file; pass --title to choose another)", err=err)
+    if t.date:
+        click.echo(f"  date: {t.date} (from the file)", err=err)
+    words_in, words_out = dict(t.words_in), t.words_out()
     for raw, s in done.speakers.items():
         role = f"{s.full}{' (interviewer)' if s.interviewer else ''}"
-        click.echo(f"  {s.label}: {raw!r} -> {role}", err=done.target is None)
+        turns = sum(1 for x in t.turns if x.speaker == raw)
+        click.echo(f"  {s.label}: {raw!r} -> {role}; {_count(turns, 'turn')}, {_count(words_in.get(raw, 0), 'word')} in, "
+                   f"{words_out.get(raw, 0):,} out", err=err)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
+def _language(option: str, value: str) -> str:
+    from spindle.project.language import check
+
+    try:
+        return check(value)
+    except ValueError as exc:
+        raise ConfigError(f"{option}: {exc}") from None
 
 
 @main.group("import")
@@ -318,12 +352,15 @@ def import_() -> None:
 @click.option("--config", "config_path", default="book.toml", show_default=True, type=click.Path(dir_okay=False),
               help="The book whose [word.style_map] and language apply, when it exists.")
 @click.option("--title", default="", help="The chapter's title  [default: the document's Title or first Heading 1]")
-@click.option("--lang", type=click.Choice(["en", "nl"]), default=None, help="The chapter's language  [default: the document's]")
+@click.option("--lang", default=None, metavar="TAG", help="The chapter's language, a BCP 47 tag  [default: the document's]")
 @click.option("--force", is_flag=True, help="Overwrite the output file and its figures if they exist.")
 def import_docx(file, output, config_path, title, lang, force) -> None:
     """Import Word chapter FILE (.docx) as a Markdown chapter: front matter, footnotes,
     figures saved beside it; prints what did not come across."""
     from spindle.manuscript.word.importer import import_docx as convert
+
+    if lang is not None:
+        lang = _language("--lang", lang)
 
     style_map = None
     if Path(config_path).is_file():

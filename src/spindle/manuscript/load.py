@@ -10,7 +10,8 @@ from pathlib import Path
 
 import yaml
 
-from spindle.project.config import Entry, Kind, Language, Part, Project, slugify
+from spindle.project.config import Entry, Kind, Part, Project, slugify
+from spindle.project.language import Language
 from spindle.core.errors import ConfigError, ManuscriptError
 from spindle.manuscript.links import resolve as resolve_links
 from spindle.manuscript.markdown import ParseContext, render, typographic
@@ -38,6 +39,11 @@ class FrontMatter:
     standfirst: str = ""
     speakers: dict[str, SpeakerMeta] = field(default_factory=dict)
     timestamps: bool = False  # print each turn's time (kept as {data-start="..."} before it)
+    date: str = ""  # when it was said or written: YYYY, YYYY-MM or YYYY-MM-DD
+
+    def __post_init__(self) -> None:
+        if self.date and not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", self.date):
+            raise ValueError(f"date: expected YYYY-MM-DD, got {self.date!r}")
 
 
 def reading_order(project: Project) -> list[tuple[Entry, str, str | None]]:
@@ -141,7 +147,7 @@ def load_chapter(project: Project, entry: Entry, section: str, part: str | None,
         subtitle=typographic(meta.subtitle, lang) if meta.subtitle else "", lang=lang, html=fragment.html, part=part, notes=fragment.notes,
         headings=fragment.headings, resources=fragment.resources, standfirst=standfirst,
         speakers=tuple(speakers.values()), digest=_digest(data, text if entry.is_transcript else ""),
-        warnings=tuple(extra) + fragment.warnings,
+        warnings=tuple(extra) + fragment.warnings, date=meta.date,
     )
 
 
@@ -158,14 +164,21 @@ def transcript_markdown(project: Project, entry: Entry, path: Path, shown: str, 
     """A raw transcript named in book.toml, as native interview Markdown (what
     `spindle transcript import` would write), with the reader's warnings."""
     from spindle.manuscript.transcripts import markdown_for, read
+    from spindle.manuscript.transcripts.model import Layout
     from spindle.manuscript.transcripts.native import Options
+    from spindle.project.language import primary
 
-    lang = entry.lang or project.config.book.language
-    transcript = read(data, shown, suffix=path.suffix, format=entry.format, clean=entry.clean, lang=lang)
-    options = Options(title=entry.title, subtitle=entry.subtitle, standfirst=entry.standfirst, lang=lang,
-                      timestamps=entry.timestamps, pullquotes=entry.pullquotes, notes=entry.notes)
+    book_lang = project.config.book.language
+    layout = Layout(**{k: v for k, v in (("pause", entry.pause), ("words", entry.paragraph_words)) if v is not None})
+    transcript = read(data, shown, suffix=path.suffix, format=entry.format, clean=entry.clean, lang=entry.lang,
+                      fallback=book_lang, layout=layout)
+    options = Options(title=entry.title, subtitle=entry.subtitle, standfirst=entry.standfirst, lang=transcript.lang,
+                      date=transcript.date, timestamps=entry.timestamps, pullquotes=entry.pullquotes, notes=entry.notes)
     hint = f"add '{{name}}' to the speakers of '{entry.file}' in book.toml"
     text, _, warnings = markdown_for(transcript, entry.speakers, options, hint)
+    if entry.lang is None and primary(transcript.lang) != primary(book_lang):
+        warnings.append(f"{shown}: no lang given; the chapter is in '{transcript.lang}' ({transcript.lang_origin}), "
+                        f"not the book's '{book_lang}'; set lang = \"{transcript.lang}\" in its entry to confirm")
     return text, list(transcript.warnings) + warnings
 
 
@@ -182,14 +195,13 @@ def word_markdown(project: Project, entry: Entry, path: Path, shown: str, data: 
     """A Word chapter named in book.toml, as the Markdown `spindle import docx` would write, with its report
     as warnings. Its images are extracted under .spindle-cache/word/ (never into manuscript/)."""
     import os
-    from typing import get_args
 
     from spindle.manuscript.word import read_docx
 
     media = project.root / WORD_MEDIA / slugify(entry.file)
     relative = Path(os.path.relpath(media, path.parent)).as_posix()
     done = read_docx(data, shown, style_map=project.config.word.style_map, media=relative, lang=entry.lang,
-                     title=entry.title, subtitle=entry.subtitle, languages=get_args(Language),
+                     title=entry.title, subtitle=entry.subtitle, languages=None,
                      default_lang=project.config.book.language)
     for name, blob in done.images.items():
         target = media / name

@@ -23,7 +23,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 
 from spindle.manuscript import xhtml
 from spindle.core.errors import ManuscriptError
-from spindle.project.i18n import QUOTES
+from spindle.project.i18n import quotes
 from spindle.manuscript.model import Heading, Note, Speaker
 
 _CONTAINER_RE = re.compile(r"^[a-z][a-z0-9-]*$")
@@ -89,7 +89,7 @@ def slug(text: str) -> str:
 @functools.lru_cache(maxsize=None)
 def parser(lang: str) -> MarkdownIt:
     """One parser per language: markdown-it keeps quote characters per instance."""
-    md = MarkdownIt("commonmark", {"typographer": True, "quotes": QUOTES.get(lang, QUOTES["en"]), "xhtmlOut": True})
+    md = MarkdownIt("commonmark", {"typographer": True, "quotes": quotes(lang), "xhtmlOut": True})
     md.enable(["table", "strikethrough", "replacements", "smartquotes"])
     md.use(footnote_plugin).use(deflist_plugin).use(attrs_plugin).use(attrs_block_plugin)
     md.use(

@@ -59,6 +59,7 @@ class Chapter:
     speakers: tuple[Speaker, ...] = ()
     digest: str = ""
     warnings: tuple[str, ...] = ()
+    date: str = ""  # when the interview took place (from the transcript's own metadata), YYYY-MM-DD
 
     @property
     def epub_type(self) -> str:
@@ -90,6 +91,15 @@ class Book:
     @property
     def lang(self) -> str:
         return self.meta.language
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """What the build should say once: languages whose built-in labels fall back to English."""
+        from spindle.project.i18n import has_labels
+
+        langs = dict.fromkeys([self.lang, *(c.lang for c in self.chapters)])
+        return tuple(f"no built-in labels in '{lang}' ('Contents', 'Chapter', 'Notes', ...): the English ones are used "
+                     "(translate them in the project's templates/)" for lang in langs if not has_labels(lang))
 
     @property
     def resources(self) -> tuple[str, ...]:

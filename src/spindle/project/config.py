@@ -17,8 +17,8 @@ from spindle.core.errors import ConfigError
 from spindle.core.paths import display
 from spindle.project.schema import Length, SchemaError, convert
 from spindle.project.formats import FORMAT_CHOICES
+from spindle.project.language import Language
 
-Language = Literal["en", "nl"]
 Kind = Literal["foreword", "introduction", "preface", "chapter", "interview", "afterword", "appendix", "colophon"]
 
 # MARC relator codes, as EPUB's refines expect.
@@ -84,7 +84,7 @@ class Metadata:
     title: str = _opt(help="Book title")
     subtitle: str = _opt("", help="Subtitle")
     slug: str = _opt("", help="File name stem of the outputs (default: from the title)")
-    language: Language = _opt("en", help="Main language: en or nl")
+    language: Language = _opt("en", help="Main language: a BCP 47 tag (en, nl, de-CH, zh, zh-Hant, ...)")
     authors: tuple[Person, ...] = _opt(factory=tuple, help="Authors: names, or tables with name and role")
     contributors: tuple[Person, ...] = _opt(factory=tuple, help="Other contributors with their roles")
     publisher: str = _opt("", help="Publisher")
@@ -126,7 +126,8 @@ class SpeakerEntry:
         raise ValueError(f"expected a role or a table with role, name, short, label, interviewer; got {value!r}")
 
 
-_TRANSCRIPT_KEYS = ("title", "subtitle", "standfirst", "lang", "speakers", "clean", "timestamps", "pullquotes", "notes")
+_TRANSCRIPT_KEYS = ("title", "subtitle", "standfirst", "lang", "speakers", "clean", "timestamps", "pullquotes", "notes",
+                    "pause", "paragraph_words")
 _WORD_KEYS = ("title", "subtitle", "lang")  # a Word chapter may take these from book.toml instead of the document
 
 
@@ -138,16 +139,23 @@ class Entry:
     title: str = _opt("", help="Transcript: the interview's title; Word chapter: replaces the document's title")
     subtitle: str = _opt("", help="Transcript or Word chapter: subtitle")
     standfirst: str = _opt("", help="Transcript: the paragraph introducing the interview")
-    lang: Language | None = _opt(None, help="Transcript: language (default: the book's); Word chapter: replaces "
-                                            "the document's w:lang")
+    lang: Language | None = _opt(None, help="Transcript: language, a BCP 47 tag (default: the file's own, or guessed from "
+                                            "the text); Word chapter: replaces the document's w:lang")
     speakers: dict[str, SpeakerEntry] = _opt(
         factory=dict, help="Transcript: speaker as named in the file -> a role, or a table with role, name, short, label, interviewer")
     clean: bool = _opt(False, help="Transcript: remove fillers ('um', 'uh') and stutters ('I I')")
     timestamps: bool = _opt(False, help="Transcript: print each turn's time")
     pullquotes: tuple[str, ...] = _opt(factory=tuple, help="Transcript: sentences to repeat as pull quotes after their turn")
     notes: dict[str, str] = _opt(factory=dict, help="Transcript: footnotes, keyed by the words of the text they follow")
+    pause: float | None = _opt(None, help="Transcript: seconds of silence after a sentence that start a new paragraph (default 2)")
+    paragraph_words: int | None = _opt(
+        None, help="Transcript: longest paragraph in words, a Chinese or Japanese character counting half (default 250)")
 
     def __post_init__(self) -> None:
+        if self.pause is not None and self.pause < 0:
+            raise ValueError(f"pause: expected seconds (0 or more), got {self.pause}")
+        if self.paragraph_words is not None and self.paragraph_words < 20:
+            raise ValueError(f"paragraph_words: expected 20 or more, got {self.paragraph_words}")
         if not self.is_transcript:
             given = [k for k in _TRANSCRIPT_KEYS if getattr(self, k) not in ("", None, False, (), {})]
             if given:

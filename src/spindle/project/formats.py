@@ -7,7 +7,7 @@ FORMATS: dict[str, str] = {
     "srt": "SubRip .srt (with or without 'Name:' prefixes)",
     "otter": "Otter.ai text export ('Name  0:03' lines)",
     "rev": "Rev text ('Speaker 1 (00:03:18):' or 'Name: (03:18)')",
-    "whisper": "Whisper, WhisperX or whisper.cpp JSON",
+    "whisper": "transcript JSON: Whisper, WhisperX, whisper.cpp, diarisers' segments or utterances",
     "docx": "Microsoft Teams Word transcript (.docx)",
     "text": "plain text ('Name: text' or 'Q:' / 'A:' turns)",
 }

@@ -1,11 +1,23 @@
-"""Built-in labels and typographic conventions per language."""
+"""Built-in labels and typographic conventions per language. A language is
+any BCP 47 tag; it is looked up whole ('zh-Hant'), then by its language
+subtag ('zh'); labels fall back to English (the build says so once)."""
 
 from __future__ import annotations
+
+from spindle.project.language import primary
 
 QUOTES = {
     # double open, double close, single open, single close (markdown-it order)
     "en": "“”‘’",
     "nl": "„”‚’",
+    "de": "„“‚‘", "cs": "„“‚‘", "sk": "„“‚‘", "sl": "„“‚‘", "is": "„“‚‘", "lt": "„“‚‘",
+    "da": "»«›‹",
+    "fr": ["«\u202f", "\u202f»", "“", "”"], "es": "«»“”", "it": "«»“”", "pt": "«»“”", "ca": "«»“”",
+    "ru": "«»„“", "uk": "«»„“", "be": "«»„“", "el": "«»“”", "nb": "«»‘’", "no": "«»‘’", "nn": "«»‘’",
+    "pl": "„”«»", "ro": "„”«»", "hu": "„”»«", "hr": "„”‘’", "bg": "„“‘’",
+    "sv": "””’’", "fi": "””’’",
+    "ja": "「」『』", "zh-Hant": "「」『』", "zh-TW": "「」『』", "zh-HK": "「」『』", "zh": "“”‘’", "ko": "“”‘’",
+    "he": "”“’‘", "ar": "«»‹›", "fa": "«»‹›",
 }
 
 LABELS = {
@@ -55,8 +67,50 @@ LABELS = {
         "by": "door",
         "with": "met",
     },
+    "de": {
+        "contents": "Inhalt", "chapter": "Kapitel", "part": "Teil", "interview": "Interview", "foreword": "Geleitwort",
+        "introduction": "Einleitung", "preface": "Vorwort", "afterword": "Nachwort", "appendix": "Anhang",
+        "colophon": "Impressum", "notes": "Anmerkungen", "cover": "Umschlag", "title_page": "Titelseite",
+        "landmarks": "Orientierung", "pages": "Seiten", "start": "Textbeginn", "speakers": "Gesprächspartner",
+        "back_to_text": "Zurück zum Text", "series_number": "Nr.", "by": "von", "with": "mit",
+    },
+    "fr": {
+        "contents": "Table des matières", "chapter": "Chapitre", "part": "Partie", "interview": "Entretien",
+        "foreword": "Avant-propos", "introduction": "Introduction", "preface": "Préface", "afterword": "Postface",
+        "appendix": "Annexe", "colophon": "Colophon", "notes": "Notes", "cover": "Couverture",
+        "title_page": "Page de titre", "landmarks": "Repères", "pages": "Pages", "start": "Début du texte",
+        "speakers": "Intervenants", "back_to_text": "Retour au texte", "series_number": "n°", "by": "par", "with": "avec",
+    },
+    "es": {
+        "contents": "Índice", "chapter": "Capítulo", "part": "Parte", "interview": "Entrevista", "foreword": "Prólogo",
+        "introduction": "Introducción", "preface": "Prefacio", "afterword": "Epílogo", "appendix": "Apéndice",
+        "colophon": "Colofón", "notes": "Notas", "cover": "Cubierta", "title_page": "Portada",
+        "landmarks": "Puntos de referencia", "pages": "Páginas", "start": "Inicio del contenido",
+        "speakers": "Participantes", "back_to_text": "Volver al texto", "series_number": "n.º", "by": "por", "with": "con",
+    },
 }
+assert all(set(table) == set(LABELS["en"]) for table in LABELS.values())
+
+
+def _lookup(table: dict, lang: str):
+    if lang in table:
+        return table[lang]
+    parts = lang.split("-")
+    for n in range(len(parts) - 1, 0, -1):  # zh-Hant-TW -> zh-Hant -> zh
+        if "-".join(parts[:n]) in table:
+            return table["-".join(parts[:n])]
+    return table.get(primary(lang))
 
 
 def labels(lang: str) -> dict[str, str]:
-    return LABELS.get(lang, LABELS["en"])
+    return _lookup(LABELS, lang) or LABELS["en"]
+
+
+def has_labels(lang: str) -> bool:
+    """Whether the built-in labels ('Contents', 'Chapter') are translated into *lang*."""
+    return _lookup(LABELS, lang) is not None
+
+
+def quotes(lang: str):
+    """The language's quotation marks (markdown-it order); English ones where none are known."""
+    return _lookup(QUOTES, lang) or QUOTES["en"]

@@ -64,6 +64,8 @@ def _type_name(tp: Any) -> str:
         return " or ".join(names) + optional
     if tp is Length:
         return "a length ('3mm', '0.125in')"
+    if isinstance(tp, type) and issubclass(tp, str) and tp is not str:
+        return getattr(tp, "KIND", "a string")
     if origin is Literal:
         return "one of " + ", ".join(repr(a) for a in get_args(tp))
     if origin in (list, tuple):
@@ -102,7 +104,7 @@ def convert(value: Any, tp: Any, path: tuple[str, ...] = ()) -> Any:
             return 0
         # (then the one that recognises a misspelt key: a part's 'chapterz', an entry's 'titel')
         best = max(errors, key=lambda e: (len(e.path), known(e), "did you mean" in e.message))
-        if len(best.path) > len(path):
+        if len(best.path) > len(path) or len(errors) == 1:  # (an optional value: its own type's message)
             raise best
         names = " or ".join(_type_name(o) for o in options if o is not type(None))
         raise SchemaError(path, f"expected {names}, got {value!r}")
@@ -123,9 +125,9 @@ def convert(value: Any, tp: Any, path: tuple[str, ...] = ()) -> Any:
         if not isinstance(value, dict):
             raise SchemaError(path, f"expected a table, got {value!r}")
         return {k: convert(v, val_tp, path + (k,)) for k, v in value.items()}
-    if tp is Length:
+    if tp is Length or (isinstance(tp, type) and issubclass(tp, str) and hasattr(tp, "parse")):
         try:
-            return Length.parse(value)
+            return tp.parse(value)
         except ValueError as exc:
             raise SchemaError(path, str(exc)) from None
     if dataclasses.is_dataclass(tp):

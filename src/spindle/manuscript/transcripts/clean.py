@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import re
 
+from spindle.project.language import primary
+
 _FILLERS = {
     "en": r"u+m+|u+h+m*|e+r+m+|er",
     "nl": r"e+h+m*|u+h+m*|u+m+|euh",
@@ -22,9 +24,13 @@ _KEEP_COMMA = {"yes", "no", "well", "okay", "ok", "right", "oh", "now", "ja", "n
 
 
 class Cleaner:
+    """Fillers and stutter words are known for English and Dutch; in other languages only
+    broken-off fragments ("w- we") go."""
+
     def __init__(self, lang: str):
-        fillers = _FILLERS.get(lang, _FILLERS["en"])
-        words = _STUTTER_WORDS.get(lang, _STUTTER_WORDS["en"]).replace("'", "['’]")
+        lang = primary(lang)
+        fillers = _FILLERS.get(lang, r"(?!)")  # (?!): matches nothing
+        words = _STUTTER_WORDS.get(lang, r"(?!)").replace("'", "['’]")
         # ", um," / "Um, " / " um " / "um..." -- the filler with the punctuation it brings along.
         self.filler = re.compile(rf"(?P<pre>,\s*)?(?<![\w'’-])(?:{fillers})(?![\w'’-])(?:\.\.\.|…)?(?P<post>\s*,)?", re.I)
         self.stutter = re.compile(rf"(?<![\w'’-])({words})(?:,?\s+\1)+(?![\w'’-])", re.I)

@@ -34,7 +34,7 @@ def detect(src: Source) -> str:
             if whisper.shape(data):
                 src.parsed = data
                 return "whisper"
-            raise src.error(f"JSON, but not Whisper, WhisperX or whisper.cpp output; supported formats: {supported()}")
+            raise src.error(f"JSON, but not Whisper, WhisperX or whisper.cpp output, nor a list of segments or utterances with text; supported formats: {supported()}")
     if _TIMING_RE.search(text):
         return "srt"
     lines = [line.strip() for line in src.text.split("\n")]

@@ -1,7 +1,8 @@
 """Microsoft Teams transcripts downloaded as Word (.docx), read with python-docx.
 
 Two shapes: the current one ('Name   0:03' then the words, after a preamble
-of meeting title, date and duration) and the older one ('0:0:0.0 -->
+of meeting title, date and duration, which become the chapter's title
+and date; a time without a name is a turn whose speaker Teams lost) and the older one ('0:0:0.0 -->
 0:0:5.320', then the name, then the words). Lines such as 'Name started
 transcription' are dropped. Line numbers are paragraph numbers."""
 
@@ -11,15 +12,19 @@ import io
 import re
 import zipfile
 
+from spindle.manuscript.transcripts.common import iso_date
 from spindle.manuscript.transcripts.headed import Header, cues_from
 from spindle.manuscript.transcripts.model import Cue, Source, parse_time
 
 # 'Name   0:03' -- but not a date line of the preamble such as '5 March 2024, 14:02'.
 HEADER_RE = re.compile(r"^(?P<name>(?!.*\b(?:19|20)\d\d\b)\S.{0,60}?)(?<![,;])\s+(?P<time>\d{1,2}(?::\d{2}){1,2})$")
+TIME_ONLY_RE = re.compile(r"^(?P<time>\d{1,2}(?::\d{2}){1,2})$")
+DURATION_RE = re.compile(r"^(?:\d+\s*h\s*)?(?:\d+\s*m(?:in)?\s*)?(?:\d+\s*s)?$|^\d{1,2}(?::\d{2}){1,2}$", re.I)
 ARROW_RE = re.compile(r"^(?P<start>\d+:\d+:\d+(?:[.,]\d+)?)\s*-->\s*(?P<end>\S+)$")
 LOOSE_ARROW_RE = re.compile(r"^\S*\d\S*\s*-->\s*\S*$")
 EVENT_RE = re.compile(r"^.{1,80}\b(started|stopped) transcription$", re.I)
 SHAPE = "H:M:S.f --> H:M:S.f"
+_NOT_TITLES = {"transcript", "transcription", "meeting transcript", "teams transcript", "notes"}
 
 
 def is_docx(data: bytes) -> bool:
@@ -50,19 +55,32 @@ def read(src: Source) -> tuple[list[Cue], str]:
     lines = [(n, line.strip()) for n, line in paragraphs(src) if not EVENT_RE.match(line.strip())]
     if any(ARROW_RE.match(line) or LOOSE_ARROW_RE.match(line) for _, line in lines):
         return _arrow_shape(lines, src), "Microsoft Teams (older)"
+
     def match(line: str, number: int) -> Header | None:
-        m = HEADER_RE.match(line)
-        if m:
-            return Header(m.group("name").strip(), parse_time(m.group("time"), src, number, "M:SS or H:MM:SS"))
+        m = HEADER_RE.match(line) or TIME_ONLY_RE.match(line)
+        if m:  # a time without a name: Teams lost the speaker; an anonymous turn of its own
+            name = (m.groupdict().get("name") or "").strip()
+            return Header(name, parse_time(m.group("time"), src, number, "M:SS or H:MM:SS"))
         return None
 
-    # The preamble (title, date, duration) comes before the first header: skip it.
-    first = next((i for i, (n, line) in enumerate(lines) if HEADER_RE.match(line)), len(lines))
+    # The preamble (title, date, duration) comes before the first header: the chapter's title and date.
+    first = next((i for i, (n, line) in enumerate(lines) if match(line, n)), len(lines))
+    _preamble([line for _, line in lines[:first] if line], src)
     if first == len(lines) and any(line for _, line in lines):
         raise src.error("a Word document without Teams speaker lines ('Name   0:03'), so not a Teams transcript; "
                         "name it in book.toml as a chapter (Word chapters build as they are) or run "
                         "'spindle import docx'")
     return cues_from(lines[first:], match), "Microsoft Teams"
+
+
+def _preamble(lines: list[str], src: Source) -> None:
+    for line in lines:
+        date = iso_date(line)
+        if date and "date" not in src.meta:
+            src.meta["date"] = date
+        elif not date and not DURATION_RE.match(line) and "title" not in src.meta \
+                and line.casefold().rstrip(":") not in _NOT_TITLES:
+            src.meta["title"] = line
 
 
 def _arrow_shape(lines: list[tuple[int, str]], src: Source) -> list[Cue]:

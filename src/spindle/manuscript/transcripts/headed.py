@@ -3,7 +3,7 @@ plain 'Name: text' text, and the paragraphs of a Teams .docx.
 
 A header names the speaker (and maybe a time, maybe the first words); the
 lines after it, up to the next header, are that speaker's words: wrapped
-lines join, blank lines separate paragraphs."""
+lines join (as their script requires), blank lines separate paragraphs."""
 
 from __future__ import annotations
 
@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from typing import Callable, Iterable
 
 from spindle.manuscript.transcripts.model import Cue
+from spindle.manuscript.transcripts.script import join_all
 
 
 @dataclass(frozen=True)
 class Header:
-    speaker: str | None
+    speaker: str | None  # None: no name (the turn goes on); "": a blank name (an anonymous turn of its own)
     start: float | None = None
     text: str = ""  # words on the header line itself
 
@@ -35,7 +36,7 @@ def cues_from(lines: Iterable[tuple[int, str]], match: Matcher) -> list[Cue]:
     def flush() -> None:
         nonlocal words, start, new_paragraph
         if words:
-            cues.append(Cue(speaker, " ".join(words), first, start, None, paragraph=new_paragraph))
+            cues.append(Cue(speaker, join_all(words), first, start, None, paragraph=new_paragraph))
             start, new_paragraph = None, True
         words = []
 

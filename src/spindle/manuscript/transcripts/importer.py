@@ -14,7 +14,7 @@ from spindle.manuscript.model import Speaker
 from spindle.core.output import write_bytes
 from spindle.manuscript.transcripts import markdown_for, read
 from spindle.project.formats import FORMATS
-from spindle.manuscript.transcripts.model import Transcript
+from spindle.manuscript.transcripts.model import Layout, Transcript
 from spindle.manuscript.transcripts.native import Options
 
 HINT = 'add --speaker "{name}=ROLE" (or leave out every --speaker to keep the names as they are)'
@@ -44,6 +44,7 @@ def speaker_map(pairs: tuple[str, ...], interviewers: tuple[str, ...]) -> dict[s
 
 
 def default_target(source: Path) -> Path:
+    """manuscript/<the file's name>.md (or, once read, <the title the file states>.md)."""
     folder = Path("manuscript")
     if not folder.is_dir():
         raise ConfigError("no manuscript/ folder here; run this in the book's folder or pass -o PATH")
@@ -52,7 +53,9 @@ def default_target(source: Path) -> Path:
 
 def import_transcript(source: Path, output: str | None, *, format: str = "auto", speakers: dict[str, SpeakerEntry],
                       clean: bool = False, title: str = "", subtitle: str = "", standfirst: str = "",
-                      lang: str = "en", timestamps: bool = False, force: bool = False) -> Imported:
+                      lang: str | None = None, timestamps: bool = False, force: bool = False,
+                      layout: Layout = Layout()) -> Imported:
+    """*lang* None: the file's own language, or guessed from the text (the summary says which)."""
     shown = str(source)
     target = None if output == "-" else (Path(output) if output else default_target(source))
     if target is not None:
@@ -65,15 +68,24 @@ def import_transcript(source: Path, output: str | None, *, format: str = "auto",
         raise TranscriptError("is a folder; name a transcript file", shown) from None
     except OSError as exc:
         raise TranscriptError(f"cannot read: {exc.strerror}", shown) from None
-    transcript = read(data, shown, suffix=source.suffix, format=format, clean=clean, lang=lang)
+    transcript = read(data, shown, suffix=source.suffix, format=format, clean=clean, lang=lang, layout=layout)
+    if output is None and transcript.title and _named(transcript.title):
+        target = target.parent / f"{slugify(transcript.title)}.md"  # the meeting's title names the file
+        _check_target(target, source, force)
     description = FORMATS[transcript.format].split(" (")[0] + (f", {transcript.flavour}" if transcript.flavour else "")
-    options = Options(title=title or _title(source), subtitle=subtitle, standfirst=standfirst, lang=lang,
-                      timestamps=timestamps, origin=f"imported by spindle from {source.name} ({description}); edit freely")
+    options = Options(title=title or transcript.title or _title(source), subtitle=subtitle, standfirst=standfirst,
+                      lang=transcript.lang, date=transcript.date, timestamps=timestamps,
+                      origin=f"imported by spindle from {source.name} ({description}); edit freely")
     markdown, who, warnings = markdown_for(transcript, speakers, options, HINT)
     if target is not None:
         _check_target(target, source, force)  # again: it may have appeared meanwhile
         write_bytes(target, markdown.encode("utf-8"))
     return Imported(transcript, who, markdown, target, list(transcript.warnings) + warnings)
+
+
+def _named(title: str) -> bool:
+    """Whether *title* makes a file name (a Chinese title, say, leaves nothing ASCII: keep the file's own)."""
+    return bool(re.search(r"[a-z0-9]", slugify(title))) and slugify(title) != "book"
 
 
 def _check_target(target: Path, source: Path, force: bool) -> None:

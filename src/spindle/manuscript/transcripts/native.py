@@ -30,6 +30,7 @@ class Options:
     subtitle: str = ""
     standfirst: str = ""
     lang: str = "en"
+    date: str = ""  # YYYY-MM-DD: when the interview took place
     timestamps: bool = False  # print each turn's time
     pullquotes: tuple[str, ...] = ()
     notes: Mapping[str, str] = field(default_factory=dict)
@@ -87,6 +88,8 @@ def _front_matter(speakers: Mapping[str, Speaker], options: Options) -> str:
     data: dict = {"title": options.title, "kind": "interview", "lang": options.lang}
     if options.subtitle:
         data["subtitle"] = options.subtitle
+    if options.date:
+        data["date"] = options.date
     if options.standfirst:
         data["standfirst"] = _WS_RE.sub(" ", options.standfirst).strip()
     if options.timestamps:

@@ -25,8 +25,8 @@ def read(src: Source) -> tuple[list[Cue], str]:
     def match(line: str, number: int) -> Header | None:
         m = HEADER_RE.match(line) or TIME_ONLY_RE.match(line)
         if m:
-            name = m.groupdict().get("name")
-            return Header(name.strip() if name else None, parse_time(m.group("time"), src, number, SHAPE))
+            name = m.groupdict().get("name")  # a time without a name: a turn whose speaker is blank
+            return Header(name.strip() if name else "", parse_time(m.group("time"), src, number, SHAPE))
         loose = LOOSE_RE.match(line)
         if loose:
             parse_time(loose.group("time"), src, number, SHAPE)  # raises: malformed

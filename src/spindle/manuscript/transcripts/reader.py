@@ -10,7 +10,8 @@ from spindle.manuscript.transcripts.assemble import assemble
 from spindle.manuscript.transcripts.clean import Cleaner
 from spindle.manuscript.transcripts.detect import detect, empty
 from spindle.project.formats import FORMATS
-from spindle.manuscript.transcripts.model import Transcript, Turn
+from spindle.manuscript.transcripts.model import Layout, Transcript, Turn
+from spindle.project.language import from_name_or_tag
 from spindle.manuscript.transcripts.source import ZIP_MAGIC, decode
 
 READERS = {
@@ -21,7 +22,9 @@ assert set(READERS) == set(FORMATS)
 
 
 def read(data: bytes, display: str, *, suffix: str = "", format: str = "auto", clean: bool = False,
-         lang: str = "en") -> Transcript:
+         lang: str | None = None, fallback: str = "en", layout: Layout = Layout()) -> Transcript:
+    """*lang*: the transcript's language as given; None: the file's own metadata says, or
+    it is guessed from the text, or (when neither can tell) it is *fallback*."""
     src = decode(data, display, suffix)
     fmt = detect(src) if format == "auto" else format
     is_zip = src.data.startswith(ZIP_MAGIC)
@@ -32,13 +35,34 @@ def read(data: bytes, display: str, *, suffix: str = "", format: str = "auto", c
     if fmt != "docx" and not src.text.strip():
         raise empty(src)
     cues, flavour = READERS[fmt](src)
-    turns = assemble(cues)
+    turns, words_in = assemble(cues, layout)
+    lang, origin = _language(lang, fallback, turns, src)
     removed = 0
     if clean:
         turns, removed = clean_turns(turns, lang)
     if not turns:
         raise empty(src)
-    return Transcript(display, fmt, flavour, tuple(turns), tuple(src.warnings), removed)
+    return Transcript(display, fmt, flavour, tuple(turns), tuple(src.warnings), removed, lang=lang, lang_origin=origin,
+                      title=src.meta.get("title", ""), date=src.meta.get("date", ""), cues=len(cues),
+                      words_in=tuple(words_in.items()))
+
+
+def _language(given: str | None, fallback: str, turns: list[Turn], src) -> tuple[str, str]:
+    """(tag, how it was chosen): as given; else the file's own (valid) language; else guessed; else *fallback*."""
+    if given:
+        return given, ""
+    stated = src.meta.get("language", "")
+    if stated:
+        try:
+            return from_name_or_tag(stated), "the file's metadata"
+        except ValueError as exc:
+            src.warnings.append(f"{src.display}: its language {exc}; ignored")
+    from spindle.manuscript.transcripts.language import guess
+
+    found = guess("\n".join(p for t in turns for p in t.paragraphs))
+    if found is None:
+        return fallback, "not told by the text: the default"
+    return found.lang, f"guessed from the text: {found.reason}"
 
 
 def clean_turns(turns: list[Turn], lang: str) -> tuple[list[Turn], int]:
@@ -47,6 +71,7 @@ def clean_turns(turns: list[Turn], lang: str) -> tuple[list[Turn], int]:
     cleaner = Cleaner(lang)
     removed = 0
     out: list[Turn] = []
+    dropped = False
     for turn in turns:
         paragraphs = []
         for paragraph in turn.paragraphs:
@@ -55,9 +80,11 @@ def clean_turns(turns: list[Turn], lang: str) -> tuple[list[Turn], int]:
             if text:
                 paragraphs.append(text)
         if not paragraphs:
+            dropped = True
             continue
-        if out and out[-1].speaker == turn.speaker:
+        if out and out[-1].speaker == turn.speaker and dropped:
             out[-1] = replace(out[-1], paragraphs=out[-1].paragraphs + tuple(paragraphs), end=turn.end)
         else:
             out.append(replace(turn, paragraphs=tuple(paragraphs)))
+        dropped = False
     return out, removed

@@ -14,6 +14,7 @@ _TIME = r"\((?P<time>[\d:.,]+)\)"
 HEADER_RES = (
     re.compile(rf"^{_NAME}\s*{_TIME}\s*:\s*(?P<text>.*)$"),  # Speaker 1 (00:03:18):
     re.compile(rf"^{_NAME}\s*:\s*{_TIME}\s*(?P<text>.*)$"),  # Name: (03:18)
+    re.compile(rf"^(?P<name>){_TIME}\s*:\s*(?P<text>.*)$"),  # (00:46:45): -- the name was lost: a blank speaker
 )
 SHAPE = "MM:SS or HH:MM:SS"
 

@@ -61,7 +61,8 @@ def resolve(transcript: Transcript, entries: Mapping[str, SpeakerEntry], hint: s
 
 def _asks(raw: str, role: str) -> bool:
     """A guess: 'Q', 'Interviewer', 'Host' ... or a role that starts with one of those words."""
-    first = re.split(r"[\s,(]", role.strip(), maxsplit=1)[0].casefold() if role.strip() else ""
+    said = role.strip() or raw.strip()  # the mapped role, else the name itself ('Interviewer (The Broker)')
+    first = re.split(r"[\s,(]", said, maxsplit=1)[0].casefold() if said else ""
     return raw.casefold() in INTERVIEWER_LABELS or first in INTERVIEWER_LABELS - {"q", "question"}
 
 

@@ -1,12 +1,14 @@
 """WebVTT: voice tags ``<v Name>…</v>`` (closed or not), Microsoft Teams
 exports (GUID cue ids, CRLF, sentences wrapped across cues), Zoom exports
-('Name: text' inside cues), cue settings, NOTE, STYLE and REGION blocks."""
+('Name: text' inside cues), cue settings, NOTE, STYLE and REGION blocks.
+The header ('WEBVTT - Title', 'Language: zh') and NOTE blocks ('NOTE Title: ...',
+'Date: 2024-03-05') give the chapter's title, date and language."""
 
 from __future__ import annotations
 
 import re
 
-from spindle.manuscript.transcripts.common import apply_prefixes, blocks, plain
+from spindle.manuscript.transcripts.common import apply_prefixes, blocks, iso_date, plain
 from spindle.manuscript.transcripts.model import Cue, Source, parse_time
 
 TIMING_RE = re.compile(r"^\s*(?P<start>\S+)\s+-->\s+(?P<end>\S+)(?:\s+(?P<settings>.*))?$")
@@ -14,6 +16,7 @@ _VOICE_RE = re.compile(r"<v(?:\.[^\s>]*)?(?:[ \t]+(?P<name>[^>]*))?>", re.I)
 _VOICE_END_RE = re.compile(r"</v\s*>", re.I)
 _TEAMS_ID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(?:/\d+-\d+)?$", re.I)
 _SKIPPED = ("NOTE", "STYLE", "REGION")
+_META_RE = re.compile(r"^(?P<key>[A-Za-z][A-Za-z ]{0,20}?)\s*:\s*(?P<value>\S.*)$")
 SHAPE = "HH:MM:SS.mmm"
 
 
@@ -22,11 +25,17 @@ def read(src: Source) -> tuple[list[Cue], str]:
     start = 0
     if lines and lines[0].startswith("WEBVTT"):
         start = next((i for i, line in enumerate(lines) if not line.strip()), len(lines))
+        title = lines[0][6:].strip(" \t-–—:")
+        if title:
+            src.meta["title"] = title
+        _metadata(lines[1:start], src)
     cues: list[Cue] = []
     teams = voiced = False
     for first, block in blocks(lines, start):
         head = block[0].strip()
         if head.split(" ")[0].split("\t")[0] in _SKIPPED:
+            if head.startswith("NOTE"):
+                _metadata([head[4:].strip(), *block[1:]], src)
             continue
         if "-->" in head:
             timing, payload, number = head, block[1:], first
@@ -45,6 +54,22 @@ def read(src: Source) -> tuple[list[Cue], str]:
     return cues, flavour
 
 
+def _metadata(lines: list[str], src: Source) -> None:
+    """'Title: ...', 'Date: ...', 'Language: ...' lines of the header or a NOTE block."""
+    for line in lines:
+        m = _META_RE.match(line.strip())
+        if not m:
+            continue
+        key, value = m.group("key").lower(), m.group("value").strip()
+        if key in ("title", "meeting", "subject", "topic") and "title" not in src.meta:
+            src.meta["title"] = value
+        elif key in ("date", "recorded", "recorded on", "created", "meeting date") and "date" not in src.meta:
+            if iso_date(value):
+                src.meta["date"] = iso_date(value)
+        elif key in ("language", "lang") and "language" not in src.meta:
+            src.meta["language"] = value
+
+
 def timing_of(line: str, src: Source, number: int, shape: str) -> tuple[float, float]:
     m = TIMING_RE.match(line)
     if not m:
@@ -57,7 +82,7 @@ def timing_of(line: str, src: Source, number: int, shape: str) -> tuple[float, f
 
 
 def voices(payload: str) -> list[tuple[str | None, str]]:
-    """Split cue text at voice tags: [(speaker or None, text), ...]."""
+    """Split cue text at voice tags: [(speaker, or '' for a nameless voice, or None for no tag; text), ...]."""
     matches = list(_VOICE_RE.finditer(payload))
     if not matches:
         return [(None, payload)]
@@ -67,7 +92,7 @@ def voices(payload: str) -> list[tuple[str | None, str]]:
     for i, m in enumerate(matches):
         end = matches[i + 1].start() if i + 1 < len(matches) else len(payload)
         text = _VOICE_END_RE.sub(" ", payload[m.end():end])
-        name = (m.group("name") or "").strip() or None
+        name = (m.group("name") or "").strip()  # '<v>' without a name: a blank speaker, a turn of its own
         spans.append((name, text))
     return spans
 

@@ -25,13 +25,14 @@ __all__ = ["Converted", "Item", "Report", "read_docx", "split_docx", "is_teams_t
 
 
 def read_docx(source, display: str = "", *, style_map: Mapping[str, str] | None = None, media: str = "media",
-              lang: str | None = None, title: str = "", subtitle: str = "", languages: tuple[str, ...] = ("en", "nl"),
+              lang: str | None = None, title: str = "", subtitle: str = "", languages: tuple[str, ...] | None = None,
               default_lang: str = "en") -> Converted:
     """Read a .docx (a path or its bytes) into a spindle chapter.
 
     *style_map*: Word style name -> target (see stylemap.TARGETS); *media*: the folder images are referred
     to by, relative to the Markdown; *lang*, *title*, *subtitle*: given values win over the document's;
-    *languages*: the chapter languages spindle supports (another main language falls back to *default_lang*)."""
+    *languages*: the chapter languages to accept (None: any BCP 47 tag; another main language falls back to
+    *default_lang*)."""
     from spindle.manuscript.word.convert import convert_chapter
 
     data, display = _bytes(source, display)
@@ -39,7 +40,7 @@ def read_docx(source, display: str = "", *, style_map: Mapping[str, str] | None 
 
 
 def split_docx(source, display: str = "", *, style_map: Mapping[str, str] | None = None,
-               languages: tuple[str, ...] = ("en", "nl"), default_lang: str = "en"):
+               languages: tuple[str, ...] | None = None, default_lang: str = "en"):
     """A whole Word book split into chapters at Heading 1 (see convert.split_book)."""
     from spindle.manuscript.word.convert import split_book
 

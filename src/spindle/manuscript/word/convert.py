@@ -60,7 +60,7 @@ def _xml(pkg: package.Package, name: str) -> etree._Element | None:
 
 
 def prepare(data: bytes, display: str, style_map: Mapping[str, str], media: str, lang: str | None,
-            languages: tuple[str, ...], default_lang: str) -> Prepared:
+            languages: tuple[str, ...] | None, default_lang: str) -> Prepared:
     pkg = package.open_package(data, display)
     report = Report()
     document = _xml(pkg, package.DOCUMENT)
@@ -75,15 +75,28 @@ def prepare(data: bytes, display: str, style_map: Mapping[str, str], media: str,
             report.fields.update(wordml.drop_fields(root))
     langs = wordml.paragraph_langs(document, styles)
     main = wordml.main_language(langs, styles)
-    chapter_lang = lang or (main if main in languages else default_lang)
-    if main and main not in languages and not lang:
-        report.other.append(f"the document is in '{main}', which spindle does not set yet ({', '.join(languages)}); "
+    known = bool(main) and (_is_tag(main) if languages is None else main in languages)
+    chapter_lang = lang or (main if known else default_lang)
+    if main and not known and not lang:
+        which = f"which spindle does not set yet ({', '.join(languages)})" if languages is not None else \
+            "which is not a BCP 47 language tag"
+        report.other.append(f"the document is in '{main}', {which}; "
                             f"the chapter is set as '{chapter_lang}', its paragraphs keep lang='{main}'")
     wordml.mark_languages(langs, chapter_lang)
     edited = {package.DOCUMENT: document, **{k: v for k, v in notes.items() if v is not None}}
     images: dict[str, bytes] = {}
     html = _mammoth(_repack(pkg, edited), display, style_map, media, report, images)
     return Prepared(html, report, images, main, chapter_lang)
+
+
+def _is_tag(value: str) -> bool:
+    from spindle.project.language import check
+
+    try:
+        check(value)
+    except ValueError:
+        return False
+    return True
 
 
 def _repack(pkg: package.Package, edited: Mapping[str, etree._Element]) -> bytes:
@@ -207,7 +220,7 @@ def _chapter(blocks: list, parsed: tomd.Parsed, meta: dict) -> tuple[str, list[s
 
 
 def convert_chapter(data: bytes, display: str, style_map: Mapping[str, str], media: str, lang: str | None,
-                    title: str, subtitle: str, languages: tuple[str, ...], default_lang: str):
+                    title: str, subtitle: str, languages: tuple[str, ...] | None, default_lang: str):
     prepared = prepare(data, display, style_map, media, lang, languages, default_lang)
     parsed = tomd.parse(prepared.html)
     found_title, found_subtitle, blocks = _take_title(parsed.blocks, split=False)
@@ -242,7 +255,7 @@ class Book:
     report: Report = field(default_factory=Report)
 
 
-def split_book(data: bytes, display: str, style_map: Mapping[str, str], languages: tuple[str, ...],
+def split_book(data: bytes, display: str, style_map: Mapping[str, str], languages: tuple[str, ...] | None,
                default_lang: str) -> Book:
     """Chapters at each Heading 1; what comes before the first (besides the Title) opens the book as a chapter
     titled by the document (or 'Opening')."""
