@@ -64,6 +64,8 @@ def record(project, store: caching.Cache, manifest_key: str, book, result) -> No
     stamps.add(root, project.config_path)
     for chapter in book.chapters:
         stamps.add(root, chapter.source)
+        for included in chapter.includes:  # code and text pulled in by include directives
+            stamps.add(root, included)
         for resource in chapter.resources:
             stamps.add(root, project.path(resource))
     theme = project.config.theme

@@ -228,6 +228,8 @@ def run(argv: list[str]) -> int:
     try:
         code = main.main(args=argv, prog_name="spindle", standalone_mode=False)
     except SpindleError as exc:
+        for found in getattr(exc, "diagnostics", ()):  # every finding of the manuscript, as check prints them
+            click.echo(f"{found.level}: {found.where()} {found.code} {found.message}", err=True)
         click.echo(f"error: {exc}", err=True)
         return exc.exit_code
     except click.exceptions.Exit as exc:

@@ -47,3 +47,15 @@ class BuildError(SpindleError):
 
 class TranscriptError(ManuscriptError):
     """An interview transcript cannot be read, recognised or mapped to speakers."""
+
+
+class ManuscriptProblems(ManuscriptError):
+    """The manuscript has errors (diagnostics of level "error"): all of them, found in one pass."""
+
+    def __init__(self, diagnostics):
+        self.diagnostics = tuple(diagnostics)
+        errors = [d for d in self.diagnostics if d.level == "error"]
+        first = errors[0] if errors else None
+        super().__init__(f"{len(errors)} error(s) in the manuscript; first: {first.code} {first.message}"
+                         if first else "errors in the manuscript", first.path if first else None,
+                         first.line if first else None)

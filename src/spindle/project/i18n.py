@@ -31,6 +31,13 @@ LABELS = {
         "series_number": "No.",
         "by": "by",
         "with": "with",
+        "listing": "Listing",
+        "file_name": "Filename",
+        "callout_note": "Note",
+        "callout_tip": "Tip",
+        "callout_important": "Important",
+        "callout_warning": "Warning",
+        "callout_caution": "Caution",
     },
     "nl": {
         "contents": "Inhoud",
@@ -54,6 +61,13 @@ LABELS = {
         "series_number": "Nr.",
         "by": "door",
         "with": "met",
+        "listing": "Listing",
+        "file_name": "Bestand",
+        "callout_note": "Opmerking",
+        "callout_tip": "Tip",
+        "callout_important": "Belangrijk",
+        "callout_warning": "Waarschuwing",
+        "callout_caution": "Let op",
     },
 }
 
