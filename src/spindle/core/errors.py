@@ -56,6 +56,5 @@ class ManuscriptProblems(ManuscriptError):
         self.diagnostics = tuple(diagnostics)
         errors = [d for d in self.diagnostics if d.level == "error"]
         first = errors[0] if errors else None
-        super().__init__(f"{len(errors)} error(s) in the manuscript; first: {first.code} {first.message}"
-                         if first else "errors in the manuscript", first.path if first else None,
-                         first.line if first else None)
+        super().__init__(f"{len(errors)} error(s) in the manuscript (each listed above); fix them and build "
+                         "again, or run 'spindle check' to list them" if first else "errors in the manuscript")
