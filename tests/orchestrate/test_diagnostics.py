@@ -13,6 +13,7 @@ from spindle.build import orchestrate as builder
 from spindle.checks.lint import lint
 from spindle.cli import run
 from spindle.core.diagnostics import CODES
+from spindle.core.errors import ManuscriptProblems
 from spindle.project.config import load
 
 CHAPTERS = {
@@ -47,7 +48,8 @@ CHAPTERS = {
         [^2]: Never used.
         """,
 }
-LINE = re.compile(r"^(?:(error|warning): )?(manuscript/[^:]+):(\d+): ([A-Z]\d{3}) ", re.M)
+LINE = re.compile(r"^(manuscript/[^:]+):(\d+): ([A-Z]\d{3}) ", re.M)
+SHOWN = re.compile(r"^(error|warning): (manuscript/[^:]+):(\d+): ", re.M)
 
 
 def planted(root: Path, with_errors: bool = True) -> Path:
@@ -63,15 +65,17 @@ def planted(root: Path, with_errors: bool = True) -> Path:
 
 
 def found(text: str) -> set[tuple[str, str, int]]:
-    return {(m.group(4), m.group(2), int(m.group(3))) for m in LINE.finditer(text)}
+    return {(m.group(3), m.group(1), int(m.group(2))) for m in LINE.finditer(text)}
 
 
 def test_check_and_build_report_exactly_the_same_findings(tmp_path, capsys):
     config = planted(tmp_path)
     assert run(["check", "--config", str(config)]) == 1
     checked = capsys.readouterr().out
+    with pytest.raises(ManuscriptProblems) as problems:
+        builder.build(load(config), ["epub"], tmp_path / "build", cache=False)
     assert run(["build", "epub", "--config", str(config)]) == 1
-    built = capsys.readouterr().err
+    shown = capsys.readouterr().err
     expected = {
         ("I001", "manuscript/01-one.md", 6),   # missing image: error
         ("L001", "manuscript/01-one.md", 8),   # a link out of the book: warning, becomes text
@@ -83,10 +87,12 @@ def test_check_and_build_report_exactly_the_same_findings(tmp_path, capsys):
         ("N002", "manuscript/02-two.md", 12),
     }
     assert found(checked) == expected
-    assert found(built) == expected
-    levels = {(m.group(4), m.group(1)) for m in LINE.finditer(built)}
-    assert levels == {(code, CODES[code].level) for code, _, _ in expected}
-    assert "error: 2 error(s) in the manuscript" in built
+    assert {d.key() for d in problems.value.diagnostics} == expected
+    assert {(d.code, d.level) for d in problems.value.diagnostics} == {(c, CODES[c].level) for c, _, _ in expected}
+    # the command prints each of them, at its level, then one line that sums up
+    assert sorted((m.group(2), int(m.group(3)), m.group(1)) for m in SHOWN.finditer(shown)) == \
+        sorted((path, line, CODES[code].level) for code, path, line in expected)
+    assert shown.splitlines()[-1].startswith("error: 2 errors in the manuscript")
     assert not (tmp_path / "build").exists()  # nothing written
 
 

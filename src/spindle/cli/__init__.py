@@ -228,8 +228,10 @@ def run(argv: list[str]) -> int:
     try:
         code = main.main(args=argv, prog_name="spindle", standalone_mode=False)
     except SpindleError as exc:
-        for found in getattr(exc, "diagnostics", ()):  # every finding of the manuscript, as check prints them
-            click.echo(f"{found.level}: {found.where()} {found.code} {found.message}", err=True)
+        listed = getattr(exc, "diagnostics", ())  # the manuscript's findings: warnings, then errors (when several)
+        for found in [d for d in listed if d.level != "error"] + [d for d in listed if d.level == "error"]:
+            if found.level != "error" or len(exc.errors) > 1:
+                click.echo(f"{found.level}: {found}", err=True)
         click.echo(f"error: {exc}", err=True)
         return exc.exit_code
     except click.exceptions.Exit as exc:

@@ -50,11 +50,17 @@ class TranscriptError(ManuscriptError):
 
 
 class ManuscriptProblems(ManuscriptError):
-    """The manuscript has errors (diagnostics of level "error"): all of them, found in one pass."""
+    """The manuscript has errors (diagnostics of level "error"), all of them found in one pass.
+
+    With one error, the exception reads as that error (``path:line: message``); with more, as their
+    count, and the CLI prints each one first (``error: path:line: message``), with the warnings."""
 
     def __init__(self, diagnostics):
         self.diagnostics = tuple(diagnostics)
-        errors = [d for d in self.diagnostics if d.level == "error"]
-        first = errors[0] if errors else None
-        super().__init__(f"{len(errors)} error(s) in the manuscript (each listed above); fix them and build "
-                         "again, or run 'spindle check' to list them" if first else "errors in the manuscript")
+        self.errors = tuple(d for d in self.diagnostics if d.level == "error")
+        if len(self.errors) == 1:
+            only = self.errors[0]
+            super().__init__(only.message, only.path, only.line)
+        else:
+            super().__init__(f"{len(self.errors)} errors in the manuscript (listed above); fix them and build "
+                             "again ('spindle check' lists them with their codes)")
