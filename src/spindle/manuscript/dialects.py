@@ -7,7 +7,7 @@ written for them builds as it is:
 - mdBook: ``{{#include path}}`` (with ``:anchor``, ``:N``, ``:N:``, ``::M``,
   ``:N:M``), ``{{#rustdoc_include …}}`` (lines outside the selection become
   hidden ``# `` lines, dropped when the Rust code is rendered), ``{{#playground
-  path}}`` (the file's text), ``{{#title …}}`` (dropped: the title comes from
+  path attrs}}`` (the file as a Rust code block), ``{{#title …}}`` (dropped: the title comes from
   book.toml or the front matter), ``\\{{#…}}`` (the literal text), and
   ``<Listing number=… file-name=… caption=…>`` blocks;
 - GitBook/HonKit: ``{% include "path" %}``, ``{% hint style=… %}…{% endhint %}``,
@@ -43,8 +43,9 @@ _MDBOOK = re.compile(r"\\\{\{#.*?\}\}|\{\{\s*#([A-Za-z0-9_]+)\s+([^}]+)\}\}")
 _MDBOOK_BARE = re.compile(r"\{\{\s*#([A-Za-z0-9_]+)\s*\}\}")
 _GITBOOK = re.compile(r"\{%-?\s*([A-Za-z_][\w-]*)\s*(.*?)\s*-?%\}")
 _FENCE = re.compile(r"^( {0,3})(`{3,}|~{3,})(.*)$")
-_LISTING_OPEN = re.compile(r"^\s*<Listing\b((?:\s+[\w-]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*)\s*>\s*$")
-_LISTING_CLOSE = re.compile(r"^\s*</Listing>\s*$")
+# (inside a quote, the lines start with '>': the listing stays in the quote)
+_LISTING_OPEN = re.compile(r"^((?:[ \t]*>)*)[ \t]*<Listing\b((?:\s+[\w-]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*)\s*>\s*$")
+_LISTING_CLOSE = re.compile(r"^((?:[ \t]*>)*)[ \t]*</Listing>\s*$")
 _ATTR = re.compile(r"([\w-]+)\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s\"']+))")
 _ANCHOR = re.compile(r"ANCHOR(?:_END)?:\s*([\w-]+)")
 _ANCHOR_START = re.compile(r"ANCHOR:\s*([\w-]+)")
@@ -103,11 +104,12 @@ class _Expander:
         self.out.append(text)
         self.found.lines.append(line)
 
-    def marker(self, kind: str, data: object, line: int) -> None:
-        """A block that markdown.py turns into trusted markup, kept apart by blank lines."""
+    def marker(self, kind: str, data: object, line: int, quote: str = "") -> None:
+        """A block that markdown.py turns into trusted markup, kept apart by blank lines
+        (inside a quote, *quote* is its '>' prefix)."""
         self.found.blocks.append((kind, data))
         for text in ("", f'<spindle-block n="{len(self.found.blocks) - 1}"/>', ""):
-            self.emit(text, line)
+            self.emit(f"{quote} {text}".rstrip() if quote else text, line)
 
     # --- the chapter, line by line --------------------------------------------------------------
 
@@ -123,16 +125,19 @@ class _Expander:
                     and not m.group(3).strip():
                 fence = None
             if fence is None and not raw:
-                if _LISTING_OPEN.match(line):
-                    attrs = _attrs(_LISTING_OPEN.match(line).group(1))
+                opening = _LISTING_OPEN.match(line)
+                if opening:
+                    attrs = _attrs(opening.group(2))
                     self.marker("listing", Listing(attrs.get("number", ""), attrs.get("file-name", ""),
-                                                   attrs.get("caption", ""), number + self.offset), number)
+                                                   attrs.get("caption", ""), number + self.offset), number,
+                                opening.group(1).strip())
                     open_blocks.append(("Listing", number))
                     continue
-                if _LISTING_CLOSE.match(line):
+                closing = _LISTING_CLOSE.match(line)
+                if closing:
                     if open_blocks and open_blocks[-1][0] == "Listing":
                         open_blocks.pop()
-                        self.marker("end", "listing", number)
+                        self.marker("end", "listing", number, closing.group(1).strip())
                     else:
                         self.warn("D004", "</Listing> without its <Listing …>; it was dropped", number)
                     continue
@@ -213,6 +218,9 @@ class _Expander:
             picked = [lines[i] for i in chosen]
         picked = [ln for ln in picked if not _ANCHOR.search(ln)]
         expanded = "\n".join(picked)
+        if kind == "playground":  # mdBook: the file as a Rust code block, with the directive's attributes
+            attrs = ",".join(args.split()[1:])
+            expanded = f"```rust{',' + attrs if attrs else ''}\n{expanded}\n```"
         if "{{" in expanded:  # included files may include others, relative to themselves
             inner = _Expander(self.root, self.display, self.offset, self.labels)
             inner.found = self.found
