@@ -269,3 +269,32 @@ def test_the_chapter_digest_and_the_build_inputs_include_included_files(tmp_path
     uptodate.record(load(config), store, "k", load_book(load(config)), Result())
     recorded = store.read_json("builds", "k")["inputs"]
     assert any(name.endswith("code/a.rs") for name in recorded)
+
+
+def test_an_include_that_includes_itself_stops_with_a_warning(tmp_path):
+    config = small_book(tmp_path, "```\n{{#include code/a.txt}}\n```\n",
+                        {"manuscript/code/a.txt": "a\n{{#include a.txt}}\n{{#include b.txt}}\n",
+                         "manuscript/code/b.txt": "b\n{{#include a.txt}}\n"})
+    book = load_book(load(config))
+    assert {(d.code, d.line) for d in book.diagnostics} == {("D004", 5)}
+    assert code_blocks(book.chapters[0].html) == ["a\nb\n"]
+
+
+def test_a_listing_inside_a_quote_stays_in_the_quote(tmp_path):
+    config = small_book(tmp_path, """\
+        > A quote with a listing:
+        >
+        > <Listing file-name="src/main.rs">
+        >
+        > ```rust
+        > fn main() {}
+        > ```
+        >
+        > </Listing>
+        """)
+    book = load_book(load(config))
+    root = tree(book.chapters[0].html)
+    assert not book.diagnostics
+    (figure,) = root.xpath("//h:blockquote/h:figure[@class='listing']", namespaces=H)
+    assert text(figure.xpath("h:p[@class='listing-file']", namespaces=H)[0]) == "Filename: src/main.rs"
+    assert code_blocks(book.chapters[0].html) == ["fn main() {}\n"]

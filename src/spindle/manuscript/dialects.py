@@ -14,7 +14,9 @@ written for them builds as it is:
   ``{% embed url=… %}``, ``{% code title=… %}``, ``{% raw %}…{% endraw %}``.
 
 Includes resolve relative to the file that names them, must stay inside the
-project and are expanded recursively (to a depth of 10). A directive spindle
+project and are expanded recursively (to a depth of 10; a file that includes
+itself, or a chapter that pulls in more than 20 million characters, stops with
+a D004 warning). A directive spindle
 does not know is never printed silently: ``{{#name …}}`` stays as text and
 ``{% name %}`` is dropped (the text between block tags is kept), each with a
 D001 warning naming the file and line.
@@ -38,6 +40,7 @@ from pathlib import Path
 from spindle.core.diagnostics import Diagnostic, diagnostic
 
 MAX_DEPTH = 10
+MAX_INCLUDED = 20_000_000  # characters one chapter may pull in (a guard against includes that multiply)
 
 _MDBOOK = re.compile(r"\\\{\{#.*?\}\}|\{\{\s*#([A-Za-z0-9_]+)\s+([^}]+)\}\}")
 _MDBOOK_BARE = re.compile(r"\{\{\s*#([A-Za-z0-9_]+)\s*\}\}")
@@ -96,6 +99,8 @@ class _Expander:
         self.labels = labels
         self.out: list[str] = []
         self.found = Expansion()
+        self.stack: list[Path] = []  # the files being included, outermost first
+        self.budget = [MAX_INCLUDED]  # shared with nested expanders
 
     def warn(self, code: str, message: str, line: int) -> None:
         self.found.diagnostics.append(diagnostic(code, message, self.display, line + self.offset))
@@ -194,14 +199,20 @@ class _Expander:
         path = self.read_path(target, number, source, kind)
         if path is None:
             return ""
-        if depth >= MAX_DEPTH:
-            self.warn("D004", f"{kind} '{target}': includes nested more than {MAX_DEPTH} deep; stopped here", number)
+        if depth >= MAX_DEPTH or path in self.stack or path == source.resolve():
+            self.warn("D004", f"{kind} '{target}': includes itself or nests more than {MAX_DEPTH} deep; "
+                      "not included again", number)
             return ""
         try:
             text = path.read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError) as exc:
             self.warn("D002", f"{kind} '{target}': cannot read it ({getattr(exc, 'strerror', None) or 'not UTF-8'})",
                       number)
+            return ""
+        self.budget[0] -= len(text)
+        if self.budget[0] < 0:
+            self.warn("D004", f"{kind} '{target}': the chapter's includes exceed {MAX_INCLUDED:,} characters; "
+                      "not included", number)
             return ""
         lines = text.split("\n")
         if lines and lines[-1] == "":
@@ -223,7 +234,7 @@ class _Expander:
             expanded = f"```rust{',' + attrs if attrs else ''}\n{expanded}\n```"
         if "{{" in expanded:  # included files may include others, relative to themselves
             inner = _Expander(self.root, self.display, self.offset, self.labels)
-            inner.found = self.found
+            inner.found, inner.budget, inner.stack = self.found, self.budget, [*self.stack, path]
             for ln in expanded.split("\n"):
                 inner.mdbook(ln, number, path, depth + 1, in_code=True)
             expanded = "\n".join(inner.out)
