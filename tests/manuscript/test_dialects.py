@@ -298,3 +298,15 @@ def test_a_listing_inside_a_quote_stays_in_the_quote(tmp_path):
     (figure,) = root.xpath("//h:blockquote/h:figure[@class='listing']", namespaces=H)
     assert text(figure.xpath("h:p[@class='listing-file']", namespaces=H)[0]) == "Filename: src/main.rs"
     assert code_blocks(book.chapters[0].html) == ["fn main() {}\n"]
+
+
+def test_raw_html_is_never_read_as_a_file_name(tmp_path, monkeypatch):
+    """tinyhtml5 reads a string under 200 characters as a file name when such a file exists: a
+    snippet is always parsed as HTML (and a long non-ASCII one does not fail with ENAMETOOLONG)."""
+    from spindle.manuscript import xhtml
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "<hr>").write_text("<p>SECRET</p>", encoding="utf-8")
+    assert xhtml.normalise("<hr>") == "<hr/>" and xhtml.scan("<hr>") == []
+    japanese = "<p>" + "変換はボックス化と呼ばれます" * 6 + "</p>"
+    assert xhtml.normalise(japanese) == japanese and xhtml.scan(japanese) == []
