@@ -310,3 +310,13 @@ def test_raw_html_is_never_read_as_a_file_name(tmp_path, monkeypatch):
     assert xhtml.normalise("<hr>") == "<hr/>" and xhtml.scan("<hr>") == []
     japanese = "<p>" + "変換はボックス化と呼ばれます" * 6 + "</p>"
     assert xhtml.normalise(japanese) == japanese and xhtml.scan(japanese) == []
+
+
+def test_template_variables_are_put_in_or_reported(tmp_path):
+    from spindle.manuscript.dialects import expand
+
+    text, found = expand("Node {{book.nodeversion}} and {{ missing }}.\n\n`{{ code }}`\n", tmp_path / "a.md",
+                         tmp_path, "a.md", 3, {"nodeversion": "22.18.0"})
+    assert text.startswith("Node 22.18.0 and {{ missing }}.")
+    assert [(d.code, d.line) for d in found.diagnostics] == [("D001", 4)]
+    assert "'{{ missing }}' is not defined" in found.diagnostics[0].message

@@ -44,6 +44,7 @@ MAX_INCLUDED = 20_000_000  # characters one chapter may pull in (a guard against
 
 _MDBOOK = re.compile(r"\\\{\{#.*?\}\}|\{\{\s*#([A-Za-z0-9_]+)\s+([^}]+)\}\}")
 _MDBOOK_BARE = re.compile(r"\{\{\s*#([A-Za-z0-9_]+)\s*\}\}")
+_VARIABLE = re.compile(r"\{\{\s*([A-Za-z_][\w.]*)\s*\}\}")  # GitBook/HonKit: {{ book.version }}
 _GITBOOK = re.compile(r"\{%-?\s*([A-Za-z_][\w-]*)\s*(.*?)\s*-?%\}")
 _FENCE = re.compile(r"^( {0,3})(`{3,}|~{3,})(.*)$")
 # (inside a quote, the lines start with '>': the listing stays in the quote)
@@ -92,11 +93,10 @@ class Callout:
 
 
 class _Expander:
-    def __init__(self, root: Path, display: str, line_offset: int, labels: dict[str, str]):
+    def __init__(self, root: Path, display: str, line_offset: int):
         self.root = root
         self.display = display
         self.offset = line_offset
-        self.labels = labels
         self.out: list[str] = []
         self.found = Expansion()
         self.stack: list[Path] = []  # the files being included, outermost first
@@ -189,6 +189,10 @@ class _Expander:
             for bare in _MDBOOK_BARE.finditer(text):
                 if not _in_code_span(text, bare.start()):
                     self.warn("D001", f"'{bare.group(0)}' is not a directive spindle knows; it is kept as text", number)
+            for variable in _VARIABLE.finditer(text):
+                if not _in_code_span(text, variable.start()):
+                    self.warn("D001", f"template variable '{variable.group(0)}' is not defined; it is kept as text",
+                              number)
         if text == "" and line.strip():  # a line holding only {{#title}}: no blank line left behind
             return
         for part in text.split("\n"):
@@ -233,7 +237,7 @@ class _Expander:
             attrs = ",".join(args.split()[1:])
             expanded = f"```rust{',' + attrs if attrs else ''}\n{expanded}\n```"
         if "{{" in expanded:  # included files may include others, relative to themselves
-            inner = _Expander(self.root, self.display, self.offset, self.labels)
+            inner = _Expander(self.root, self.display, self.offset)
             inner.found, inner.budget, inner.stack = self.found, self.budget, [*self.stack, path]
             for ln in expanded.split("\n"):
                 inner.mdbook(ln, number, path, depth + 1, in_code=True)
@@ -320,17 +324,32 @@ class _Expander:
 
 
 def expand(text: str, source: Path, root: Path, display: str, line_offset: int = 0,
-           labels: dict[str, str] | None = None) -> tuple[str, Expansion]:
-    """The chapter body with every known directive expanded (see the module's docstring)."""
+           variables: dict[str, str] | None = None) -> tuple[str, Expansion]:
+    """The chapter body with every known directive expanded (see the module's docstring).
+
+    *variables*: GitBook/HonKit template variables (``book.json``'s ``variables``), put in
+    everywhere first, as Nunjucks does (``{{ book.name }}`` and ``{{ name }}``); a variable
+    that is not defined stays as text, with a warning outside code."""
+    if variables and "{{" in text:
+        text = substitute(text, variables)
     if "{{" not in text and "{%" not in text and "<Listing" not in text and "</Listing" not in text:
         found = Expansion(lines=list(range(1, text.count("\n") + 2)))
         return text, found
-    expander = _Expander(root.resolve(), display, line_offset, labels or {})
+    expander = _Expander(root.resolve(), display, line_offset)
     expander.chapter(text, source)
     return "\n".join(expander.out), expander.found
 
 
 # --- helpers ---------------------------------------------------------------------------------------
+
+def substitute(text: str, variables: dict[str, str]) -> str:
+    def value(m: re.Match) -> str:
+        name = m.group(1)
+        found = variables.get(name, variables.get(name[5:]) if name.startswith("book.") else None)
+        return m.group(0) if found is None else str(found)
+
+    return _VARIABLE.sub(value, text)
+
 
 def _attrs(text: str) -> dict[str, str]:
     return {m.group(1).lower(): html.unescape(next(g for g in m.groups()[1:] if g is not None))

@@ -66,6 +66,7 @@ class ParseContext:
     raw_html: bool = False  # raw HTML met: the rendered fragment is normalised to XHTML
     foreign: list[str] = field(default_factory=list)  # open <svg>/<math> elements met in raw HTML
     expansion: dialects.Expansion | None = None  # what the dialect pass expanded (line map, blocks, includes)
+    variables: dict[str, str] = field(default_factory=dict)  # GitBook/HonKit template variables, if the book has any
 
     def where(self, token_map: list[int] | None) -> int | None:
         if not token_map:
@@ -166,7 +167,7 @@ def typographic(text: str, lang: str) -> str:
 def render(text: str, lang: str, ctx: ParseContext) -> Fragment:
     md = parser(lang)
     ctx.lang = lang
-    text, ctx.expansion = dialects.expand(text, ctx.source, ctx.root, ctx.display, ctx.line_offset)
+    text, ctx.expansion = dialects.expand(text, ctx.source, ctx.root, ctx.display, ctx.line_offset, ctx.variables)
     ctx.diagnostics.extend(ctx.expansion.diagnostics)
     tokens = md.parse(text, {"spindle": ctx})
     env = {"spindle": ctx}
