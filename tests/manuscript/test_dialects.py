@@ -320,3 +320,41 @@ def test_template_variables_are_put_in_or_reported(tmp_path):
     assert text.startswith("Node 22.18.0 and {{ missing }}.")
     assert [(d.code, d.line) for d in found.diagnostics] == [("D001", 4)]
     assert "'{{ missing }}' is not defined" in found.diagnostics[0].message
+
+
+def test_links_across_folders_non_latin_slugs_and_trailing_heading_ids(tmp_path):
+    (tmp_path / "src" / "one").mkdir(parents=True)
+    (tmp_path / "src" / "two").mkdir(parents=True)
+    (tmp_path / "src" / "one" / "a.md").write_text(textwrap.dedent("""\
+        ---
+        title: A
+        ---
+        ## Start {#begin .wide}
+
+        To [the guide](../two/b.md#入门指南), [encoded](../two/b.md#%E5%85%A5%E9%97%A8%E6%8C%87%E5%8D%97),
+        [the second](../two/b.html#入门指南-1), [by id](../two/b.md#vars), [here](#begin),
+        [old slug](../two/b.md#cafe-creme) and [a site](https://example.org/x).
+        """), encoding="utf-8")
+    (tmp_path / "src" / "two" / "b.md").write_text(textwrap.dedent("""\
+        ---
+        title: B
+        ---
+        ## 入门指南
+
+        ## 入门指南
+
+        ## Variables {#vars}
+
+        ## Café crème
+        """), encoding="utf-8")
+    (tmp_path / "book.toml").write_text('[book]\ntitle = "T"\n[contents]\nchapters = ["src/one/a.md", "src/two/b.md"]\n',
+                                        encoding="utf-8")
+    book = load_book(load(tmp_path / "book.toml"))
+    a, b = book.chapters
+    assert [h.id for h in b.headings] == ["b-入门指南", "b-入门指南-1", "b-vars", "b-café-crème"]
+    assert [h.text for h in b.headings][2] == "Variables"
+    root = tree(a.html)
+    assert root.xpath("//h:h2/@id", namespaces=H) == ["a-begin"] and root.xpath("//h:h2/@class", namespaces=H) == ["wide"]
+    assert [x.get("href") for x in root.xpath("//h:a", namespaces=H)] == [
+        "#b-入门指南", "#b-入门指南", "#b-入门指南-1", "#b-vars", "#a-begin", "#b-café-crème", "https://example.org/x"]
+    assert not book.diagnostics

@@ -278,6 +278,9 @@ def _heading_slug(text: str, ctx: ParseContext) -> str:
     return base if seen is None else f"{base}-{seen + 1}"
 
 
+_HEADING_ATTRS = re.compile(r"^(.*?)\s*\{\s*((?:[#.][^\s{}]+|[\w-]+=(?:\"[^\"]*\"|[^\s{}]+))"
+                            r"(?:\s+(?:[#.][^\s{}]+|[\w-]+=(?:\"[^\"]*\"|[^\s{}]+)))*)\s*\}\s*$", re.S)
+_HEADING_ATTR = re.compile(r"([#.])([^\s{}]+)|([\w-]+)=(?:\"([^\"]*)\"|([^\s{}]+))")
 _ALERT = re.compile(r"^\[!(NOTE|TIP|IMPORTANT|WARNING|CAUTION)\][ \t]*(?:\n|$)", re.I)
 
 
@@ -289,7 +292,9 @@ def _dialects_rule(state) -> None:
         return
     tokens = state.tokens
     for i, token in enumerate(tokens):
-        if token.type == "blockquote_open" and i + 2 < len(tokens) and tokens[i + 1].type == "paragraph_open":
+        if token.type == "heading_open" and "{" in tokens[i + 1].content:
+            _heading_attributes(token, tokens[i + 1])
+        elif token.type == "blockquote_open" and i + 2 < len(tokens) and tokens[i + 1].type == "paragraph_open":
             inline = tokens[i + 2]
             m = _ALERT.match(inline.content)
             if m:
@@ -304,6 +309,22 @@ def _dialects_rule(state) -> None:
             if m:
                 token.meta["trusted"] = True
                 token.content = _block_markup(ctx, ctx.expansion.blocks[int(m.group(1))], token)
+
+
+def _heading_attributes(heading: Token, inline: Token) -> None:
+    """``## Title {#id .class}`` at the end of a heading (mdBook, Pandoc, kramdown, GitBook): the
+    id and classes of the heading, not text."""
+    m = _HEADING_ATTRS.match(inline.content)
+    if not m or not m.group(1).strip():
+        return
+    inline.content = m.group(1)
+    for a in _HEADING_ATTR.finditer(m.group(2)):
+        if a.group(1) == "#":
+            heading.attrSet("id", a.group(2))
+        elif a.group(1) == ".":
+            heading.attrSet("class", " ".join(filter(None, [heading.attrGet("class"), a.group(2)])))
+        elif a.group(3) and a.group(3) not in ("id", "class") and not a.group(3).lower().startswith("on"):
+            heading.attrSet(a.group(3), a.group(4) if a.group(4) is not None else a.group(5))
 
 
 def _close_of(tokens: list[Token], idx: int) -> Token:
