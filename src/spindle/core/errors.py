@@ -62,5 +62,7 @@ class ManuscriptProblems(ManuscriptError):
             only = self.errors[0]
             super().__init__(only.message, only.path, only.line)
         else:
-            super().__init__(f"{len(self.errors)} errors in the manuscript (listed above); fix them and build "
-                             "again ('spindle check' lists them with their codes)")
+            first = self.errors[0] if self.errors else None
+            super().__init__(f"{len(self.errors)} errors in the manuscript, the first {first}; fix them and build "
+                             "again ('spindle check' lists them with their codes)" if first else
+                             "errors in the manuscript")
