@@ -333,7 +333,7 @@ def test_links_across_folders_non_latin_slugs_and_trailing_heading_ids(tmp_path)
 
         To [the guide](../two/b.md#入门指南), [encoded](../two/b.md#%E5%85%A5%E9%97%A8%E6%8C%87%E5%8D%97),
         [the second](../two/b.html#入门指南-1), [by id](../two/b.md#vars), [here](#begin),
-        [old slug](../two/b.md#cafe-creme) and [a site](https://example.org/x).
+        [old slug](../two/b.md#cafe-creme), [mdBook's case](../two/b.md#Café-Crème) and [a site](https://example.org/x).
         """), encoding="utf-8")
     (tmp_path / "src" / "two" / "b.md").write_text(textwrap.dedent("""\
         ---
@@ -356,5 +356,6 @@ def test_links_across_folders_non_latin_slugs_and_trailing_heading_ids(tmp_path)
     root = tree(a.html)
     assert root.xpath("//h:h2/@id", namespaces=H) == ["a-begin"] and root.xpath("//h:h2/@class", namespaces=H) == ["wide"]
     assert [x.get("href") for x in root.xpath("//h:a", namespaces=H)] == [
-        "#b-入门指南", "#b-入门指南", "#b-入门指南-1", "#b-vars", "#a-begin", "#b-café-crème", "https://example.org/x"]
+        "#b-入门指南", "#b-入门指南", "#b-入门指南-1", "#b-vars", "#a-begin", "#b-café-crème", "#b-café-crème",
+        "https://example.org/x"]
     assert not book.diagnostics

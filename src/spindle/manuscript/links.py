@@ -142,7 +142,8 @@ class _Index:
             candidate = renames.get(candidate, candidate)
             if candidate in ids:
                 return candidate
-        found = self.legacy[chapter.id].get(fragment)
+        legacy = self.legacy[chapter.id]
+        found = legacy.get(fragment) or legacy.get(fragment.lower()) or legacy.get(f"{chapter.id}-{fragment}".lower())
         return renames.get(found, found) if found else None
 
 
@@ -206,12 +207,13 @@ def _resolve_href(href: str, chapter: Chapter, index: _Index) -> tuple[str | Non
 
 
 def _legacy_ids(chapter: Chapter) -> dict[str, str]:
-    """Heading ids as spindle's older slugs (and GitHub's) spelled them → the id the heading has now."""
+    """Heading ids as spindle's older slugs spelled them, and lowercased (mdBook lowercases ASCII
+    letters only: #Überblick) → the id the heading has now."""
     from spindle.manuscript.markdown import legacy_slug
 
     found: dict[str, str] = {}
     for heading in chapter.headings:
-        for form in (legacy_slug(heading.text), f"{chapter.id}-{legacy_slug(heading.text)}"):
+        for form in (legacy_slug(heading.text), f"{chapter.id}-{legacy_slug(heading.text)}", heading.id.lower()):
             found.setdefault(form, heading.id)
     return found
 
