@@ -359,3 +359,25 @@ def test_links_across_folders_non_latin_slugs_and_trailing_heading_ids(tmp_path)
         "#b-入门指南", "#b-入门指南", "#b-入门指南-1", "#b-vars", "#a-begin", "#b-café-crème", "#b-café-crème",
         "https://example.org/x"]
     assert not book.diagnostics
+
+
+def test_gitbook_tabs_follow_each_other_under_their_titles(tmp_path):
+    config = small_book(tmp_path, """\
+        {% tabs %}
+        {% tab title="Windows" %}
+        Press Enter.
+        {% endtab %}
+
+        {% tab title="macOS" %}
+        Press Return.
+        {% endtab %}
+        {% endtabs %}
+
+        {% content-ref url="02-two.md" %}
+        [Two](https://example.org/two)
+        {% endcontent-ref %}
+        """)
+    book = load_book(load(config))
+    assert not book.diagnostics
+    paragraphs = [text(p) for p in tree(book.chapters[0].html).xpath("//h:p", namespaces=H)]
+    assert paragraphs == ["Windows\nPress Enter.", "macOS\nPress Return.", "Two"]

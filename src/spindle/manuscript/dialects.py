@@ -11,7 +11,9 @@ written for them builds as it is:
   book.toml or the front matter), ``\\{{#…}}`` (the literal text), and
   ``<Listing number=… file-name=… caption=…>`` blocks;
 - GitBook/HonKit: ``{% include "path" %}``, ``{% hint style=… %}…{% endhint %}``,
-  ``{% embed url=… %}``, ``{% code title=… %}``, ``{% raw %}…{% endraw %}``.
+  ``{% embed url=… %}``, ``{% code title=… %}``, ``{% raw %}…{% endraw %}``,
+  ``{% tabs %}``/``{% tab title=… %}`` (the tabs one after the other, each under
+  its title) and ``{% content-ref %}`` (its link kept).
 
 Includes resolve relative to the file that names them, must stay inside the
 project and are expanded recursively (to a depth of 10; a file that includes
@@ -45,7 +47,7 @@ MAX_INCLUDED = 20_000_000  # characters one chapter may pull in (a guard against
 _MDBOOK = re.compile(r"\\\{\{#.*?\}\}|\{\{\s*#([A-Za-z0-9_]+)\s+([^}]+)\}\}")
 _MDBOOK_BARE = re.compile(r"\{\{\s*#([A-Za-z0-9_]+)\s*\}\}")
 _VARIABLE = re.compile(r"\{\{\s*([A-Za-z_][\w.]*)\s*\}\}")  # GitBook/HonKit: {{ book.version }}
-_GITBOOK = re.compile(r"\{%-?\s*([A-Za-z_][\w-]*)\s*(.*?)\s*-?%\}")
+_GITBOOK = re.compile(r"\{%-?\s*([A-Za-z_][\w-]*)\s*(.*?)\s*-?%\}")  # {% name args %}
 _FENCE = re.compile(r"^( {0,3})(`{3,}|~{3,})(.*)$")
 # (inside a quote, the lines start with '>': the listing stays in the quote)
 _LISTING_OPEN = re.compile(r"^((?:[ \t]*>)*)[ \t]*<Listing\b((?:\s+[\w-]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*)\s*>\s*$")
@@ -64,7 +66,7 @@ CALLOUTS = {  # kind -> (label key, ARIA role)
     "quote": ("note", "note"), "abstract": ("note", "note"), "summary": ("note", "note"), "bug": ("warning", "note"),
     "failure": ("caution", "note"), "seealso": ("note", "note"), "todo": ("note", "note"),
 }
-_KNOWN_GITBOOK = {"include", "hint", "endhint", "embed", "code", "endcode", "raw", "endraw"}
+_QUIET = {"tabs", "endtabs", "endtab", "content-ref", "endcontent-ref"}  # GitBook containers whose text is kept
 
 
 @dataclass
@@ -298,6 +300,12 @@ class _Expander:
                 else:
                     self.warn("D004", f"{{% {name} %}} without its opening tag; it was dropped", number)
                 return None, raw
+            elif name in _QUIET:
+                pass
+            elif name == "tab":  # each tab of a {% tabs %} block, one after the other, under its title
+                title = _attrs(args).get("title", "")
+                if title:
+                    pieces.append(f"**{_md_text(title)}**")
             elif name == "include":
                 target = _attrs(f"x={args}").get("x", "") if args[:1] in "\"'" else args.split()[0] if args else ""
                 path = self.read_path(target, number, source, "include")
