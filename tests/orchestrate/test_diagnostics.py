@@ -107,3 +107,16 @@ def test_warnings_only_build_succeeds_with_the_same_findings_and_strict_fails_bo
     assert run(["build", "epub", "--strict", "--config", str(config), "--out", str(tmp_path / "strict")]) == 1
     assert not (tmp_path / "strict").exists()
     assert run(["check", "--config", str(config)]) == 0
+
+
+def test_build_json_lists_the_findings_check_json_lists_also_when_nothing_changed(tmp_path, capsys):
+    import json
+
+    config = planted(tmp_path, with_errors=False)
+    assert run(["check", "--json", "--config", str(config)]) == 0
+    checked = json.loads(capsys.readouterr().out)["findings"]
+    for attempt in ("first", "nothing changed"):
+        assert run(["build", "epub", "--json", "--config", str(config)]) == 0, attempt
+        built = json.loads(capsys.readouterr().out)["findings"]
+        assert built == checked, attempt
+    assert {f["code"] for f in checked} == {"L001", "L002", "D001", "H001", "N002"}

@@ -40,7 +40,7 @@ def main() -> None:
 @click.option("-q", "--quiet", is_flag=True, help="Print errors only.")
 @click.option("-v", "--verbose", is_flag=True, help="Print progress and details.")
 @click.option("--json", "as_json", is_flag=True,
-              help="Print a manifest of the files built (edition, path, sha256, pages, bytes) as JSON, for CI.")
+              help="Print a manifest of the files built (edition, path, sha256, pages, bytes) and the manuscript's findings as JSON, for CI.")
 @click.option("-j", "--jobs", type=click.IntRange(1, 64), default=None,
               help="Worker processes laying out chapters in parallel  [default: the number of CPUs]")
 @click.option("--single-pass", is_flag=True,
