@@ -381,3 +381,24 @@ def test_gitbook_tabs_follow_each_other_under_their_titles(tmp_path):
     assert not book.diagnostics
     paragraphs = [text(p) for p in tree(book.chapters[0].html).xpath("//h:p", namespaces=H)]
     assert paragraphs == ["Windows\nPress Enter.", "macOS\nPress Return.", "Two"]
+
+
+def test_a_listing_inside_a_list_item_stays_in_the_item(tmp_path):
+    config = small_book(tmp_path, """\
+        1. First step:
+
+           <Listing number="1-1" caption="Step one">
+
+           ```rust
+           fn main() {}
+           ```
+
+           </Listing>
+
+        2. Second step.
+        """)
+    book = load_book(load(config))
+    root = tree(book.chapters[0].html)
+    assert not book.diagnostics
+    assert root.xpath("//h:ol/h:li[1]/h:figure[@class='listing']/h:figcaption", namespaces=H)
+    assert len(root.xpath("//h:ol/h:li", namespaces=H)) == 2

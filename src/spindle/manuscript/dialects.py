@@ -50,8 +50,8 @@ _VARIABLE = re.compile(r"\{\{\s*([A-Za-z_][\w.]*)\s*\}\}")  # GitBook/HonKit: {{
 _GITBOOK = re.compile(r"\{%-?\s*([A-Za-z_][\w-]*)\s*(.*?)\s*-?%\}")  # {% name args %}
 _FENCE = re.compile(r"^( {0,3})(`{3,}|~{3,})(.*)$")
 # (inside a quote, the lines start with '>': the listing stays in the quote)
-_LISTING_OPEN = re.compile(r"^((?:[ \t]*>)*)[ \t]*<Listing\b((?:\s+[\w-]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*)\s*>\s*$")
-_LISTING_CLOSE = re.compile(r"^((?:[ \t]*>)*)[ \t]*</Listing>\s*$")
+_LISTING_OPEN = re.compile(r"^((?:[ \t]*>)*[ \t]*)<Listing\b((?:\s+[\w-]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*)\s*>\s*$")
+_LISTING_CLOSE = re.compile(r"^((?:[ \t]*>)*[ \t]*)</Listing>\s*$")
 _ATTR = re.compile(r"([\w-]+)\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s\"']+))")
 _ANCHOR = re.compile(r"ANCHOR(?:_END)?:\s*([\w-]+)")
 _ANCHOR_START = re.compile(r"ANCHOR:\s*([\w-]+)")
@@ -113,10 +113,10 @@ class _Expander:
 
     def marker(self, kind: str, data: object, line: int, quote: str = "") -> None:
         """A block that markdown.py turns into trusted markup, kept apart by blank lines
-        (inside a quote, *quote* is its '>' prefix)."""
+        (*quote*: what the directive's line starts with, a quote's '>' or a list item's indent)."""
         self.found.blocks.append((kind, data))
         for text in ("", f'<spindle-block n="{len(self.found.blocks) - 1}"/>', ""):
-            self.emit(f"{quote} {text}".rstrip() if quote else text, line)
+            self.emit(f"{quote}{text}".rstrip() if text else quote.rstrip(), line)
 
     # --- the chapter, line by line --------------------------------------------------------------
 
@@ -137,14 +137,14 @@ class _Expander:
                     attrs = _attrs(opening.group(2))
                     self.marker("listing", Listing(attrs.get("number", ""), attrs.get("file-name", ""),
                                                    attrs.get("caption", ""), number + self.offset), number,
-                                opening.group(1).strip())
+                                opening.group(1))
                     open_blocks.append(("Listing", number))
                     continue
                 closing = _LISTING_CLOSE.match(line)
                 if closing:
                     if open_blocks and open_blocks[-1][0] == "Listing":
                         open_blocks.pop()
-                        self.marker("end", "listing", number, closing.group(1).strip())
+                        self.marker("end", "listing", number, closing.group(1))
                     else:
                         self.warn("D004", "</Listing> without its <Listing …>; it was dropped", number)
                     continue
