@@ -113,8 +113,12 @@ def _sorted(found: list[Diagnostic], order: list[str]) -> list[Diagnostic]:
 
 
 def source_findings(project: Project, entry: Entry, shown: str, path: Path, data: bytes) -> list[Diagnostic]:
-    """The checks of one file that loading it does not make."""
+    """The checks of one file that loading it does not make (for a Word chapter: its report)."""
+    from spindle.manuscript.load import is_teams_transcript
+
     f = _File(entry, "", None, 0, shown=shown, path=path)
+    if entry.may_be_word and not is_teams_transcript(data):
+        return _lint_word(project, f, data)
     return _lint_transcript(project, f, data) if entry.is_transcript else _lint_markdown(project, f, data)
 
 
@@ -303,6 +307,24 @@ def _turn_labels(tokens, labels: list[str], shown: str, lines: _Lines) -> list[F
         if label not in spoke:
             found.append(Finding(shown, 1, "T002", f"speaker '{label}' is listed under 'speakers:' but never speaks"))
     return found
+
+
+# --- Word chapters ------------------------------------------------------------------------------------
+
+def _lint_word(project: Project, f: _File, data: bytes) -> list[Finding]:
+    """The Word report (what did not come across) as findings; the 'line' of a .docx is its paragraph."""
+    from typing import get_args
+
+    from spindle.manuscript.word import read_docx
+    from spindle.project.config import Language
+
+    entry = f.entry
+    try:
+        done = read_docx(data, f.shown, style_map=project.config.word.style_map, lang=entry.lang, title=entry.title,
+                         languages=get_args(Language), default_lang=project.config.book.language)
+    except SpindleError as exc:
+        return [Finding(f.shown, exc.line, "C001", exc.message)]
+    return [Finding(f.shown, item.paragraph, item.code, item.message) for item in done.report.items()]
 
 
 # --- raw transcripts ----------------------------------------------------------------------------------

@@ -50,6 +50,11 @@ CODES: dict[str, Code] = {c.code: c for c in (
     Code("D002", "error", "an included file is missing, unreadable or outside the project"),
     Code("D003", "warning", "an include's anchor or line range selects nothing"),
     Code("D004", "warning", "a directive written wrongly (unclosed block, bad attribute)"),
+    # Word chapters (the 'line' is the paragraph number)
+    Code("W001", "warning", "Word chapter: tracked changes, accepted and counted"),
+    Code("W002", "warning", "Word chapter: a comment, dropped (with its author, text and paragraph)"),
+    Code("W003", "warning", "Word chapter: a style spindle does not know, and what it became"),
+    Code("W004", "warning", "Word chapter: something else dropped or changed (fields, images, language, title)"),
     # raw HTML
     Code("X001", "warning", "raw HTML that had to be changed to make valid XHTML"),
 )}

@@ -33,7 +33,7 @@ _ID = re.compile(r'(\sid=")([^"]+)(")')
 _HREF = re.compile(r'(<a\b[^>]*?\shref=")([^"]*)(")')
 _A = re.compile(r'<a\b[^>]*?\shref="([^"]*)"[^>]*>(.*?)</a>', re.S)
 _LOCAL_HREF = re.compile(r'(\shref="#)([^"]+)(")')
-_CHAPTER_SUFFIXES = (".md", ".markdown")
+_CHAPTER_SUFFIXES = (".md", ".markdown", ".docx")
 _PAGE_SUFFIXES = (".html", ".xhtml", ".htm")
 
 
@@ -224,7 +224,7 @@ class _Lines:
     def __init__(self, chapter: Chapter):
         try:
             self.lines = chapter.source.read_text(encoding="utf-8-sig").splitlines()
-        except OSError:
+        except (OSError, UnicodeDecodeError):  # a .docx chapter or transcript: no text lines to point at
             self.lines = []
         self.cursor: dict[str, int] = {}
 
