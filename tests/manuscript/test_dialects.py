@@ -402,3 +402,11 @@ def test_a_listing_inside_a_list_item_stays_in_the_item(tmp_path):
     assert not book.diagnostics
     assert root.xpath("//h:ol/h:li[1]/h:figure[@class='listing']/h:figcaption", namespaces=H)
     assert len(root.xpath("//h:ol/h:li", namespaces=H)) == 2
+
+
+def test_a_code_title_is_shown_as_its_file_name(tmp_path):
+    config = small_book(tmp_path, '```py title="bubble sort.py" linenos\ndef sort(): pass\n```\n')
+    html = load_book(load(config)).chapters[0].html
+    root = tree(html)
+    assert text(root.xpath("//h:p[@class='listing-file']", namespaces=H)[0]) == "Filename: bubble sort.py"
+    assert root.xpath("//h:pre[contains(@class, 'language-py') and contains(@class, 'numbered')]", namespaces=H)

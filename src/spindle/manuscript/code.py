@@ -6,7 +6,8 @@ The language picks the Pygments lexer; the attributes spindle reads are
 ``hidelines=PREFIX`` (mdBook: lines starting with PREFIX are not shown; Rust's
 ``# `` lines are hidden always, as mdBook hides them) and ``linenos`` (or
 ``line-numbers``: each line numbered, by a CSS counter, so the numbers are not
-copied with the code). The others are kept as classes (``code-ignore``).
+copied with the code) and ``title=`` (or ``file=``: a file name shown above the
+code). The others are kept as classes (``code-ignore``).
 
 Highlighting writes spans with Pygments' short class names (``k``, ``s``,
 ``c``…); the theme's ``code.css`` gives them colours through CSS custom
@@ -23,7 +24,7 @@ from dataclasses import dataclass, field
 
 from spindle.manuscript import dialects
 
-_SPLIT = re.compile(r"[,\s]+")
+_SPLIT = re.compile(r"""[,\s]+(?=(?:[^"]*"[^"]*")*[^"]*$)""")  # commas and spaces outside quotes
 _NUMBERED = {"linenos", "line-numbers", "linenums", "numberlines", "number-lines"}
 
 
@@ -50,6 +51,11 @@ class Info:
     @property
     def numbered(self) -> bool:
         return bool(_NUMBERED & set(self.flags)) or self.values.get("linenos", "").lower() in ("true", "1", "yes")
+
+    @property
+    def file_name(self) -> str:
+        """``title=``, ``file=`` or ``filename=``: the code's file name, shown above it."""
+        return next((self.values[k] for k in ("title", "file", "filename", "file-name") if self.values.get(k)), "")
 
     @property
     def hide_prefix(self) -> str | None:

@@ -453,7 +453,14 @@ def _render_fence(self, tokens, idx, options, env) -> str:
     info = code.Info.parse(token.info if token.type == "fence" else "")
     ident = token.attrs.get("id") if token.attrs else None
     classes = token.attrs.get("class", "") if token.attrs else ""
-    return code.block(token.content, info, ident=ident, classes=classes)
+    block = code.block(token.content, info, ident=ident, classes=classes)
+    name = info.file_name
+    if name:  # ```py title="bubble_sort.py" (MkDocs Material), file=, filename=
+        ctx: ParseContext | None = env.get("spindle")
+        label = labels(ctx.lang if ctx else "en")["file_name"]
+        block = (f'<p class="listing-file"><span class="label">{html.escape(label)}:</span> '
+                 f'<code>{html.escape(name)}</code></p>\n') + block
+    return block
 
 
 def _render_container(self, tokens, idx, options, env) -> str:
