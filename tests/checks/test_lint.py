@@ -99,6 +99,24 @@ FILES = {
 
         ANNA: A typo in the label.
         """,
+    "09-dialects.md": """\
+        ---
+        title: Dialects
+        ---
+        ```rust
+        {{#include code/missing.rs}}
+        ```
+
+        {{#include code/lib.rs:nowhere}}
+
+        {{#frobnicate a thing}} is kept as text.
+
+        <center>Old HTML</center> {% custom %}
+
+        ![A remote picture](https://example.org/p.png) and [an empty link]().
+
+        <Listing number="9-1" caption="Never closed">
+        """,
 }
 
 TRANSCRIPT = """\
@@ -120,8 +138,9 @@ title = "Lint Fixture"
 chapters = [
   "manuscript/01-links.md", "manuscript/02-images.md", "manuscript/03-notes.md",
   "manuscript/04-front.md", "manuscript/05-bad-yaml.md", "manuscript/06-headings.md",
-  "manuscript/07-interview.md", "manuscript/08-missing.md",
+  "manuscript/07-interview.md", "manuscript/08-missing.md", "manuscript/09-dialects.md",
   "manuscript/foreword.docx",
+  { file = "manuscript/wide.txt", title = "UTF-16", format = "text" },
   { file = "manuscript/talk.txt", title = "A talk", speakers = { Alice = "Host", Bob = "Guest", Dave = "Absent guest" } },
 ]
 """
@@ -154,6 +173,15 @@ EXPECTED = {
     ("manuscript/talk.txt", 1, "T004"),
     ("manuscript/talk.txt", 5, "T001"),
     ("manuscript/talk.txt", None, "T002"),
+    ("manuscript/09-dialects.md", 5, "D002"),
+    ("manuscript/09-dialects.md", 8, "D003"),
+    ("manuscript/09-dialects.md", 10, "D001"),
+    ("manuscript/09-dialects.md", 12, "X001"),
+    ("manuscript/09-dialects.md", 12, "D001"),
+    ("manuscript/09-dialects.md", 14, "I003"),
+    ("manuscript/09-dialects.md", 14, "L003"),
+    ("manuscript/09-dialects.md", 16, "D004"),
+    ("manuscript/wide.txt", None, "T005"),
 }
 
 
@@ -165,6 +193,9 @@ def make_fixture(root: Path) -> Path:
     for name, text in FILES.items():
         (root / "manuscript" / name).write_text(textwrap.dedent(text), encoding="utf-8")
     (root / "manuscript" / "talk.txt").write_text(TRANSCRIPT, encoding="utf-8")
+    (root / "manuscript" / "code").mkdir()
+    (root / "manuscript" / "code" / "lib.rs").write_text("// ANCHOR: here\nfn main() {}\n// ANCHOR_END: here\n")
+    (root / "manuscript" / "wide.txt").write_bytes("Alice: Hello.\nBob: Hi.\n".encode("utf-16-le"))
     (root / "manuscript" / "foreword.docx").write_bytes(wordfiles.revised_document())
     (root / "book.toml").write_text(TOML, encoding="utf-8")
     return root / "book.toml"

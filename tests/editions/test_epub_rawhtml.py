@@ -133,14 +133,16 @@ def test_links_between_chapters(tmp_path):
     })
     a, b = book.chapters
     hrefs = parse(a.html).xpath("//*[local-name()='a']/@href")
-    assert hrefs == ["#b", "#b-part", "#b-part", "#b-part", "#b-fn1", "#b"]
-    assert "gone</a>" in a.html and "here</a>" in a.html, "links without a target keep their text"
+    assert hrefs == ["#b", "#b-part", "#b-part", "#b-part", "#b-fn1", "#b", "#a"]
+    assert '<span class="link-outside">gone</span>' in a.html, "a link out of the book becomes its text"
+    assert "here</a>" in a.html, "a link to a missing id points at the chapter's start"
     assert a.warnings == (
         "manuscript/01-a.md:5: link '02-b.md#nowhere': manuscript/02-b.md has no id 'nowhere'; "
         "the link points at the chapter's start",
-        "manuscript/01-a.md:7: link '03-c.md' does not point to a chapter of this book; link to a manuscript "
-        "file listed in book.toml, or use a full URL",
-        "manuscript/01-a.md:7: link '#missing': no such id in this chapter; give the target an id with {#missing}",
+        "manuscript/01-a.md:7: link '03-c.md' does not point to a chapter of this book; it became plain text "
+        "(link to a manuscript file listed in book.toml, or use a full URL)",
+        "manuscript/01-a.md:7: link '#missing': no such id in this chapter; the link points at the chapter's start "
+        "(give the target an id with {#missing})",
     )
     assert parse(b.html).xpath("//*[local-name()='a'][.='a']/@href") == ["#a"]
 

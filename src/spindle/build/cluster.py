@@ -92,7 +92,8 @@ def build_on_worker(files: dict[str, bytes], config: SeriesConfig, title: Title,
                     for o in items]
 
         return {"outputs": described(made.outputs), "extras": described(made.extras),
-                "warnings": made.warnings, "notes": made.notes, "worker": _worker_address(),
+                "warnings": made.warnings, "notes": made.notes, "findings": list(made.diagnostics),
+                "worker": _worker_address(),
                 "seconds": time.perf_counter() - started}
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -225,7 +226,8 @@ def _arrived(workspace: Workspace, title: Title, slot: tuple, files: list[str], 
     if "error" in answer:
         return Built(title, error=one_line(title, SpindleError(answer["error"], answer["path"], answer["line"])))
     out = workspace.out_for(title)
-    result = Result(warnings=list(answer["warnings"]), notes=list(answer["notes"]))
+    result = Result(warnings=list(answer["warnings"]), notes=list(answer["notes"]),
+                    diagnostics=list(answer.get("findings", ())))
     for group, into in (("outputs", result.outputs), ("extras", result.extras)):
         for made in answer[group]:
             path = orchestrate.target(project, made["edition"], out)
@@ -234,6 +236,6 @@ def _arrived(workspace: Workspace, title: Title, slot: tuple, files: list[str], 
         write_bytes(output.path, made["data"])
     if key is not None:
         # the inputs: every file sent (the book's folder and the shared theme), as chapters for uptodate.record
-        sources = [SimpleNamespace(source=workspace.root / relative, resources=()) for relative in files]
+        sources = [SimpleNamespace(source=workspace.root / relative, resources=(), includes=()) for relative in files]
         uptodate.record(project, store, key, SimpleNamespace(chapters=sources), result)
     return Built(title, result, where=answer.get("worker", "?"), seconds=answer.get("seconds", 0.0))

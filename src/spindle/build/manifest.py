@@ -27,7 +27,7 @@ def entries(result, shown: Callable[[Path], str] = str) -> list[dict]:
 
 def manifest(result, shown: Callable[[Path], str] = str) -> dict:
     return {"spindle": __version__, "outputs": entries(result, shown), "warnings": list(result.warnings),
-            "notes": list(result.notes)}
+            "findings": [d.as_dict() for d in result.diagnostics], "notes": list(result.notes)}
 
 
 def as_json(result, shown: Callable[[Path], str] = str) -> str:

@@ -103,9 +103,8 @@ def _build_book(project: Project, editions: list[str], out: Path, paged_editions
     started = time.perf_counter()
     result = Result()
     book = load_book(project, allow_remote=allow_remote, report=report)
-    result.warnings += book.warnings
     result.notes += book.notes
-    _fail_on_warnings(strict, result.warnings)
+    _manuscript_findings(project, book, result, strict)
     theme = Theme(project)
     staged: list[tuple[Output, bytes]] = []
     extras: list[tuple[Output, bytes]] = []
@@ -188,6 +187,21 @@ def _fonts(font_config):
     from weasyprint.text.fonts import FontConfiguration
 
     return FontConfiguration()
+
+
+def _manuscript_findings(project: Project, book: Book, result: Result, strict: bool) -> None:
+    """What ``spindle check`` reports on this book (the same findings, at the same levels, from the
+    same table): errors stop the build, all of them reported; warnings are the build's warnings."""
+    from spindle.checks.lint import book_findings
+    from spindle.core.diagnostics import errors
+    from spindle.core.errors import ManuscriptProblems
+
+    found = book_findings(project, book)
+    if errors(found):
+        raise ManuscriptProblems(found)
+    result.diagnostics += found
+    result.warnings += [str(d) for d in found]
+    _fail_on_warnings(strict, result.warnings)
 
 
 def _fail_on_warnings(strict: bool, warnings: list[str]) -> None:

@@ -37,6 +37,7 @@ def key(project, editions: list[str], out: Path, options: dict) -> str:
 def check(project, store: caching.Cache, manifest_key: str):
     """The recorded Result when nothing changed since the last build, else None."""
     from spindle.build.result import Output, Result
+    from spindle.core.diagnostics import Diagnostic
 
     found = store.read_json("builds", manifest_key)
     if not found:
@@ -44,7 +45,9 @@ def check(project, store: caching.Cache, manifest_key: str):
     try:
         if not caching.Stamps(found["inputs"]).unchanged(project.root):
             return None
-        result = Result(warnings=list(found["warnings"]), notes=list(found["notes"]))
+        result = Result(warnings=list(found["warnings"]), notes=list(found["notes"]),
+                        diagnostics=[Diagnostic(**{k: d.get(k) for k in ("level", "code", "message", "path", "line",
+                                                                         "page")}) for d in found["findings"]])
         for group, target in (("outputs", result.outputs), ("extras", result.extras)):
             for o in found[group]:
                 path = Path(o["path"])
@@ -64,6 +67,8 @@ def record(project, store: caching.Cache, manifest_key: str, book, result) -> No
     stamps.add(root, project.config_path)
     for chapter in book.chapters:
         stamps.add(root, chapter.source)
+        for included in chapter.includes:  # code and text pulled in by include directives
+            stamps.add(root, included)
         for resource in chapter.resources:
             stamps.add(root, project.path(resource))
     theme = project.config.theme
@@ -87,5 +92,5 @@ def record(project, store: caching.Cache, manifest_key: str, book, result) -> No
 
     store.write_json("builds", manifest_key, {
         "inputs": stamps.files, "outputs": outputs(result.outputs), "extras": outputs(result.extras),
-        "warnings": result.warnings, "notes": result.notes,
+        "warnings": result.warnings, "notes": result.notes, "findings": [d.as_dict() for d in result.diagnostics],
     })

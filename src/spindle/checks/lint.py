@@ -1,10 +1,15 @@
 """``spindle check``: lint the manuscript before building it.
 
-Every finding carries a stable code from :data:`CODES` (the one place they are
-defined, each with its own test in tests/checks/test_lint.py) and reads
-``path:line: CODE message``. The checks reuse the build's own parts: the
-Markdown parser (tokens with line maps), the link resolver of links.py, the
-front-matter schema and the transcript readers, so lint and build agree.
+Every finding is a :class:`~spindle.core.diagnostics.Diagnostic` whose code and
+severity come from the one table, :data:`spindle.core.diagnostics.CODES` (each
+code with its own test in tests/checks/test_lint.py), and reads
+``path:line: CODE message``. What the build finds while loading the book
+(images, links, includes, directives, raw HTML) is found here by the same code:
+lint loads each chapter with the build's own loader and resolves links with
+links.py. The checks the loader does not make (front-matter keys, heading
+levels, footnotes, interview labels, transcript speakers) are
+:func:`source_findings`, which the build runs too, so ``spindle check`` and
+``spindle build`` report the same findings at the same levels.
 """
 
 from __future__ import annotations
@@ -20,59 +25,20 @@ import yaml
 
 from spindle.project.language import check as check_language
 from spindle.project.config import Entry, Project
+from spindle.core.diagnostics import CODES, Code, Diagnostic, diagnostic, unique
 from spindle.core.errors import ConfigError, ManuscriptError, SpindleError
 from spindle.core.findings import Findings
 from spindle.manuscript.load import reading_order
 from spindle.manuscript.markdown import TURN_LABEL, top_level_paragraphs
 
-
-@dataclass(frozen=True)
-class Code:
-    code: str
-    level: str  # "error" or "warning"
-    summary: str
-
-
-CODES: dict[str, Code] = {c.code: c for c in (
-    Code("C001", "error", "a manuscript file named in book.toml cannot be read or parsed"),
-    Code("M001", "error", "unknown front-matter key"),
-    Code("M002", "error", "invalid front matter (missing, bad YAML, a wrong value)"),
-    Code("L001", "error", "link to a file that is not a chapter of this book"),
-    Code("L002", "error", "link to an anchor (#id) that does not exist"),
-    Code("I001", "error", "image not found (or outside the project)"),
-    Code("I002", "warning", "image without alt text"),
-    Code("N001", "error", "footnote reference without a definition"),
-    Code("N002", "warning", "footnote definition that nothing refers to"),
-    Code("T001", "error", "transcript speaker missing from the speaker map"),
-    Code("T002", "warning", "speaker in the speaker map or front matter who never speaks"),
-    Code("T003", "warning", "interview paragraph opening with an unknown speaker label"),
-    Code("T004", "warning", "transcript turns that name no speaker, with no role given for them"),
-    Code("H001", "warning", "heading that skips a level"),
-    Code("H002", "warning", "'#' heading inside a chapter (the title comes from the front matter)"),
-    Code("W001", "warning", "Word chapter: tracked changes, accepted and counted"),
-    Code("W002", "warning", "Word chapter: a comment, dropped (with its author, text and paragraph)"),
-    Code("W003", "warning", "Word chapter: a style spindle does not know, and what it became"),
-    Code("W004", "warning", "Word chapter: something else dropped or changed (fields, images, language, title)"),
-)}
+__all__ = ["CODES", "Code", "Report", "lint", "source_findings", "book_findings"]
 
 _UNDEFINED_REF = re.compile(r"\[\^([^\]\s]+)\]")
 _LABEL_LIKE = re.compile(r"^([A-Z][A-Z0-9]{0,7}):\s+")  # what an imported turn label looks like
 
 
-@dataclass(frozen=True)
-class Finding:
-    path: str
-    line: int | None
-    code: str
-    message: str
-
-    @property
-    def level(self) -> str:
-        return CODES[self.code].level
-
-    def text(self) -> str:
-        where = f"{self.path}:{self.line}:" if self.line else f"{self.path}:"
-        return f"{where} {self.code} {self.message}"
+def Finding(path: str, line: int | None, code: str, message: str) -> Diagnostic:  # noqa: N802 (the old name)
+    return diagnostic(code, message, path, line)
 
 
 @dataclass
@@ -86,8 +52,7 @@ class Report(Findings):
     def as_json(self) -> str:
         return json.dumps({
             "errors": len(self.errors), "warnings": len(self.warnings),
-            "findings": [{"path": f.path, "line": f.line, "code": f.code, "level": f.level, "message": f.message}
-                         for f in self.findings],
+            "findings": [f.as_dict() for f in self.findings],
         }, indent=2, ensure_ascii=False)
 
 
@@ -112,7 +77,7 @@ def lint(project: Project) -> Report:
     """Lint every manuscript file named in book.toml, in reading order."""
     from spindle.manuscript.model import Chapter
 
-    findings: list[Finding] = []
+    findings: list[Diagnostic] = []
     files = [_File(entry, section, part, n) for n, (entry, section, part) in enumerate(reading_order(project))]
     if not files:
         raise ConfigError("contents: no manuscript files listed; add chapters = [\"manuscript/01-....md\"]",
@@ -125,32 +90,56 @@ def lint(project: Project) -> Report:
             f.chapter = Chapter(id=f"unparsed-{f.order}", source=f.path or project.path(f.entry.file),
                                 display=f.shown or f.entry.file, kind="chapter", section=f.section, title="", lang="en",
                                 html="")
-    findings += _check_links(files)
-    order = {f.shown or f.entry.file: f.order for f in files}
-    findings.sort(key=lambda x: (order.get(x.path, len(files)), x.line or 0, x.code))
-    return Report(findings)
+    findings += _check_links(project, files)
+    return Report(_sorted(unique(findings), [f.shown or f.entry.file for f in files]))
 
 
-def _lint_file(project: Project, f: _File, ids: set[str]) -> list[Finding]:
-    from spindle.manuscript.load import is_teams_transcript, load_chapter, read_source
+def book_findings(project: Project, book) -> list[Diagnostic]:
+    """Everything ``spindle check`` would report on a book the build has loaded: what loading
+    found (book.diagnostics) and :func:`source_findings` of each Markdown and transcript file."""
+    found = list(book.diagnostics)
+    for entry, _, _ in reading_order(project):
+        path = project.path(entry.file)
+        try:
+            data = path.read_bytes()
+        except OSError:
+            continue
+        found += source_findings(project, entry, entry.file, path, data)
+    return _sorted(unique(found), [entry.file for entry, _, _ in reading_order(project)])
+
+
+def _sorted(found: list[Diagnostic], order: list[str]) -> list[Diagnostic]:
+    rank = {path: n for n, path in enumerate(order)}
+    return sorted(found, key=lambda d: (rank.get(d.path, len(order)), d.line or 0, d.code))
+
+
+def source_findings(project: Project, entry: Entry, shown: str, path: Path, data: bytes) -> list[Diagnostic]:
+    """The checks of one file that loading it does not make (for a Word chapter: its report)."""
+    from spindle.manuscript.load import is_teams_transcript
+
+    f = _File(entry, "", None, 0, shown=shown, path=path)
+    if entry.may_be_word and not is_teams_transcript(data):
+        return _lint_word(project, f, data)
+    return _lint_transcript(project, f, data) if entry.is_transcript else _lint_markdown(project, f, data)
+
+
+def _lint_file(project: Project, f: _File, ids: set[str]) -> list[Diagnostic]:
+    from spindle.manuscript.load import load_chapter, read_source
 
     f.shown = f.entry.file
     try:
         f.path, f.shown, data = read_source(project, f.entry)
     except SpindleError as exc:
         return [Finding(f.shown, exc.line, "C001", exc.message)]
-    if f.entry.may_be_word and not is_teams_transcript(data):
-        found = _lint_word(project, f, data)
-    elif f.entry.is_transcript:
-        found = _lint_transcript(project, f, data)
-    else:
-        found = _lint_markdown(project, f, data)
+    found = source_findings(project, f.entry, f.shown, f.path, data)
     try:
-        f.chapter = load_chapter(project, f.entry, f.section, f.part, ids, allow_remote=True)
+        f.chapter = load_chapter(project, f.entry, f.section, f.part, ids, allow_remote=False)
         f.parsed = True
     except SpindleError as exc:
         if not any(x.level == "error" for x in found):  # lint must never pass what the build refuses
             found.append(Finding(f.shown, exc.line, "C001", exc.message))
+    else:
+        found += f.chapter.diagnostics
     return found
 
 
@@ -173,7 +162,6 @@ def _lint_markdown(project: Project, f: _File, data: bytes) -> list[Finding]:
     tokens, env = _tokens(body, lang)
     lines = _Lines(offset)
     found += _headings(tokens, f.shown, lines)
-    found += _images(tokens, project, f, lines, offset)
     found += _footnotes(tokens, env, f.shown, lines)
     if meta.get("kind") == "interview" and isinstance(meta.get("speakers"), dict):
         found += _turn_labels(tokens, [str(k) for k in meta["speakers"]], f.shown, lines)
@@ -195,8 +183,8 @@ def _front_matter(text: str, shown: str) -> tuple[list[Finding], dict, str | Non
         if meta.kind == "interview" and not meta.speakers:
             problem = Finding(shown, 1, "M002", "an interview needs a 'speakers' table in its front matter")
     m = _FRONT_RE.match(text)
-    if m is None:
-        return [problem] if problem else [], {}, None, 0
+    if m is None:  # no front matter: the whole file is the body, when the loader accepts that
+        return [problem] if problem else [], {}, None if problem else text, 0
     try:
         raw = yaml.safe_load(m.group(1) or "") or {}
     except yaml.YAMLError:
@@ -272,31 +260,13 @@ def _headings(tokens, shown: str, lines: _Lines) -> list[Finding]:
         if token.type != "heading_open":
             continue
         level = int(token.tag[1])
-        if level == 1:
-            found.append(Finding(shown, lines.block(token), "H002",
-                                 "a '#' heading inside a chapter; the title comes from the front matter, use '##' for sections"))
+        if level == 1:  # H002: reported by the loader (markdown.py)
+            pass
         elif level > previous + 1:
             found.append(Finding(shown, lines.block(token), "H001",
                                  f"heading level {level} ('{'#' * level}') follows level {previous}; "
                                  f"use '{'#' * (previous + 1)}' or fill in the level between"))
         previous = level
-    return found
-
-
-def _images(tokens, project: Project, f: _File, lines: _Lines, offset: int) -> list[Finding]:
-    from spindle.manuscript.markdown import ParseContext, resolve_resource
-
-    ctx = ParseContext(chapter_id="lint", source=f.path, display=f.shown, root=project.root, line_offset=offset,
-                       allow_remote=True)
-    found = []
-    for image, line in _inline(tokens, lines, "image"):
-        src = image.attrs.get("src", "")
-        try:
-            resolve_resource(src, ctx, line)
-        except ManuscriptError as exc:
-            found.append(Finding(f.shown, line, "I001", exc.message))
-        if not "".join(c.content for c in image.children or []).strip():
-            found.append(Finding(f.shown, line, "I002", f"image '{src}' has no alt text; describe it in ![...]"))
     return found
 
 
@@ -395,29 +365,20 @@ def _lint_transcript(project: Project, f: _File, data: bytes) -> list[Finding]:
 
 # --- links --------------------------------------------------------------------------------------------
 
-def _check_links(files: list[_File]) -> list[Finding]:
-    """Every Markdown link between chapters, resolved as the build resolves it (links.py)."""
-    from urllib.parse import unquote, urlsplit
-
+def _check_links(project: Project, files: list[_File]) -> list[Diagnostic]:
+    """Every link between chapters, resolved by the build's own resolver (links.py)."""
     from spindle.manuscript import links
+    from spindle.manuscript.model import Book
 
-    chapters, renames = links._unique_ids(tuple(f.chapter for f in files))
-    index = links._Index(chapters, renames)
-    unparsed = {c.id for c, f in zip(chapters, files) if not f.parsed}
+    before = {id(f.chapter): len(f.chapter.diagnostics) for f in files}
+    book = links.resolve(Book(project=project, meta=project.config.book, chapters=tuple(f.chapter for f in files)))
+    unparsed = {f.chapter.display for f in files if not f.parsed}
     found = []
-    for chapter, f in zip(chapters, files):
-        for href, line in f.links:
-            parts = urlsplit(href)
-            if parts.scheme or parts.netloc or not href:
-                continue
-            target = index.chapter_for(chapter.source.parent / unquote(parts.path)) if parts.path else chapter
-            if target is None:
-                found.append(Finding(f.shown, line, "L001", f"link '{href}' does not point to a chapter of this book; "
-                                                            "link to a manuscript file listed in book.toml, or use a full URL"))
-                continue
-            if target.id in unparsed:  # its ids are unknown until it parses; its own findings say why
-                continue
-            _, problem = links._resolve_href(href, chapter, index)
-            if problem:
-                found.append(Finding(f.shown, line, "L002", problem))
+    for f, chapter in zip(files, book.chapters):
+        if not f.parsed:
+            continue
+        for d in chapter.diagnostics[before[id(f.chapter)]:]:
+            if d.code == "L002" and any(f"{name} has no id" in d.message for name in unparsed):
+                continue  # its ids are unknown until it parses; its own findings say why
+            found.append(d)
     return found

@@ -40,7 +40,7 @@ def main() -> None:
 @click.option("-q", "--quiet", is_flag=True, help="Print errors only.")
 @click.option("-v", "--verbose", is_flag=True, help="Print progress and details.")
 @click.option("--json", "as_json", is_flag=True,
-              help="Print a manifest of the files built (edition, path, sha256, pages, bytes) as JSON, for CI.")
+              help="Print a manifest of the files built (edition, path, sha256, pages, bytes) and the manuscript's findings as JSON, for CI.")
 @click.option("-j", "--jobs", type=click.IntRange(1, 64), default=None,
               help="Worker processes laying out chapters in parallel  [default: the number of CPUs]")
 @click.option("--single-pass", is_flag=True,
@@ -388,6 +388,10 @@ def run(argv: list[str]) -> int:
     try:
         code = main.main(args=argv, prog_name="spindle", standalone_mode=False)
     except SpindleError as exc:
+        listed = getattr(exc, "diagnostics", ())  # the manuscript's findings: warnings, then errors (when several)
+        for found in [d for d in listed if d.level != "error"] + [d for d in listed if d.level == "error"]:
+            if found.level != "error" or len(exc.errors) > 1:
+                click.echo(f"{found.level}: {found}", err=True)
         click.echo(f"error: {exc}", err=True)
         return exc.exit_code
     except click.exceptions.Exit as exc:

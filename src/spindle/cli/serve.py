@@ -170,6 +170,10 @@ class Preview:
                 self.project, self.book, self.theme = load(self.config_path), None, None
             if "manuscript" in kinds or self.book is None:
                 self.book, self.rendered = load_book(self.project, allow_remote=self.allow_remote), None
+                if any(d.level == "error" for d in self.book.diagnostics):  # as the build: the errors, not the page
+                    from spindle.core.errors import ManuscriptProblems
+
+                    raise ManuscriptProblems(self.book.diagnostics)
             if "templates" in kinds or self.theme is None:
                 self.theme, self.rendered = Theme(self.project), None  # a new Jinja environment: templates read afresh
             if self.rendered is None:

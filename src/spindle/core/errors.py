@@ -47,3 +47,22 @@ class BuildError(SpindleError):
 
 class TranscriptError(ManuscriptError):
     """An interview transcript cannot be read, recognised or mapped to speakers."""
+
+
+class ManuscriptProblems(ManuscriptError):
+    """The manuscript has errors (diagnostics of level "error"), all of them found in one pass.
+
+    With one error, the exception reads as that error (``path:line: message``); with more, as their
+    count, and the CLI prints each one first (``error: path:line: message``), with the warnings."""
+
+    def __init__(self, diagnostics):
+        self.diagnostics = tuple(diagnostics)
+        self.errors = tuple(d for d in self.diagnostics if d.level == "error")
+        if len(self.errors) == 1:
+            only = self.errors[0]
+            super().__init__(only.message, only.path, only.line)
+        else:
+            first = self.errors[0] if self.errors else None
+            super().__init__(f"{len(self.errors)} errors in the manuscript, the first {first}; fix them and build "
+                             "again ('spindle check' lists them with their codes)" if first else
+                             "errors in the manuscript")

@@ -9,9 +9,13 @@ paged editions need (one HTML document). The EPUB turns it into
 ``other.xhtml#other-section`` with :func:`epub_hrefs`.
 
 It also keeps ids unique across the book (a clash between two chapters'
-namespaced ids renames the later one). A link to a missing chapter or id is
-a warning naming the file and line; the link then points at the chapter's
-start, or loses its href when there is no chapter to point at.
+namespaced ids renames the later one). Heading ids follow GitHub's and mdBook's
+slug rules (markdown.slug); a link written with spindle's older ASCII slug
+still finds its heading. A link to a missing id is a warning (L002) naming the
+file and line, and points at the chapter's start; a link to a file that is not
+a chapter of the book, or with an empty target, becomes plain text with one
+warning (L001, L003): no link is ever written with an empty or broken href.
+A link with a scheme (``https:``, ``mailto:``) is left as it is.
 """
 
 from __future__ import annotations
@@ -22,10 +26,12 @@ import re
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from spindle.core.diagnostics import diagnostic
 from spindle.manuscript.model import Book, Chapter, Heading, Note
 
 _ID = re.compile(r'(\sid=")([^"]+)(")')
 _HREF = re.compile(r'(<a\b[^>]*?\shref=")([^"]*)(")')
+_A = re.compile(r'<a\b[^>]*?\shref="([^"]*)"[^>]*>(.*?)</a>', re.S)
 _LOCAL_HREF = re.compile(r'(\shref="#)([^"]+)(")')
 _CHAPTER_SUFFIXES = (".md", ".markdown", ".docx")
 _PAGE_SUFFIXES = (".html", ".xhtml", ".htm")
@@ -112,6 +118,7 @@ class _Index:
         self.renames = renames
         self.ids = {c.id: set(chapter_ids(c)) for c in chapters}
         self.by_source = {c.source.resolve(): c for c in chapters}
+        self.legacy = {c.id: _legacy_ids(c) for c in chapters}
 
     def chapter_for(self, path: Path) -> Chapter | None:
         path = path.resolve()
@@ -135,26 +142,32 @@ class _Index:
             candidate = renames.get(candidate, candidate)
             if candidate in ids:
                 return candidate
-        return None
+        legacy = self.legacy[chapter.id]
+        found = legacy.get(fragment) or legacy.get(fragment.lower()) or legacy.get(f"{chapter.id}-{fragment}".lower())
+        return renames.get(found, found) if found else None
 
 
 def _resolve_chapter(chapter: Chapter, index: _Index) -> Chapter:
     lines = _Lines(chapter)
-    warnings: list[str] = []
+    found: list = []
+    warned: set[tuple[str, str]] = set()
 
     def fix(m: re.Match) -> str:
-        raw = html.unescape(m.group(2))
+        raw = html.unescape(m.group(1))
         new, problem = _resolve_href(raw, chapter, index)
-        if problem:
-            warnings.append(f"{chapter.display}:{lines.find(raw)}: {problem}")
-        if new is None:  # no target at all: keep the text, drop the link
-            return m.group(1)[: -len(' href="')]
+        if problem and (problem[0], raw) not in warned:
+            warned.add((problem[0], raw))
+            found.append(diagnostic(problem[0], problem[1], chapter.display, lines.find(raw)))
+        if new is None:  # no target in the book: the link's text stays, as text
+            return f'<span class="link-outside">{m.group(2)}</span>'
         if new == raw:
             return m.group(0)
-        return m.group(1) + html.escape(new) + m.group(3)
+        head = m.group(0)[: m.group(0).index(">", m.end(1) - m.start(0)) + 1]
+        return _HREF.sub(lambda h: h.group(1) + html.escape(new) + h.group(3), head, count=1) \
+            + m.group(0)[len(head):]
 
     def fix_all(fragment: str) -> str:
-        return _HREF.sub(fix, fragment) if "href=" in fragment else fragment
+        return _A.sub(fix, fragment) if "href=" in fragment else fragment
 
     changed = dataclasses.replace(
         chapter,
@@ -162,32 +175,47 @@ def _resolve_chapter(chapter: Chapter, index: _Index) -> Chapter:
         notes=tuple(dataclasses.replace(n, html=fix_all(n.html)) for n in chapter.notes),
         standfirst=fix_all(chapter.standfirst),
     )
-    if warnings:
-        changed = dataclasses.replace(changed, warnings=chapter.warnings + tuple(warnings))
+    if found:
+        changed = dataclasses.replace(changed, diagnostics=chapter.diagnostics + tuple(found))
     return changed
 
 
-def _resolve_href(href: str, chapter: Chapter, index: _Index) -> tuple[str | None, str | None]:
-    """(new href or None to drop it, warning or None)."""
+def _resolve_href(href: str, chapter: Chapter, index: _Index) -> tuple[str | None, tuple[str, str] | None]:
+    """(new href, or None to make the link text; (code, warning) or None)."""
     parts = urlsplit(href)
-    if parts.scheme or parts.netloc or not href:
+    if parts.scheme or parts.netloc:
         return href, None
+    if not href.strip() or href.strip() == "#":
+        return None, ("L003", "a link with an empty target; it became plain text (give it a URL, a file or a #id)")
     fragment = unquote(parts.fragment)
     if not parts.path:
         found = index.target(chapter, fragment)
         if found is None:
-            return None, f"link '{href}': no such id in this chapter; give the target an id with {{#{fragment}}}"
+            return f"#{chapter.id}", ("L002", f"link '{href}': no such id in this chapter; the link points at the "
+                                              f"chapter's start (give the target an id with {{#{fragment}}})")
         return f"#{found}", None
     path = chapter.source.parent / unquote(parts.path)
     target = index.chapter_for(path)
     if target is None:
-        return None, (f"link '{href}' does not point to a chapter of this book; link to a manuscript file "
-                      "listed in book.toml, or use a full URL")
+        return None, ("L001", f"link '{href}' does not point to a chapter of this book; it became plain text "
+                              "(link to a manuscript file listed in book.toml, or use a full URL)")
     found = index.target(target, fragment)
     if found is None:
-        return f"#{target.id}", (f"link '{href}': {target.display} has no id '{fragment}'; "
-                                 "the link points at the chapter's start")
+        return f"#{target.id}", ("L002", f"link '{href}': {target.display} has no id '{fragment}'; "
+                                         "the link points at the chapter's start")
     return f"#{found}", None
+
+
+def _legacy_ids(chapter: Chapter) -> dict[str, str]:
+    """Heading ids as spindle's older slugs spelled them, and lowercased (mdBook lowercases ASCII
+    letters only: #Überblick) → the id the heading has now."""
+    from spindle.manuscript.markdown import legacy_slug
+
+    found: dict[str, str] = {}
+    for heading in chapter.headings:
+        for form in (legacy_slug(heading.text), f"{chapter.id}-{legacy_slug(heading.text)}", heading.id.lower()):
+            found.setdefault(form, heading.id)
+    return found
 
 
 class _Lines:
@@ -201,7 +229,7 @@ class _Lines:
         self.cursor: dict[str, int] = {}
 
     def find(self, href: str) -> int | None:
-        forms = {href, unquote(href), html.escape(href)}
+        forms = {href, unquote(href), html.escape(href)} if href.strip() else {"]()", "]( )", 'href=""'}
         start = self.cursor.get(href, 0)
         for begin in (start, 0):
             for number in range(begin, len(self.lines)):

@@ -12,6 +12,7 @@ import yaml
 
 from spindle.project.config import Entry, Kind, Part, Project, slugify
 from spindle.project.language import Language
+from spindle.core.diagnostics import diagnostic
 from spindle.core.errors import ConfigError, ManuscriptError
 from spindle.manuscript.links import resolve as resolve_links
 from spindle.manuscript.markdown import ParseContext, render, typographic
@@ -113,7 +114,7 @@ def load_chapter(project: Project, entry: Entry, section: str, part: str | None,
     path, shown, data = read_source(project, entry)
     extra: list[str] = []
     if entry.may_be_word and not is_teams_transcript(data):
-        text, extra = word_markdown(project, entry, path, shown, data)
+        text, _ = word_markdown(project, entry, path, shown, data)  # its report: W001-W004 (checks.lint)
     elif entry.is_transcript:
         if not entry.title.strip():
             raise ConfigError(f"contents: '{entry.file}' is a Teams transcript, which needs title = \"...\" in its "
@@ -146,18 +147,39 @@ def load_chapter(project: Project, entry: Entry, section: str, part: str | None,
         id=cid, source=path, display=shown, kind=meta.kind, section=section, title=typographic(meta.title, lang),
         subtitle=typographic(meta.subtitle, lang) if meta.subtitle else "", lang=lang, html=fragment.html, part=part, notes=fragment.notes,
         headings=fragment.headings, resources=fragment.resources, standfirst=standfirst,
-        speakers=tuple(speakers.values()), digest=_digest(data, text if entry.is_transcript else ""),
-        warnings=tuple(extra) + fragment.warnings, date=meta.date,
+        speakers=tuple(speakers.values()),
+        digest=_digest(data, text if entry.is_transcript else "", fragment.includes),
+        diagnostics=_transcript_diagnostics(extra, shown) + fragment.diagnostics,
+        includes=fragment.includes,
+        date=meta.date,
     )
+
+
+def _transcript_diagnostics(warnings: list[str], shown: str) -> tuple:
+    """A transcript reader's remarks as T005 diagnostics. Speakers who never speak and turns that
+    name nobody are T002 and T004, which the checks of the source (checks.lint) report for
+    check and build alike, so they are not repeated here."""
+    found = []
+    for text in warnings:
+        if "never speaks" in text or "name no speaker" in text:
+            continue
+        m = re.match(rf"^{re.escape(shown)}:(?:(\d+):)? (.*)$", text, re.S)
+        found.append(diagnostic("T005", m.group(2), shown, int(m.group(1)) if m.group(1) else None) if m
+                     else diagnostic("T005", text, shown))
+    return tuple(found)
 
 
 def _typo(text: str, lang: str) -> str:
     return typographic(text, lang) if text else ""
 
 
-def _digest(data: bytes, generated: str) -> str:
-    """The source's hash; for a transcript also the Markdown made of it (which its book.toml options shape)."""
-    return hashlib.sha256(data + generated.encode("utf-8")).hexdigest()
+def _digest(data: bytes, generated: str, includes=()) -> str:
+    """The source's hash; for a transcript also the Markdown made of it (which its book.toml options shape);
+    for a chapter with include directives also every file they read."""
+    digest = hashlib.sha256(data + generated.encode("utf-8"))
+    for path in includes:
+        digest.update(str(path).encode("utf-8") + b"\0" + path.read_bytes())
+    return digest.hexdigest()
 
 
 def transcript_markdown(project: Project, entry: Entry, path: Path, shown: str, data: bytes) -> tuple[str, list[str]]:

@@ -2,8 +2,12 @@
 
 Extensions: footnotes, tables, attributes, definition lists, ``:::``
 containers, figures (an image alone in its paragraph), heading ids namespaced
-per chapter, smart quotes that follow the chapter's language, and interview
-turns. The output is XHTML-compatible (self-closed void elements)."""
+per chapter (slugs as GitHub and mdBook make them), smart quotes that follow
+the chapter's language, and interview turns. Other tools' dialects: mdBook and
+GitBook directives are expanded first (dialects.py); GitHub alerts and MkDocs
+admonitions become callouts; code is highlighted (code.py). The output is
+XHTML-compatible (self-closed void elements). Problems are Diagnostics with
+codes (core/diagnostics.py), each naming the file and line."""
 
 from __future__ import annotations
 
@@ -16,14 +20,15 @@ from urllib.parse import unquote, urlsplit
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
+from mdit_py_plugins.admon import admon_plugin
 from mdit_py_plugins.attrs import attrs_block_plugin, attrs_plugin
 from mdit_py_plugins.container import container_plugin
 from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
-from spindle.manuscript import xhtml
-from spindle.core.errors import ManuscriptError
-from spindle.project.i18n import quotes
+from spindle.manuscript import code, dialects, xhtml
+from spindle.core.diagnostics import Diagnostic, diagnostic
+from spindle.project.i18n import labels, quotes
 from spindle.manuscript.model import Heading, Note, Speaker
 
 _CONTAINER_RE = re.compile(r"^[a-z][a-z0-9-]*$")
@@ -52,15 +57,31 @@ class ParseContext:
     speakers: dict[str, Speaker] = field(default_factory=dict)
     allow_remote: bool = False
     show_times: bool = False  # print interview turns' {data-start="..."} times
+    lang: str = "en"
     headings: list[Heading] = field(default_factory=list)
     resources: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
     ids: set[str] = field(default_factory=set)
+    slugs: dict[str, int] = field(default_factory=dict)  # heading slugs given so far (GitHub's -1, -2 for repeats)
     raw_html: bool = False  # raw HTML met: the rendered fragment is normalised to XHTML
     foreign: list[str] = field(default_factory=list)  # open <svg>/<math> elements met in raw HTML
+    expansion: dialects.Expansion | None = None  # what the dialect pass expanded (line map, blocks, includes)
+    variables: dict[str, str] = field(default_factory=dict)  # GitBook/HonKit template variables, if the book has any
 
     def where(self, token_map: list[int] | None) -> int | None:
-        return token_map[0] + 1 + self.line_offset if token_map else None
+        if not token_map:
+            return None
+        lines = self.expansion.lines if self.expansion else None
+        if lines and token_map[0] < len(lines):
+            return lines[token_map[0]] + self.line_offset
+        return token_map[0] + 1 + self.line_offset
+
+    def warn(self, code_: str, message: str, line: int | None) -> None:
+        self.diagnostics.append(diagnostic(code_, message, self.display, line))
+
+    @property
+    def warnings(self) -> list[str]:
+        return [str(d) for d in self.diagnostics]
 
     def unique_id(self, base: str) -> str:
         candidate, n = base, 2
@@ -76,10 +97,32 @@ class Fragment:
     notes: tuple[Note, ...]
     headings: tuple[Heading, ...]
     resources: tuple[str, ...]
-    warnings: tuple[str, ...]
+    diagnostics: tuple[Diagnostic, ...]
+    includes: tuple[Path, ...] = ()  # files read by include directives (part of the chapter's content hash)
+    title: str = ""  # an mdBook {{#title …}}
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        return tuple(str(d) for d in self.diagnostics)
 
 
 def slug(text: str) -> str:
+    """A heading's slug as GitHub and mdBook make it, so the anchors a book already links to keep
+    working: lowercased, punctuation dropped, each space a '-', letters of every script kept."""
+    import unicodedata
+
+    out = []
+    for ch in text.strip().lower():
+        if ch in "-_" or unicodedata.category(ch)[0] in "LNM":
+            out.append(ch)
+        elif ch.isspace():
+            out.append("-")
+    return "".join(out) or "section"
+
+
+def legacy_slug(text: str) -> str:
+    """The slug spindle gave headings before it followed GitHub's rules (ASCII, runs of other
+    characters as one '-'); links written that way still resolve (links.py)."""
     import unicodedata
 
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
@@ -92,6 +135,7 @@ def parser(lang: str) -> MarkdownIt:
     md = MarkdownIt("commonmark", {"typographer": True, "quotes": quotes(lang), "xhtmlOut": True})
     md.enable(["table", "strikethrough", "replacements", "smartquotes"])
     md.use(footnote_plugin).use(deflist_plugin).use(attrs_plugin).use(attrs_block_plugin)
+    md.use(admon_plugin, render=_render_admonition)
     md.use(
         container_plugin,
         name="div",
@@ -99,6 +143,7 @@ def parser(lang: str) -> MarkdownIt:
         render=_render_container,
     )
     md.core.ruler.before("inline", "spindle_turns", _turns_rule)
+    md.core.ruler.before("inline", "spindle_dialects", _dialects_rule)
     md.core.ruler.push("spindle_structure", _structure_rule)
     md.add_render_rule("footnote_ref", _render_footnote_ref)
     md.add_render_rule("image", _render_image)
@@ -106,6 +151,10 @@ def parser(lang: str) -> MarkdownIt:
     md.add_render_rule("paragraph_close", _render_paragraph_close)
     md.add_render_rule("html_block", _render_html)
     md.add_render_rule("html_inline", _render_html)
+    md.add_render_rule("fence", _render_fence)
+    md.add_render_rule("code_block", _render_fence)
+    md.add_render_rule("blockquote_open", _render_blockquote)
+    md.add_render_rule("blockquote_close", _render_blockquote)
     return md
 
 
@@ -117,6 +166,9 @@ def typographic(text: str, lang: str) -> str:
 
 def render(text: str, lang: str, ctx: ParseContext) -> Fragment:
     md = parser(lang)
+    ctx.lang = lang
+    text, ctx.expansion = dialects.expand(text, ctx.source, ctx.root, ctx.display, ctx.line_offset, ctx.variables)
+    ctx.diagnostics.extend(ctx.expansion.diagnostics)
     tokens = md.parse(text, {"spindle": ctx})
     env = {"spindle": ctx}
     ctx.ids.update(f"{ctx.chapter_id}-fn{t.meta['id'] + 1}" for t in tokens if t.type == "footnote_open")
@@ -130,8 +182,9 @@ def render(text: str, lang: str, ctx: ParseContext) -> Fragment:
         problems: list[str] = []
         body = xhtml.normalise(body, problems)
         notes = tuple(Note(n.id, n.ref_id, n.number, xhtml.normalise(n.html, problems)) for n in notes)
-        ctx.warnings.extend(f"{ctx.display}: {problem}" for problem in problems)
-    return Fragment(body, notes, tuple(ctx.headings), tuple(ctx.resources), tuple(ctx.warnings))
+        ctx.diagnostics.extend(diagnostic("X001", problem, ctx.display) for problem in problems)
+    return Fragment(body, notes, tuple(ctx.headings), tuple(ctx.resources), tuple(ctx.diagnostics),
+                    tuple(ctx.expansion.includes), ctx.expansion.title)
 
 
 # --- core rules -------------------------------------------------------------
@@ -183,12 +236,10 @@ def _structure_rule(state) -> None:
             text = "".join(c.content for c in (inline.children or []) if c.type in ("text", "code_inline"))
             level = int(token.tag[1])
             if level == 1:
-                ctx.warnings.append(
-                    f"{ctx.display}:{ctx.where(token.map)}: a '#' heading inside a chapter; "
-                    "the title comes from the front matter, use '##' for sections"
-                )
+                ctx.warn("H002", "a '#' heading inside a chapter; "
+                         "the title comes from the front matter, use '##' for sections", ctx.where(token.map))
             explicit = token.attrs.get("id")
-            hid = ctx.unique_id(f"{ctx.chapter_id}-{explicit or slug(text)}")
+            hid = ctx.unique_id(f"{ctx.chapter_id}-{explicit or _heading_slug(text, ctx)}")
             token.meta["spindle_id"] = True
             token.attrSet("id", hid)
             ctx.headings.append(Heading(level=max(level, 2), id=hid, text=text))
@@ -217,6 +268,117 @@ def _structure_rule(state) -> None:
             _namespace_attr_id(token, ctx)
             if ctx.speakers:
                 _mark_editorial(token)
+
+
+def _heading_slug(text: str, ctx: ParseContext) -> str:
+    """GitHub's slug, with -1, -2 for repeats in the chapter (as GitHub and mdBook number them)."""
+    base = slug(text)
+    seen = ctx.slugs.get(base)
+    ctx.slugs[base] = 0 if seen is None else seen + 1
+    return base if seen is None else f"{base}-{seen + 1}"
+
+
+_HEADING_ATTRS = re.compile(r"^(.*?)\s*\{\s*((?:[#.][^\s{}]+|[\w-]+=(?:\"[^\"]*\"|[^\s{}]+))"
+                            r"(?:\s+(?:[#.][^\s{}]+|[\w-]+=(?:\"[^\"]*\"|[^\s{}]+)))*)\s*\}\s*$", re.S)
+_HEADING_ATTR = re.compile(r"([#.])([^\s{}]+)|([\w-]+)=(?:\"([^\"]*)\"|([^\s{}]+))")
+_ALERT = re.compile(r"^\[!(NOTE|TIP|IMPORTANT|WARNING|CAUTION)\][ \t]*(?:\n|$)", re.I)
+
+
+def _dialects_rule(state) -> None:
+    """GitHub alerts (a quote opening with ``[!NOTE]``) become callouts; the dialect pass's
+    block markers (listings, GitBook hints) become trusted markup."""
+    ctx: ParseContext | None = state.env.get("spindle")
+    if ctx is None:
+        return
+    tokens = state.tokens
+    for i, token in enumerate(tokens):
+        if token.type == "heading_open" and "{" in tokens[i + 1].content:
+            _heading_attributes(token, tokens[i + 1])
+        elif token.type == "blockquote_open" and i + 2 < len(tokens) and tokens[i + 1].type == "paragraph_open":
+            inline = tokens[i + 2]
+            m = _ALERT.match(inline.content)
+            if m:
+                token.meta["callout"] = m.group(1).lower()
+                inline.content = inline.content[m.end():]
+                if not inline.content.strip():
+                    tokens[i + 1].hidden = tokens[i + 3].hidden = True
+                    inline.content = ""
+                _close_of(tokens, i).meta["callout"] = m.group(1).lower()
+        elif token.type == "html_block" and ctx.expansion and ctx.expansion.blocks:
+            m = dialects.MARKER.match(token.content)
+            if m:
+                token.meta["trusted"] = True
+                token.content = _block_markup(ctx, ctx.expansion.blocks[int(m.group(1))], token)
+
+
+def _heading_attributes(heading: Token, inline: Token) -> None:
+    """``## Title {#id .class}`` at the end of a heading (mdBook, Pandoc, kramdown, GitBook): the
+    id and classes of the heading, not text."""
+    m = _HEADING_ATTRS.match(inline.content)
+    if not m or not m.group(1).strip():
+        return
+    inline.content = m.group(1)
+    for a in _HEADING_ATTR.finditer(m.group(2)):
+        if a.group(1) == "#":
+            heading.attrSet("id", a.group(2))
+        elif a.group(1) == ".":
+            heading.attrSet("class", " ".join(filter(None, [heading.attrGet("class"), a.group(2)])))
+        elif a.group(3) and a.group(3) not in ("id", "class") and not a.group(3).lower().startswith("on"):
+            heading.attrSet(a.group(3), a.group(4) if a.group(4) is not None else a.group(5))
+
+
+def _close_of(tokens: list[Token], idx: int) -> Token:
+    depth = 0
+    for later in tokens[idx + 1:]:
+        if later.type == tokens[idx].type:
+            depth += 1
+        elif later.type == tokens[idx].type.replace("_open", "_close"):
+            if depth == 0:
+                return later
+            depth -= 1
+    return tokens[idx]
+
+
+def _block_markup(ctx: ParseContext, block: tuple[str, object], token: Token) -> str:
+    kind, data = block
+    words = labels(ctx.lang)
+    if kind == "callout":
+        return callout_open(data.kind, data.title, ctx.lang) + "\n"
+    if kind == "end":
+        return "</aside>\n" if data in ("callout", "hint") else "</div></figure>\n" if data in ("listing", "code") \
+            else ""
+    if kind == "listing":  # mdBook's <Listing> (and GitBook's {% code title=… %})
+        ident = ctx.unique_id(f"{ctx.chapter_id}-listing-{slug(data.number)}") if data.number else None
+        caption = _inline_html(data.caption, ctx)
+        head = f'<figure class="listing" id="{ident}">' if ident else '<figure class="listing">'
+        if data.number or caption:
+            number = (f'<span class="listing-number">{html.escape(words["listing"])} {html.escape(data.number)}'
+                      f'</span>{": " if caption else ""}') if data.number else ""
+            head += f'<figcaption>{number}{caption}</figcaption>'
+        if data.file_name:
+            head += (f'<p class="listing-file"><span class="label">{html.escape(words["file_name"])}:</span> '
+                     f'<code>{html.escape(data.file_name)}</code></p>')
+        return head + '<div class="listing-body">\n'
+    return ""
+
+
+def _inline_html(text: str, ctx: ParseContext) -> str:
+    """Inline Markdown (a listing's caption) as XHTML."""
+    if not text:
+        return ""
+    rendered = parser(ctx.lang).renderInline(text, {"spindle": None})
+    if "<" in text.replace("<code>", ""):
+        return xhtml.normalise(rendered)
+    return rendered
+
+
+def callout_open(kind: str, title: str, lang: str) -> str:
+    """The opening of a callout: GitHub alerts, MkDocs admonitions and GitBook hints alike."""
+    key, role = dialects.CALLOUTS.get(kind, ("note", "note"))
+    words = labels(lang)
+    shown = html.escape(title) if title else html.escape(words.get(f"callout_{key}", key.title()))
+    return (f'<aside class="callout callout-{html.escape(key)}" role="{role}">'
+            f'<p class="callout-title">{shown}</p>')
 
 
 def _namespace_attr_id(token: Token, ctx: ParseContext) -> None:
@@ -259,6 +421,47 @@ def _text(content: str) -> Token:
 
 
 # --- render rules -------------------------------------------------------------
+
+def _render_blockquote(self, tokens, idx, options, env) -> str:
+    token = tokens[idx]
+    kind = token.meta.get("callout")
+    if not kind:
+        return self.renderToken(tokens, idx, options, env)
+    if token.nesting == -1:
+        return "</aside>\n"
+    ctx: ParseContext | None = env.get("spindle")
+    return callout_open(kind, "", ctx.lang if ctx else "en") + "\n"
+
+
+def _render_admonition(self, tokens, idx, options, env) -> str:
+    """MkDocs / Python-Markdown admonitions (``!!! note "Title"``, ``??? tip``) as callouts."""
+    token = tokens[idx]
+    if token.type == "admonition_open":
+        kind = token.meta.get("tag", "note")
+        key, role = dialects.CALLOUTS.get(kind, ("note", "note"))
+        return f'<aside class="callout callout-{html.escape(key)}" role="{role}">\n'
+    if token.type == "admonition_close":
+        return "</aside>\n"
+    if token.type == "admonition_title_open":
+        return '<p class="callout-title">'
+    return "</p>\n"
+
+
+def _render_fence(self, tokens, idx, options, env) -> str:
+    """Code blocks, highlighted (code.py); info strings may carry mdBook's attributes."""
+    token = tokens[idx]
+    info = code.Info.parse(token.info if token.type == "fence" else "")
+    ident = token.attrs.get("id") if token.attrs else None
+    classes = token.attrs.get("class", "") if token.attrs else ""
+    block = code.block(token.content, info, ident=ident, classes=classes)
+    name = info.file_name
+    if name:  # ```py title="bubble_sort.py" (MkDocs Material), file=, filename=
+        ctx: ParseContext | None = env.get("spindle")
+        label = labels(ctx.lang if ctx else "en")["file_name"]
+        block = (f'<p class="listing-file"><span class="label">{html.escape(label)}:</span> '
+                 f'<code>{html.escape(name)}</code></p>\n') + block
+    return block
+
 
 def _render_container(self, tokens, idx, options, env) -> str:
     token = tokens[idx]
@@ -328,7 +531,7 @@ def _render_html(self, tokens, idx, options, env) -> str:
         return first + offset if first is not None else None
 
     for offset, message in xhtml.scan(token.content, ctx.foreign):
-        ctx.warnings.append(f"{ctx.display}:{line_of(offset)}: {message}")
+        ctx.warn("I002" if "no alt text" in message else "X001", message, line_of(offset))
     return xhtml.rewrite(
         token.content,
         rename_id=lambda given: ctx.unique_id(_local_id(given, ctx)),
@@ -374,12 +577,12 @@ def _render_image(self, tokens, idx, options, env) -> str:
     alt = self.renderInlineAsText(token.children or [], options, env)
     title = token.attrs.get("title", "")
     line = token.meta.get("line")
+    if not alt:
+        ctx.warn("I002", f"image '{src}' has no alt text; describe it in ![...]", line)
     resolved = resolve_resource(src, ctx, line)
     if resolved is None:
         return f'<span class="image-refused">{html.escape(alt)}</span>'
     attrs = f'src="{html.escape(resolved)}" alt="{html.escape(alt)}"'
-    if not alt:
-        ctx.warnings.append(f"{ctx.display}:{line}: image '{src}' has no alt text; describe it in ![...]")
     if token.meta.get("figure"):
         caption = f"<figcaption>{html.escape(title)}</figcaption>" if title else ""
         return f"<img {attrs}/>{caption}"
@@ -410,24 +613,29 @@ def resolve_resource(src: str, ctx: ParseContext, line: int | None) -> str | Non
     """Check a local image exists inside the project; return its project path.
 
     A remote image is kept only with --allow-remote; without it, it is refused
-    with a warning (None: the caller sets its alt text instead)."""
+    with a warning. A missing image, or one outside the project, is an error
+    (I001), reported with the others at the end of loading. None: the caller
+    sets its alt text instead."""
     parts = urlsplit(src)
     if parts.scheme.lower() in ("http", "https") and parts.netloc:
         if ctx.allow_remote:
             return src
-        ctx.warnings.append(f"{ctx.display}:{line}: remote image '{src}' is not fetched (its alt text stands in); "
-                            "download it into the project or build with --allow-remote")
+        ctx.warn("I003", f"remote image '{src}' is not fetched (its alt text stands in); "
+                         "download it into the project or build with --allow-remote", line)
         return None
     if parts.scheme or parts.netloc:
-        raise ManuscriptError(f"image '{src}': only files inside the project (or http/https with --allow-remote) "
-                              "can be used", ctx.display, line)
+        ctx.warn("I001", f"image '{src}': only files inside the project (or http/https with --allow-remote) "
+                         "can be used", line)
+        return None
     path = (ctx.source.parent / unquote(parts.path)).resolve()
     try:
         rel = path.relative_to(ctx.root)
     except ValueError:
-        raise ManuscriptError(f"image '{src}' lies outside the project; move it inside", ctx.display, line) from None
+        ctx.warn("I001", f"image '{src}' lies outside the project; move it inside", line)
+        return None
     if not path.is_file():
-        raise ManuscriptError(f"image '{src}' not found; check the path (relative to this file)", ctx.display, line)
+        ctx.warn("I001", f"image '{src}' not found; check the path (relative to this file)", line)
+        return None
     res = rel.as_posix()
     if res not in ctx.resources:
         ctx.resources.append(res)

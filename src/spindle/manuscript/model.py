@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from spindle.core.diagnostics import Diagnostic
 from spindle.project.config import Metadata, Project
 
 
@@ -57,9 +58,14 @@ class Chapter:
     resources: tuple[str, ...] = ()  # project-relative paths of images used
     standfirst: str = ""  # HTML
     speakers: tuple[Speaker, ...] = ()
-    digest: str = ""
-    warnings: tuple[str, ...] = ()
+    digest: str = ""  # the hash of the source and of every file it includes
+    diagnostics: tuple[Diagnostic, ...] = ()
+    includes: tuple[Path, ...] = ()  # absolute paths of the files its include directives read
     date: str = ""  # when the interview took place (from the transcript's own metadata), YYYY-MM-DD
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        return tuple(str(d) for d in self.diagnostics)
 
     @property
     def epub_type(self) -> str:
@@ -83,6 +89,10 @@ class Book:
     project: Project
     meta: Metadata
     chapters: tuple[Chapter, ...]
+
+    @property
+    def diagnostics(self) -> tuple[Diagnostic, ...]:
+        return tuple(d for c in self.chapters for d in c.diagnostics)
 
     @property
     def warnings(self) -> tuple[str, ...]:

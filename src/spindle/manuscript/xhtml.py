@@ -112,7 +112,7 @@ def scan(snippet: str, foreign: list[str] | None = None) -> list[tuple[int, str]
     from tinyhtml5.tokenizer import HTMLTokenizer
 
     found: list[tuple[int, str]] = []
-    tokenizer = HTMLTokenizer(snippet)
+    tokenizer = HTMLTokenizer(_stream(snippet))
     skipping: str | None = None
     foreign = [] if foreign is None else foreign  # inside <svg> or <math>: their own vocabularies, kept
     for token in tokenizer:
@@ -155,6 +155,14 @@ def scan(snippet: str, foreign: list[str] | None = None) -> list[tuple[int, str]
     return found
 
 
+def _stream(text: str):
+    """The text as a stream: tinyhtml5 reads a string shorter than 200 characters as a file name
+    when such a file exists (and fails on a long non-ASCII one), never what a snippet means."""
+    import io
+
+    return io.StringIO(text)
+
+
 def _switch_state(tokenizer, name: str) -> None:
     """What the tree builder would do: script and style content is text, not tags."""
     if name == "script":
@@ -174,7 +182,7 @@ def parse(fragment: str, problems: list[str] | None = None):
     from tinyhtml5.parser import HTMLParser
 
     parser = HTMLParser()
-    root = parser.parse_fragment(fragment, container="div")
+    root = parser.parse_fragment(_stream(fragment), container="div")
     if problems is not None and any(code == "expected-closing-tag-but-got-eof" for _, code, _ in parser.errors):
         problems.append("raw HTML leaves an element open at the end of the chapter; it was closed there "
                         "(check that every <div> or <span> has its closing tag)")

@@ -20,9 +20,9 @@ BUILTIN = Path(__file__).parent  # the built-in theme: templates/, styles/ and f
 # Stylesheets of each edition, in cascade order; page-settings (generated
 # from book.toml) goes before custom.css so the project's CSS has the last word.
 STYLESHEETS = {
-    "pdf": ("fonts.css", "base.css", "paged.css", "pdf.css"),
-    "print": ("fonts.css", "base.css", "paged.css", "print.css"),
-    "epub": ("fonts.css", "base.css", "epub.css"),
+    "pdf": ("fonts.css", "base.css", "code.css", "callouts.css", "paged.css", "pdf.css"),
+    "print": ("fonts.css", "base.css", "code.css", "callouts.css", "paged.css", "print.css"),
+    "epub": ("fonts.css", "base.css", "code.css", "callouts.css", "epub.css"),
     "cover": ("fonts.css", "base.css", "cover.css"),
 }
 CUSTOM = "custom.css"
