@@ -87,6 +87,7 @@ LABELS = {
         "colophon": "Impressum", "notes": "Anmerkungen", "cover": "Umschlag", "title_page": "Titelseite",
         "landmarks": "Orientierung", "pages": "Seiten", "start": "Textbeginn", "speakers": "Gesprächspartner",
         "back_to_text": "Zurück zum Text", "series_number": "Nr.", "by": "von", "with": "mit",
+        "listing": "Listing", "file_name": "Datei", "callout_note": "Hinweis", "callout_tip": "Tipp", "callout_important": "Wichtig", "callout_warning": "Warnung", "callout_caution": "Vorsicht",
     },
     "fr": {
         "contents": "Table des matières", "chapter": "Chapitre", "part": "Partie", "interview": "Entretien",
@@ -94,6 +95,7 @@ LABELS = {
         "appendix": "Annexe", "colophon": "Colophon", "notes": "Notes", "cover": "Couverture",
         "title_page": "Page de titre", "landmarks": "Repères", "pages": "Pages", "start": "Début du texte",
         "speakers": "Intervenants", "back_to_text": "Retour au texte", "series_number": "n°", "by": "par", "with": "avec",
+        "listing": "Listing", "file_name": "Fichier", "callout_note": "Remarque", "callout_tip": "Astuce", "callout_important": "Important", "callout_warning": "Avertissement", "callout_caution": "Attention",
     },
     "es": {
         "contents": "Índice", "chapter": "Capítulo", "part": "Parte", "interview": "Entrevista", "foreword": "Prólogo",
@@ -101,6 +103,7 @@ LABELS = {
         "colophon": "Colofón", "notes": "Notas", "cover": "Cubierta", "title_page": "Portada",
         "landmarks": "Puntos de referencia", "pages": "Páginas", "start": "Inicio del contenido",
         "speakers": "Participantes", "back_to_text": "Volver al texto", "series_number": "n.º", "by": "por", "with": "con",
+        "listing": "Listado", "file_name": "Archivo", "callout_note": "Nota", "callout_tip": "Consejo", "callout_important": "Importante", "callout_warning": "Advertencia", "callout_caution": "Precaución",
     },
 }
 assert all(set(table) == set(LABELS["en"]) for table in LABELS.values())
