@@ -150,7 +150,10 @@ def _build_book(project: Project, editions: list[str], out: Path, paged_editions
             from spindle.editions.paged import footnotes
 
             data, pages = laid["pdf"].pdf, laid["pdf"].pages
+            from spindle.editions.paged import overflow
+
             result.warnings += laid["pdf"].warnings
+            result.warnings += overflow.for_book(book, edition, laid["pdf"].spills)
             result.notes += footnotes.describe_pages(edition, laid["pdf"].where)
         path = target(project, edition, out)
         elapsed = time.perf_counter() - (start if edition == "epub" else started)

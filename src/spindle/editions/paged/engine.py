@@ -20,6 +20,7 @@ class Layout:
     pages: int
     warnings: list[str] = field(default_factory=list)
     variant: str | None = None  # a WeasyPrint pdf_variant such as "pdf/x-4"
+    spills: list = field(default_factory=list)  # overflow.Spill per box past the text block (page numbers)
 
 
 class Collect(logging.Handler):
@@ -58,7 +59,11 @@ def layout(html: str, stylesheets: list[Path], extra_css: list[str], root: Path,
         raise BuildError(str(exc)) from None
     finally:
         LOGGER.removeHandler(collector)
-    return Layout(document=document, pages=len(document.pages), warnings=relevant(collector.messages), variant=variant)
+    from spindle.editions.paged import overflow
+
+    spills = [s.at(s.page + 1) for s in overflow.find([page._page_box for page in document.pages])]
+    return Layout(document=document, pages=len(document.pages), warnings=relevant(collector.messages), variant=variant,
+                  spills=spills)
 
 
 @dataclass
@@ -73,6 +78,7 @@ class Laid:
     padding: object = None  # signatures.Padding (the print edition)
     variant: str | None = None
     finished: bool = False  # pdf is already finished (the print edition's boxes, marks, ids and dates)
+    spills: list = field(default_factory=list)  # overflow.Spill per box past the text block (page numbers)
 
 
 def relevant(messages: list[str]) -> list[str]:

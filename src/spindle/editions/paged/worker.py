@@ -108,6 +108,7 @@ class Done:
     bookmarks: list[tuple[int, int, str, float, float, str]]  # (page index, level, label, x, y, state)
     starts: list | None = None  # pagemap.PageStart per page (numbered from 1 within the part)
     warnings: list[str] = field(default_factory=list)
+    spills: list = field(default_factory=list)  # overflow.Spill, page = index in the part
 
 
 # --- per-process state: stylesheets, fonts and images are parsed once and shared by every part ------
@@ -373,6 +374,9 @@ def finish(held: Held, numbering: Numbering) -> Done:
     if lead:
         _renumber(context, boxes, kept, numbering.lead - job.number, dict(numbering.strings))
     pages = [Page(boxes[i]) for i in kept]
+    from spindle.editions.paged import overflow
+
+    spills = overflow.find([boxes[i] for i in kept])
     own: set[str] = set()
     for page in pages:
         own.update(page.anchors)
@@ -411,7 +415,7 @@ def finish(held: Held, numbering: Numbering) -> Done:
         starts = pagemap.page_starts(out)
     warnings = held.warnings + [m for m in relevant(collector.messages) if m not in held.warnings]
     return Done(pdf=data, pages=len(pages), anchors=anchors, stubs=stubs, bookmarks=bookmarks, starts=starts,
-                warnings=warnings)
+                warnings=warnings, spills=spills)
 
 
 class _Zlib:

@@ -92,7 +92,7 @@ def lay_out(book: Book, theme: Theme, epoch: int | None, allow_remote: bool, fon
     data = paged.write(layout, identifier)
     return Laid(pdf=data, pages=layout.pages, where=footnotes.pages_of(layout.document),
                 starts=pagemap.page_starts(layout.document), warnings=list(layout.warnings), padding=padding,
-                variant=variant)
+                variant=variant, spills=layout.spills)
 
 
 def finish_spec(book: Book, identifier: str, epoch: int | None):
@@ -127,7 +127,9 @@ def build(book: Book, theme: Theme, epoch: int | None, allow_remote: bool, font_
     width, height = p.size
     condition = p.output_condition if variant else None
     files = {"print": laid.pdf if laid.finished else finish.finish(laid.pdf, finish_spec(book, identifier, epoch))}
-    warnings = list(laid.warnings)
+    from spindle.editions.paged import overflow
+
+    warnings = list(laid.warnings) + overflow.for_book(book, "print", laid.spills)
 
     spine = cover.spine_for(book, laid.pages)
     cover_width, _ = cover.sheet_size(book, spine)
