@@ -127,9 +127,9 @@ def build(book: Book, theme: Theme, epoch: int | None, allow_remote: bool, font_
     width, height = p.size
     condition = p.output_condition if variant else None
     files = {"print": laid.pdf if laid.finished else finish.finish(laid.pdf, finish_spec(book, identifier, epoch))}
-    from spindle.editions.paged import overflow
+    from spindle.editions.paged import messages, overflow
 
-    warnings = list(laid.warnings) + overflow.for_book(book, "print", laid.spills)
+    warnings = messages.fold(book, "print", laid.warnings) + overflow.for_book(book, "print", laid.spills)
 
     spine = cover.spine_for(book, laid.pages)
     cover_width, _ = cover.sheet_size(book, spine)
