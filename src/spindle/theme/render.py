@@ -133,6 +133,18 @@ def paged_html(book: Book, edition: str, theme: Theme, epoch: int | None, paddin
     )
 
 
+SCREEN_MARGINS = (18.0, 16.0, 20.0, 16.0)  # mm: the screen PDF's top, inside (left), bottom, outside
+
+
+def text_margins(editions, edition: str) -> tuple[float, float, float, float]:
+    """The text block's margins in mm (top, inside, bottom, outside) of a paged edition, from
+    book.toml's ``[editions]`` (*editions*): what the pages are laid out with and checked against."""
+    if edition == "print":
+        p = editions.print
+        return (p.margin_top.mm, p.margin_inside.mm + p.gutter.mm, p.margin_bottom.mm, p.margin_outside.mm)
+    return SCREEN_MARGINS
+
+
 def page_settings(book: Book, edition: str, theme: Theme) -> str:
     """The generated @page rules (size, bleed, marks, margins) from book.toml."""
     editions = book.project.config.editions
@@ -144,8 +156,9 @@ def page_settings(book: Book, edition: str, theme: Theme) -> str:
                       margin_outside=p.margin_outside.mm, icc_profile=icc_url(p.icc_profile))
     else:
         width, height = page_dimensions(editions.pdf.page_size)
-        values = dict(bleed=None, marks=False, mirrored=False, margin_top=18, margin_bottom=20,
-                      margin_inside=16, margin_outside=16, icc_profile=None)
+        top, inside, bottom, outside = SCREEN_MARGINS
+        values = dict(bleed=None, marks=False, mirrored=False, margin_top=top, margin_bottom=bottom,
+                      margin_inside=inside, margin_outside=outside, icc_profile=None)
     values["text_width"] = width - values["margin_inside"] - values["margin_outside"]
     values["text_height"] = height - values["margin_top"] - values["margin_bottom"]
     return settings_css(theme, edition, width, height, **values)
