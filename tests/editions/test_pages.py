@@ -301,3 +301,43 @@ def test_strict_fails_on_an_overflow(planted, tmp_path):
     book, _, _ = planted
     with pytest.raises(BuildError, match="past the text block"):
         builder.build(load(book), ("pdf",), tmp_path / "out", epoch=EPOCH, strict=True)
+
+
+def test_check_print_fails_on_an_overflow(planted, built, capsys):
+    from spindle.cli import run
+
+    book, result, _ = planted
+    out = next(o.path for o in result.outputs if o.edition == "print").parent
+    assert run(["check", "print", "--config", str(book), "--out", str(out)]) == 1
+    table = capsys.readouterr().out
+    row = next(line for line in table.splitlines() if "textblock" in line)
+    assert "ERROR" in row and re.search(r"page \d+: past the text block: text 3\d\.\d mm", row), row
+    project, clean, _ = built  # the same book without the planted line: nothing to report
+    clean_out = next(o.path for o in clean.outputs if o.edition == "print").parent
+    run(["check", "print", "--config", str(project.config_path), "--out", str(clean_out)])
+    assert re.search(r"textblock\s+ok", capsys.readouterr().out)
+
+
+@pytest.mark.parametrize("edition", ["pdf", "print"])
+def test_proof_marks_an_overflow(planted, edition, capsys):
+    from PIL import Image
+
+    from spindle.checks.proof import SPILL
+    from spindle.cli import run
+
+    book, result, _ = planted
+    out = next(o.path for o in result.outputs if o.edition == edition).parent
+    assert run(["proof", edition, "--config", str(book), "--out", str(out), "--dpi", "40"]) == 0
+    said = capsys.readouterr().out
+    page = int(re.search(r"marked in red: what runs past the text block on page (\d+)", said).group(1))
+    folder = out / f"pages-{edition}-proof"
+    images = sorted(folder.glob("page-*.png" if edition == "pdf" else "spread-*.png"))
+    marked = []
+    for path in images:
+        with Image.open(path) as png:
+            if SPILL in {pixel for pixel in png.convert("RGB").getdata()}:
+                marked.append(path.name)
+    if edition == "pdf":
+        assert marked == [f"page-{page:03d}.png"]
+    else:  # spread-LLL-RRR.png
+        assert len(marked) == 1 and f"{page:03d}" in marked[0].removesuffix(".png").split("-")[1:]
