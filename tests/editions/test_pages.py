@@ -341,3 +341,38 @@ def test_proof_marks_an_overflow(planted, edition, capsys):
         assert marked == [f"page-{page:03d}.png"]
     else:  # spread-LLL-RRR.png
         assert len(marked) == 1 and f"{page:03d}" in marked[0].removesuffix(".png").split("-")[1:]
+
+
+# --- keeps ------------------------------------------------------------------------------------------------
+
+def test_a_caption_stays_with_its_figure(built):
+    _, _, paths = built
+    for edition in ("pdf", "print"):
+        with pdfplumber.open(paths[edition]) as pdf:
+            page = next(p for p in pdf.pages if "caption stays with it" in (p.extract_text() or ""))
+            caption = next(w for w in page.extract_words() if w["text"] == "caption")
+            figure = [i for i in page.images if tuple(i["srcsize"]) == (400, 3000) and i["bottom"] <= caption["top"]]
+            assert figure, edition
+
+
+TABLE_CHAPTER = ("---\ntitle: A long table\n---\n\n" + ("A line of text to fill the page a little. " * 14 + "\n\n") * 4
+                 + "| a | b |\n|---|---|\n" + "".join(f"| row {i} | value {i} |\n" for i in range(26)) + "\nAfter.\n")
+
+
+def test_no_page_is_left_less_than_a_third_full(tmp_path):
+    """A table that does not fit breaks between rows (its header repeated) rather than leaving the
+    page before it nearly empty; a stylesheet that keeps it whole gets a note naming the page."""
+    book = _copy(tmp_path / "book")
+    (book.parent / "manuscript" / "01-code.md").write_text(TABLE_CHAPTER)
+    result = builder.build(load(book), ("pdf",), tmp_path / "out", epoch=EPOCH)
+    assert not [n for n in result.notes if "less than a third full" in n]
+    with pdfplumber.open(result.outputs[0].path) as pdf:
+        pages = [p.extract_text() or "" for p in pdf.pages]
+    split = [i for i, text in enumerate(pages) if "row " in text]
+    assert len(split) == 2 and pages[split[1]].lstrip().startswith(("A long table", "a b", "a\nb"))  # header repeated
+    (book.parent / "styles").mkdir()
+    (book.parent / "styles" / "custom.css").write_text("table { break-inside: avoid; }\n")
+    result = builder.build(load(book), ("pdf",), tmp_path / "out2", epoch=EPOCH)
+    (note,) = [n for n in result.notes if "less than a third full" in n]
+    assert re.match(r"pdf: 1 page\(s\) less than a third full before a chapter's last page: \d+ \(\d+%, "
+                    r"manuscript/01-code\.md\)$", note), note

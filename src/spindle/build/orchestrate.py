@@ -154,6 +154,7 @@ def _build_book(project: Project, editions: list[str], out: Path, paged_editions
 
             result.warnings += messages.fold(book, edition, laid["pdf"].warnings)
             result.warnings += overflow.for_book(book, edition, laid["pdf"].spills)
+            result.notes += overflow.notes_for_book(book, edition, laid["pdf"].spills)
             result.notes += footnotes.describe_pages(edition, laid["pdf"].where)
         path = target(project, edition, out)
         elapsed = time.perf_counter() - (start if edition == "epub" else started)

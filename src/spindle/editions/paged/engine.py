@@ -61,7 +61,8 @@ def layout(html: str, stylesheets: list[Path], extra_css: list[str], root: Path,
         LOGGER.removeHandler(collector)
     from spindle.editions.paged import overflow
 
-    spills = [s.at(s.page + 1) for s in overflow.find([page._page_box for page in document.pages])]
+    boxes = [page._page_box for page in document.pages]
+    spills = [s.at(s.page + 1) for s in overflow.find(boxes) + _underfull_per_chapter(boxes)]
     return Layout(document=document, pages=len(document.pages), warnings=relevant(collector.messages), variant=variant,
                   spills=spills)
 
@@ -79,6 +80,32 @@ class Laid:
     variant: str | None = None
     finished: bool = False  # pdf is already finished (the print edition's boxes, marks, ids and dates)
     spills: list = field(default_factory=list)  # overflow.Spill per box past the text block (page numbers)
+
+
+def _underfull_per_chapter(boxes: list) -> list:
+    """overflow.underfull for each chapter's run of pages (a single-pass layout holds them all)."""
+    from spindle.editions.paged import overflow
+
+    runs: list[list[int]] = []
+    for index, box in enumerate(boxes):
+        if not runs or _opens_chapter(box):
+            runs.append([])
+        runs[-1].append(index)
+    found = []
+    for run in runs:
+        found += [s.at(run[s.page]) for s in overflow.underfull([boxes[i] for i in run])]
+    return found
+
+
+def _opens_chapter(page_box) -> bool:
+    """Whether a chapter opens on this page (its header is on it)."""
+    def visit(box) -> bool:
+        element = getattr(box, "element", None)
+        if getattr(box, "element_tag", "") == "header" and element is not None \
+                and "chapter-header" in (element.get("class") or "").split():
+            return True
+        return any(visit(child) for child in getattr(box, "children", None) or ())
+    return visit(page_box)
 
 
 def relevant(messages: list[str]) -> list[str]:

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 TOLERANCE = 2.0  # CSS px (0.5 mm): WeasyPrint's rounding and a glyph's side bearing
+UNDERFULL = 1 / 3  # a page less full than this (not a chapter's last) is reported
+QUIET_PAGES = ("front", "part", "full-bleed", "signature-blank")  # named pages that are meant to be short
 PX_MM = 25.4 / 96
 FULL_BLEED = "full-bleed"
 
@@ -23,7 +25,7 @@ FULL_BLEED = "full-bleed"
 @dataclass(frozen=True)
 class Spill:
     page: int  # index of the page in the layout (0-based) until numbered, then the page number
-    kind: str  # "text", "code", "image", "table"
+    kind: str  # "text", "code", "image", "table"; "underfull" (over: how full, 0–1)
     what: str  # the text (its first characters) or the image's src
     chapter: str  # id of the chapter section it belongs to ("" outside chapters)
     over: float  # how far past the text block, in mm
@@ -88,6 +90,44 @@ def find(pages) -> list[Spill]:
     return found
 
 
+def underfull(pages) -> list[Spill]:
+    """Pages (all but the last given: a chapter's last page may be short) filled less than a third of
+    their content height, counting footnotes: what a kept block or a large figure moving on leaves."""
+    from weasyprint.formatting_structure import boxes as kinds
+
+    found: list[Spill] = []
+    for index, page in enumerate(pages[:-1]):
+        name = getattr(page.page_type, "name", "") or ""
+        if page.page_type.blank or name in QUIET_PAGES:
+            continue
+        top, height = page.content_box_y(), page.height
+        lowest, chapter, used = top, "", 0.0
+
+        def visit(box, current: str) -> None:
+            nonlocal lowest, chapter
+            if isinstance(box, kinds.MarginBox):
+                return
+            element = getattr(box, "element", None)
+            classes = (element.get("class") or "").split() if element is not None and hasattr(element, "get") else []
+            if getattr(box, "element_tag", "") == "section" and "chapter" in classes:
+                current = element.get("id") or current
+                chapter = chapter or current
+            if isinstance(box, (kinds.LineBox, kinds.ReplacedBox)):
+                lowest = max(lowest, box.position_y + box.margin_height())
+                return
+            for child in getattr(box, "children", None) or ():
+                visit(child, current)
+
+        visit(page, "")
+        footnotes = next((c for c in page.children if isinstance(c, kinds.FootnoteAreaBox)), None)
+        if footnotes is not None and footnotes.children:
+            used = footnotes.margin_height()
+        fill = (lowest - top + used) / height if height else 1.0
+        if fill < UNDERFULL and lowest > top:
+            found.append(Spill(index, "underfull", "", chapter, round(fill, 2)))
+    return found
+
+
 def _text_of(box) -> str:
     if hasattr(box, "text"):
         return box.text
@@ -120,9 +160,21 @@ def locate(spill: Spill, sources: dict[str, Path]) -> int | None:
 
 
 def for_book(book, edition: str, spills: list[Spill]) -> list[str]:
-    """:func:`describe` with the book's chapters as the manuscript files."""
+    """:func:`describe` with the book's chapters as the manuscript files (warnings)."""
     sources = {chapter.id: chapter.source for chapter in book.chapters}
-    return describe(edition, spills, sources, book.project.display)
+    return describe(edition, [s for s in spills if s.kind != "underfull"], sources, book.project.display)
+
+
+def notes_for_book(book, edition: str, spills: list[Spill]) -> list[str]:
+    """The pages less than a third full (notes: the layout is legal, the page looks unfinished)."""
+    sources = {chapter.id: chapter.source for chapter in book.chapters}
+    short = [s for s in spills if s.kind == "underfull"]
+    if not short:
+        return []
+    detail = ", ".join(f"{s.page} ({round(s.over * 100)}%"
+                       + (f", {book.project.display(sources[s.chapter])}" if s.chapter in sources else "") + ")"
+                       for s in short)
+    return [f"{edition}: {len(short)} page(s) less than a third full before a chapter's last page: {detail}"]
 
 
 def describe(edition: str, spills: list[Spill], sources: dict[str, Path], display) -> list[str]:

@@ -376,7 +376,7 @@ def finish(held: Held, numbering: Numbering) -> Done:
     pages = [Page(boxes[i]) for i in kept]
     from spindle.editions.paged import overflow
 
-    spills = overflow.find([boxes[i] for i in kept])
+    spills = overflow.find([boxes[i] for i in kept]) + overflow.underfull([boxes[i] for i in kept])
     own: set[str] = set()
     for page in pages:
         own.update(page.anchors)

@@ -130,6 +130,7 @@ def build(book: Book, theme: Theme, epoch: int | None, allow_remote: bool, font_
     from spindle.editions.paged import messages, overflow
 
     warnings = messages.fold(book, "print", laid.warnings) + overflow.for_book(book, "print", laid.spills)
+    short_pages = overflow.notes_for_book(book, "print", laid.spills)
 
     spine = cover.spine_for(book, laid.pages)
     cover_width, _ = cover.sheet_size(book, spine)
@@ -146,7 +147,7 @@ def build(book: Book, theme: Theme, epoch: int | None, allow_remote: bool, font_
 
         files["imposed"] = impose.impose(files["print"], creep_mm=p.creep.mm, marks=p.marks,
                                          identifier=identifier, epoch=epoch)
-    notes = [f"print: {padding.describe()}", f"cover: {spine.describe()}",
+    notes = short_pages + [f"print: {padding.describe()}", f"cover: {spine.describe()}",
              *footnotes.describe_pages("print", laid.where)]
     if not book.meta.isbn.print:
         notes.append("cover: no book.isbn.print, so the back cover has no barcode")
