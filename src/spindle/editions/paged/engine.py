@@ -36,13 +36,32 @@ class Collect(logging.Handler):
 
 def layout(html: str, stylesheets: list[Path], extra_css: list[str], root: Path,
            allow_remote: bool = False, font_config=None, cache=None, variant: str | None = None) -> Layout:
-    from weasyprint import CSS, HTML, LOGGER
+    """The document laid out; laid out again, keeping notes on their call's page
+    (footnotes.notes_kept), when WeasyPrint set a note on a later page."""
     from weasyprint.text.fonts import FontConfiguration
+
+    from spindle.editions.paged import footnotes
+
+    font_config = font_config or FontConfiguration()
+    cache = cache if cache is not None else {}
+    result = _layout_once(html, stylesheets, extra_css, root, allow_remote, font_config, cache, variant)
+    moved = footnotes.displaced(result.document)
+    if moved:
+        with footnotes.notes_kept() as able:
+            if able:
+                again = _layout_once(html, stylesheets, extra_css, root, allow_remote, font_config, cache, variant)
+                if len(footnotes.displaced(again.document)) < len(moved):
+                    result = again
+    return result
+
+
+def _layout_once(html: str, stylesheets: list[Path], extra_css: list[str], root: Path,
+                 allow_remote: bool, font_config, cache, variant: str | None) -> Layout:
+    from weasyprint import CSS, HTML, LOGGER
 
     from spindle.editions.paged.fetcher import ProjectFetcher, RefusedURL
 
     fetcher = ProjectFetcher([root, BUILTIN], allow_remote=allow_remote)
-    font_config = font_config or FontConfiguration()
     collector = Collect()
     profiles: dict = {}  # @color-profile rules (the print edition's CMYK output profile)
     common = dict(url_fetcher=fetcher, font_config=font_config, color_profiles=profiles)
@@ -52,7 +71,7 @@ def layout(html: str, stylesheets: list[Path], extra_css: list[str], root: Path,
         sheets += [CSS(string=css, base_url=root.as_uri() + "/", **common) for css in extra_css]
         sheets.append(CSS(filename=str(stylesheets[-1]), **common))
         document = HTML(string=html, base_url=root.as_uri() + "/", url_fetcher=fetcher).render(
-            stylesheets=sheets, font_config=font_config, pdf_tags=True, cache=cache if cache is not None else {},
+            stylesheets=sheets, font_config=font_config, pdf_tags=True, cache=cache,
             color_profiles=profiles, pdf_variant=variant,
         )
     except RefusedURL as exc:

@@ -168,6 +168,22 @@ class Held:
 
 
 def lay_out(job: Job) -> Held:
+    """The part laid out; laid out again, keeping notes on their call's page (footnotes.notes_kept),
+    when WeasyPrint set a note on a later page."""
+    from spindle.editions.paged import footnotes
+
+    held = _lay_out_once(job)
+    moved = footnotes.displaced_in(held.laid.anchors)
+    if not moved:
+        return held
+    with footnotes.notes_kept() as able:
+        again = _lay_out_once(job) if able else None
+    if again is not None and len(footnotes.displaced_in(again.laid.anchors)) < len(moved):
+        return again
+    return held
+
+
+def _lay_out_once(job: Job) -> Held:
     import weasyprint.document as wdoc
     from weasyprint import CSS, HTML, LOGGER
 
