@@ -376,3 +376,25 @@ def test_no_page_is_left_less_than_a_third_full(tmp_path):
     (note,) = [n for n in result.notes if "less than a third full" in n]
     assert re.match(r"pdf: 1 page\(s\) less than a third full before a chapter's last page: \d+ \(\d+%, "
                     r"manuscript/01-code\.md\)$", note), note
+
+
+def test_weasyprint_messages_are_folded_into_one_finding_each(built):
+    from spindle.editions.paged import messages
+    from spindle.manuscript.load import load_book
+
+    project, _, _ = built
+    book = load_book(project)
+    raw = ['.notdef glyph rendered for Unicode string unsupported by fonts: "한" (U+D55C)'] * 3 + [
+        'Image "manuscript/figures/wide.png" has no required alt description',  # the manuscript stage says so
+        "Failed to load image at 'file:///x/manuscript/figures/float.png': cannot identify image file",
+        "Invalid math function at 3:4: calc(1em * x)",
+    ]
+    folded = messages.fold(book, "pdf", raw) + messages.fold(book, "print", raw)
+    folded = list(dict.fromkeys(folded))  # as the build gathers both editions
+    assert folded == [
+        "manuscript/03-scripts.md:7: no font has the character '한' (U+D55C); it prints as an empty box: add a face "
+        "that has it to the theme's font stacks (--font-scripts in styles/custom.css)",
+        "manuscript/02-images.md:22: image 'file:///x/manuscript/figures/float.png' could not be read: "
+        "cannot identify image file",
+        "layout: Invalid math function at 3:4: calc(1em * x)",
+    ]

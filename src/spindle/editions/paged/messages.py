@@ -6,7 +6,8 @@ words, at the manuscript line where it can be found.
 - An image without alt text is already reported by the manuscript stage (with its line): WeasyPrint's
   copies (one per edition and per tagged PDF pass) are dropped.
 - An image WeasyPrint could not read is reported at the line that uses it.
-- Anything else is kept once, prefixed with the edition.
+- Anything else (a stylesheet rule WeasyPrint cannot use, say) is kept once for both paged
+  editions, prefixed ``layout:``.
 
 These are plain strings on the build's warnings list; once the diagnostics type
 (core/diagnostics.py) lands, :func:`fold` is where they become Diagnostics with a code each."""
@@ -44,7 +45,7 @@ def _fold_one(book, edition: str, message: str) -> str | None:
         src = m.group(1)
         reason = f": {m.group(2)}" if m.group(2) else ""
         return f"{_first_use(book, Path(src).name)}: image '{src}' could not be read{reason}"
-    return f"{edition}: {message}"
+    return f"layout: {message}"
 
 
 def _first_use(book, needle: str) -> str:
