@@ -93,6 +93,10 @@ def code_lines(html: str) -> str:
         if code:
             start, inner, end = start + code.group(1), code.group(2), code.group(3) + end
         start = _with_columns(start, inner)
+        if '<span class="line">' in inner:  # already a span per line (numbered code from the Markdown stage)
+            return start + re.sub(r'(</span>)\n(?=<span class="line">|$)', r"\1", inner) + end
+        if '<span class="line">' in inner:  # already a span per line (numbered code, manuscript.code)
+            return start + re.sub(r'(</span>)\n(?=<span class="line">|$)', r"\1", inner) + end
         out, open_tags = ['<span class="line">'], []
         for token in _TOKEN_RE.split(inner):
             if token.startswith("<"):
