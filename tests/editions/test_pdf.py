@@ -320,18 +320,20 @@ def test_footnotes_sit_on_the_page_of_their_call(pages, book, starts, sample_bui
             if note_pages[0] != call_pages[0]:
                 problems.append(f"{note.id}: call on page {call_pages[0] + 1}, note text on page {note_pages[0] + 1}")
     assert checked > 0, "the sample book has no footnotes to check"
-    # WeasyPrint may defer a page's last note to the next page to honour widows and
-    # orphans; spindle must then say so, note by note, and the note must follow at once.
-    reported = [n for n in sample_build.notes if n.startswith("pdf:") and "footnote" in n]
-    for problem in problems:
-        note_id = problem.split(":")[0]
-        call, note = (int(x) for x in re.findall(r"page (\d+)", problem))
-        assert note == call + 1, problem
-        assert reported and f"{note_id} (call p. {call}, note p. {note})" in reported[0], (
-            f"{problem} is not reported by the build: {reported}")
-    if not problems:
-        assert not reported, f"the build reports displaced notes that are not: {reported}"
-    assert len(problems) <= checked // 3, f"{len(problems)} of {checked} footnotes are off their call's page"
+    # WeasyPrint defers a page's last note to the next page to make room for a line (widows and
+    # orphans); spindle lays such parts out again keeping the notes (footnotes.notes_kept): no note
+    # of the sample book is off its call's page, in either paged edition, and none is reported so.
+    assert problems == []
+    assert not [n for n in sample_build.notes if "set on the page after their call" in n]
+
+
+def test_notes_can_be_kept_with_this_weasyprint():
+    """footnotes.notes_kept switches off one branch of WeasyPrint 70's line layout by its source:
+    a WeasyPrint whose source differs would silently let notes drift again."""
+    from spindle.editions.paged import footnotes
+
+    with footnotes.notes_kept() as able:
+        assert able
 
 
 # --- links ------------------------------------------------------------------------------------

@@ -150,11 +150,16 @@ def _build_book(project: Project, editions: list[str], out: Path, paged_editions
             from spindle.editions.paged import footnotes
 
             data, pages = laid["pdf"].pdf, laid["pdf"].pages
-            result.warnings += laid["pdf"].warnings
+            from spindle.editions.paged import messages, overflow
+
+            result.warnings += messages.fold(book, edition, laid["pdf"].warnings)
+            result.warnings += overflow.for_book(book, edition, laid["pdf"].spills)
+            result.notes += overflow.notes_for_book(book, edition, laid["pdf"].spills)
             result.notes += footnotes.describe_pages(edition, laid["pdf"].where)
         path = target(project, edition, out)
         elapsed = time.perf_counter() - (start if edition == "epub" else started)
         staged.append((Output(edition, path, len(data), elapsed, pages), data))
+    result.warnings = list(dict.fromkeys(result.warnings))  # a problem both paged editions meet, once
     _fail_on_warnings(strict, result.warnings)
     staged.sort(key=lambda s: EDITIONS.index(s[0].edition))
     for output, data in staged:

@@ -19,6 +19,8 @@ TRIM = (0, 160, 220)  # trim line: cyan
 BLEED = (236, 0, 140)  # bleed edge: magenta
 SHADE = (255, 255, 255, 110)  # veil over the bleed, which the guillotine cuts away
 MARGIN = 24  # px of grey around each spread
+SPILL = (230, 0, 0)  # what runs past the text block: red frames (preflight.spills)
+SPILL_WIDTH = 3  # px
 
 
 @dataclass(frozen=True)
@@ -50,11 +52,23 @@ def _to_px(box, media, scale: float, height_px: int):
             round((x1 - media[0]) * scale), height_px - round((y0 - media[1]) * scale))
 
 
-def _page_piece(page, scale: float, side: str):
+def _mark(image, media, scale: float, boxes) -> None:
+    """Red frames round *boxes* (PDF points) on a rendered page: what runs past the text block."""
+    from PIL import ImageDraw
+
+    draw = ImageDraw.Draw(image)
+    pad = 2 * SPILL_WIDTH
+    for box in boxes or ():
+        x0, y0, x1, y1 = _to_px(box, media, scale, image.height)
+        draw.rectangle((x0 - pad, y0 - pad, x1 + pad, y1 + pad), outline=SPILL, width=SPILL_WIDTH)
+
+
+def _page_piece(page, scale: float, side: str, marks=None):
     """The page cut to what a spread shows: its bleed except at the spine side."""
     from PIL import Image, ImageDraw
 
     image, media = _render(page, scale)
+    _mark(image, media, scale, marks)
     trim = _box(page, "trim", media)
     bleed = _box(page, "bleed", media)
     t = _to_px(trim, media, scale, image.height)
@@ -76,6 +90,16 @@ def _page_piece(page, scale: float, side: str):
     draw.rectangle((0, 0, piece.width - 1, piece.height - 1), outline=BLEED, width=1)
     draw.rectangle((tx0, ty0, tx1 - 1, ty1 - 1), outline=TRIM, width=1)
     return piece.convert("RGB"), (tx0, ty0, tx1, ty1)
+
+
+def spill_marks(pdf_path: Path, project, edition: str) -> dict[int, list]:
+    """What runs past the text block in a built paged edition (page -> boxes), to mark in red."""
+    from spindle.editions.print import preflight
+    from spindle.theme.render import text_margins
+
+    if not pdf_path.is_file():
+        return {}
+    return preflight.spill_marks(pdf_path, text_margins(project.config.editions, edition))
 
 
 def spreads(pages: int) -> list[tuple[int | None, int | None]]:
@@ -106,7 +130,10 @@ def _open(path: Path, shown: str):
     return pypdfium2.PdfDocument(str(path))
 
 
-def print_spreads(pdf_path: Path, cover_path: Path | None, folder: Path, dpi: int = 100, shown: str = "") -> Proof:
+def print_spreads(pdf_path: Path, cover_path: Path | None, folder: Path, dpi: int = 100, shown: str = "",
+                  marks: dict[int, list] | None = None) -> Proof:
+    """Spreads of the print PDF; *marks* (page number -> boxes in PDF points, from
+    preflight.spill_marks) are framed in red."""
     from PIL import Image, ImageDraw
 
     scale = dpi / 72
@@ -118,7 +145,7 @@ def print_spreads(pdf_path: Path, cover_path: Path | None, folder: Path, dpi: in
             pieces = {}
             for number, side in ((left, "left"), (right, "right")):
                 if number is not None:
-                    pieces[side] = _page_piece(document[number - 1], scale, side)
+                    pieces[side] = _page_piece(document[number - 1], scale, side, (marks or {}).get(number))
             any_piece = next(iter(pieces.values()))[0]
             half = any_piece.width
             canvas = Image.new("RGB", (2 * half + 2 * MARGIN, any_piece.height + 2 * MARGIN + 16), (128, 128, 128))
@@ -157,14 +184,16 @@ def cover_proof(path: Path, target: Path, scale: float) -> Path:
     return target
 
 
-def pdf_pages(pdf_path: Path, folder: Path, dpi: int = 100, shown: str = "") -> Proof:
+def pdf_pages(pdf_path: Path, folder: Path, dpi: int = 100, shown: str = "", marks: dict[int, list] | None = None) -> Proof:
+    """One image per page; *marks* as for :func:`print_spreads`."""
     scale = dpi / 72
     document = _open(pdf_path, shown or str(pdf_path))
     files = []
     _clear(folder, "page-*.png")
     try:
         for index in range(len(document)):
-            image, _ = _render(document[index], scale)
+            image, media = _render(document[index], scale)
+            _mark(image, media, scale, (marks or {}).get(index + 1))
             path = folder / f"page-{index + 1:03d}.png"
             write_bytes(path, _png(image))
             files.append(path)

@@ -217,13 +217,17 @@ def proof(target, config_path, out_dir, dpi, columns) -> None:
     stem = project.config.book.file_stem
     pdf = builder.target(project, target, out)
     folder = out / f"{stem}-{target}-proof"
+    marks = proofs.spill_marks(pdf, project, target)
     if target == "print":
-        made = proofs.print_spreads(pdf, builder.target(project, "cover", out), folder, dpi, shown=_shown(pdf))
+        made = proofs.print_spreads(pdf, builder.target(project, "cover", out), folder, dpi, shown=_shown(pdf), marks=marks)
     else:
-        made = proofs.pdf_pages(pdf, folder, dpi, shown=_shown(pdf))
+        made = proofs.pdf_pages(pdf, folder, dpi, shown=_shown(pdf), marks=marks)
     sheet = proofs.contact_sheet(pdf, folder / "contact-sheet.png", spreads_of_print=target == "print",
                                  columns=columns, shown=_shown(pdf))
     click.echo(f"{len(made.files)} image(s) in {_shown(made.folder)}")
+    if marks:
+        pages = ", ".join(str(n) for n in sorted(marks))
+        click.echo(f"marked in red: what runs past the text block on page{'s' if len(marks) > 1 else ''} {pages}")
     spreads = f", {sheet.cells} spreads" if target == "print" else ""
     click.echo(f"contact sheet: {_shown(sheet.path)} ({sheet.pages} pages{spreads})")
 

@@ -232,7 +232,8 @@ def _from_outcome(book: Book, name: str, outcome) -> Laid:
 
     return Laid(pdf=outcome.pdf, pages=outcome.pages, where=outcome.anchors, starts=outcome.starts,
                 warnings=outcome.warnings, padding=padding,
-                variant=printing.variant_for(book) if name == "print" else None, finished=name == "print")
+                variant=printing.variant_for(book) if name == "print" else None, finished=name == "print",
+                spills=outcome.spills)
 
 
 # --- in one pass -----------------------------------------------------------------------------------------
@@ -255,4 +256,5 @@ def _single_pass(book: Book, theme: Theme, name: str, epoch: int | None, allow_r
     layout = paged.layout(html, sheets, [settings], book.project.root, allow_remote, font_config,
                           shared=book.project.shared)
     data = paged.write(layout, identifier(book, name))
-    return Laid(pdf=data, pages=layout.pages, where=footnotes.pages_of(layout.document), warnings=layout.warnings)
+    return Laid(pdf=data, pages=layout.pages, where=footnotes.pages_of(layout.document), warnings=layout.warnings,
+                spills=layout.spills)

@@ -3,7 +3,9 @@ document for the paged editions, one XHTML file per chapter for the EPUB."""
 
 from __future__ import annotations
 
+import html as html_lib
 import re
+import unicodedata
 from datetime import datetime, timezone
 from urllib.parse import quote
 
@@ -50,7 +52,75 @@ def inline_notes(chapter: Chapter) -> Markup:
         # note landed on the same page (footnotes.displaced).
         return f'<span class="noteref-anchor" id="{ref_id}"></span><span class="footnote" id="{note.id}">{inner}</span>'
 
-    return Markup(_NOTEREF_RE.sub(replace, chapter.html))
+    return Markup(code_lines(_NOTEREF_RE.sub(replace, chapter.html)))
+
+
+_PRE_RE = re.compile(r"(<pre\b[^>]*>)(.*?)(</pre>)", re.S)
+_TOKEN_RE = re.compile(r"(<[^>]+>)")
+_VOID = ("br", "img", "wbr")
+
+
+def _columns(text: str) -> int:
+    """How many monospaced columns *text* takes (wide East Asian characters take two)."""
+    width = 0
+    for char in text:
+        if char == "\t":
+            width += 4 - width % 4
+        elif not unicodedata.combining(char):
+            width += 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+    return width
+
+
+def _with_columns(start: str, inner: str) -> str:
+    """The ``<pre>`` start tag given ``--code-columns``: its longest line's width (--code-shrink)."""
+    text = html_lib.unescape(_TOKEN_RE.sub("", inner))
+    columns = max((_columns(line) for line in text.split("\n")), default=1) or 1
+    style = re.search(r'\sstyle="([^"]*)"', start)
+    if style:
+        return start.replace(style.group(0), f' style="{style.group(1).rstrip("; ")}; --code-columns: {columns}"', 1)
+    return start[:4] + f' style="--code-columns: {columns}"' + start[4:]
+
+
+def code_lines(html: str) -> str:
+    """Each source line of a code block in a ``<span class="line">`` of its own (the paged
+    editions): a line too long for the text block wraps, and its continuation lines carry the
+    theme's continuation mark (base.css). Inline markup open across a line end (a highlighted
+    multi-line string) is closed before the line's end and opened again on the next line."""
+
+    def lines(m: re.Match) -> str:
+        start, inner, end = m.groups()
+        code = re.match(r"\s*(<code\b[^>]*>)(.*)(</code>)\s*$", inner, re.S)
+        if code:
+            start, inner, end = start + code.group(1), code.group(2), code.group(3) + end
+        start = _with_columns(start, inner)
+        if '<span class="line">' in inner:  # already a span per line (numbered code from the Markdown stage)
+            return start + re.sub(r'(</span>)\n(?=<span class="line">|$)', r"\1", inner) + end
+        if '<span class="line">' in inner:  # already a span per line (numbered code, manuscript.code)
+            return start + re.sub(r'(</span>)\n(?=<span class="line">|$)', r"\1", inner) + end
+        out, open_tags = ['<span class="line">'], []
+        for token in _TOKEN_RE.split(inner):
+            if token.startswith("<"):
+                out.append(token)
+                name = re.match(r"</?\s*([\w:-]+)", token)
+                tag = name.group(1).lower() if name else ""
+                if token.startswith("</"):
+                    if open_tags and open_tags[-1][0] == tag:
+                        open_tags.pop()
+                elif not token.endswith("/>") and tag not in _VOID:
+                    open_tags.append((tag, token))
+                continue
+            pieces = token.split("\n")
+            for i, piece in enumerate(pieces):
+                if i:
+                    closing = "".join(f"</{t}>" for t, _ in reversed(open_tags))
+                    opening = "".join(o for _, o in open_tags)
+                    out.append(f'{closing}</span><span class="line">{opening}')
+                out.append(piece)
+        text = "".join(out) + "</span>"
+        text = re.sub(r'<span class="line">((?:<[^>]+>)*)</span>$', r"\1", text)  # the final newline
+        return start + text + end
+
+    return _PRE_RE.sub(lines, html)
 
 
 def paged_html(book: Book, edition: str, theme: Theme, epoch: int | None, padding=None) -> str:
@@ -67,6 +137,18 @@ def paged_html(book: Book, edition: str, theme: Theme, epoch: int | None, paddin
     )
 
 
+SCREEN_MARGINS = (18.0, 16.0, 20.0, 16.0)  # mm: the screen PDF's top, inside (left), bottom, outside
+
+
+def text_margins(editions, edition: str) -> tuple[float, float, float, float]:
+    """The text block's margins in mm (top, inside, bottom, outside) of a paged edition, from
+    book.toml's ``[editions]`` (*editions*): what the pages are laid out with and checked against."""
+    if edition == "print":
+        p = editions.print
+        return (p.margin_top.mm, p.margin_inside.mm + p.gutter.mm, p.margin_bottom.mm, p.margin_outside.mm)
+    return SCREEN_MARGINS
+
+
 def page_settings(book: Book, edition: str, theme: Theme) -> str:
     """The generated @page rules (size, bleed, marks, margins) from book.toml."""
     editions = book.project.config.editions
@@ -78,8 +160,11 @@ def page_settings(book: Book, edition: str, theme: Theme) -> str:
                       margin_outside=p.margin_outside.mm, icc_profile=icc_url(p.icc_profile))
     else:
         width, height = page_dimensions(editions.pdf.page_size)
-        values = dict(bleed=None, marks=False, mirrored=False, margin_top=18, margin_bottom=20,
-                      margin_inside=16, margin_outside=16, icc_profile=None)
+        top, inside, bottom, outside = SCREEN_MARGINS
+        values = dict(bleed=None, marks=False, mirrored=False, margin_top=top, margin_bottom=bottom,
+                      margin_inside=inside, margin_outside=outside, icc_profile=None)
+    values["text_width"] = width - values["margin_inside"] - values["margin_outside"]
+    values["text_height"] = height - values["margin_top"] - values["margin_bottom"]
     return settings_css(theme, edition, width, height, **values)
 
 

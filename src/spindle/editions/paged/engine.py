@@ -20,6 +20,7 @@ class Layout:
     pages: int
     warnings: list[str] = field(default_factory=list)
     variant: str | None = None  # a WeasyPrint pdf_variant such as "pdf/x-4"
+    spills: list = field(default_factory=list)  # overflow.Spill per box past the text block (page numbers)
 
 
 class Collect(logging.Handler):
@@ -36,13 +37,34 @@ class Collect(logging.Handler):
 def layout(html: str, stylesheets: list[Path], extra_css: list[str], root: Path,
            allow_remote: bool = False, font_config=None, cache=None, variant: str | None = None,
            shared: tuple[Path, ...] = ()) -> Layout:
-    from weasyprint import CSS, HTML, LOGGER
+    """The document laid out; laid out again, keeping notes on their call's page
+    (footnotes.notes_kept), when WeasyPrint set a note on a later page. *shared*: a series' theme folders."""
     from weasyprint.text.fonts import FontConfiguration
+
+    from spindle.editions.paged import footnotes
+
+    font_config = font_config or FontConfiguration()
+    cache = cache if cache is not None else {}
+    result = _layout_once(html, stylesheets, extra_css, root, allow_remote, font_config, cache, variant, shared)
+    moved = footnotes.displaced(result.document)
+    if moved:
+        with footnotes.notes_kept() as able:
+            if able:
+                again = _layout_once(html, stylesheets, extra_css, root, allow_remote, font_config, cache, variant,
+                                     shared)
+                if len(footnotes.displaced(again.document)) < len(moved):
+                    result = again
+    return result
+
+
+def _layout_once(html: str, stylesheets: list[Path], extra_css: list[str], root: Path,
+                 allow_remote: bool, font_config, cache, variant: str | None,
+                 shared: tuple[Path, ...] = ()) -> Layout:
+    from weasyprint import CSS, HTML, LOGGER
 
     from spindle.editions.paged.fetcher import ProjectFetcher, RefusedURL
 
     fetcher = ProjectFetcher([root, *shared, BUILTIN], allow_remote=allow_remote)  # shared: a series' theme
-    font_config = font_config or FontConfiguration()
     collector = Collect()
     profiles: dict = {}  # @color-profile rules (the print edition's CMYK output profile)
     common = dict(url_fetcher=fetcher, font_config=font_config, color_profiles=profiles)
@@ -52,14 +74,19 @@ def layout(html: str, stylesheets: list[Path], extra_css: list[str], root: Path,
         sheets += [CSS(string=css, base_url=root.as_uri() + "/", **common) for css in extra_css]
         sheets.append(CSS(filename=str(stylesheets[-1]), **common))
         document = HTML(string=html, base_url=root.as_uri() + "/", url_fetcher=fetcher).render(
-            stylesheets=sheets, font_config=font_config, pdf_tags=True, cache=cache if cache is not None else {},
+            stylesheets=sheets, font_config=font_config, pdf_tags=True, cache=cache,
             color_profiles=profiles, pdf_variant=variant,
         )
     except RefusedURL as exc:
         raise BuildError(str(exc)) from None
     finally:
         LOGGER.removeHandler(collector)
-    return Layout(document=document, pages=len(document.pages), warnings=relevant(collector.messages), variant=variant)
+    from spindle.editions.paged import overflow
+
+    boxes = [page._page_box for page in document.pages]
+    spills = [s.at(s.page + 1) for s in overflow.find(boxes) + _underfull_per_chapter(boxes)]
+    return Layout(document=document, pages=len(document.pages), warnings=relevant(collector.messages), variant=variant,
+                  spills=spills)
 
 
 @dataclass
@@ -74,6 +101,33 @@ class Laid:
     padding: object = None  # signatures.Padding (the print edition)
     variant: str | None = None
     finished: bool = False  # pdf is already finished (the print edition's boxes, marks, ids and dates)
+    spills: list = field(default_factory=list)  # overflow.Spill per box past the text block (page numbers)
+
+
+def _underfull_per_chapter(boxes: list) -> list:
+    """overflow.underfull for each chapter's run of pages (a single-pass layout holds them all)."""
+    from spindle.editions.paged import overflow
+
+    runs: list[list[int]] = []
+    for index, box in enumerate(boxes):
+        if not runs or _opens_chapter(box):
+            runs.append([])
+        runs[-1].append(index)
+    found = []
+    for run in runs:
+        found += [s.at(run[s.page]) for s in overflow.underfull([boxes[i] for i in run])]
+    return found
+
+
+def _opens_chapter(page_box) -> bool:
+    """Whether a chapter opens on this page (its header is on it)."""
+    def visit(box) -> bool:
+        element = getattr(box, "element", None)
+        if getattr(box, "element_tag", "") == "header" and element is not None \
+                and "chapter-header" in (element.get("class") or "").split():
+            return True
+        return any(visit(child) for child in getattr(box, "children", None) or ())
+    return visit(page_box)
 
 
 def relevant(messages: list[str]) -> list[str]:

@@ -3,10 +3,41 @@ project and the theme, ``data:`` URLs, and the network only when allowed."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from weasyprint.urls import FatalURLFetchingError, URLFetcher
+from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
+
+# SVG figures name generic families (font-family="sans-serif") and never see the theme's CSS, so
+# fontconfig would pick any installed face for them. Read through this door, an SVG whose font list
+# starts with a generic family gets the theme's faces first (and the Noto faces for other scripts).
+GENERIC = {
+    "serif": ("Spindle Serif", "Noto Serif", "Noto Serif CJK SC"),
+    "sans-serif": ("Spindle Sans", "Noto Sans", "Noto Sans CJK SC"),
+    "monospace": ("Noto Sans Mono", "DejaVu Sans Mono", "Noto Sans Mono CJK SC"),
+}
+GENERIC["system-ui"] = GENERIC["ui-sans-serif"] = GENERIC["sans-serif"]
+GENERIC["ui-serif"], GENERIC["ui-monospace"] = GENERIC["serif"], GENERIC["monospace"]
+SCRIPTS = ("Noto Sans Thai", "Noto Sans Devanagari", "Noto Sans Bengali", "Noto Sans Arabic", "Noto Sans Hebrew",
+           "Noto Sans Symbols", "Noto Sans Symbols 2", "Noto Sans Math")
+_FAMILY = re.compile(r"""(font-family\s*(?:=\s*(["'])|:\s*))(.*?)(?=\2|;|}|$)""", re.M | re.I)
+
+
+def svg_with_theme_faces(data: bytes) -> bytes:
+    """*data* (an SVG) with the theme's faces put before each generic family that opens a font list."""
+    text = data.decode("utf-8", errors="surrogateescape")
+
+    def replace(m: re.Match) -> str:
+        value = m.group(3)
+        first = value.split(",")[0].strip().strip("'\"").lower()
+        if first not in GENERIC:
+            return m.group(0)
+        quote = "'" if m.group(2) != "'" else '"'
+        faces = ", ".join(f"{quote}{name}{quote}" for name in GENERIC[first] + SCRIPTS)
+        return f"{m.group(1)}{faces}, {value}"
+
+    return _FAMILY.sub(replace, text).encode("utf-8", errors="surrogateescape")
 
 
 class RefusedURL(FatalURLFetchingError):
@@ -39,6 +70,9 @@ class ProjectFetcher(URLFetcher):
                 raise RefusedURL(url, "it lies outside the project; move the file into the project")
             if not path.is_file():
                 raise RefusedURL(url, "no such file; check the path")
+            if path.suffix.lower() == ".svg":
+                return URLFetcherResponse(url, body=svg_with_theme_faces(path.read_bytes()),
+                                          headers={"Content-Type": "image/svg+xml"})
             return super().fetch(url, headers)
         if scheme in ("http", "https"):
             if self.allow_remote:

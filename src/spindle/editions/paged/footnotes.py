@@ -1,11 +1,15 @@
-"""Check where footnotes landed in a paged layout.
+"""Check where footnotes landed in a paged layout, and keep them on their call's page.
 
 WeasyPrint may move a page's last footnote to the next page when that lets a
 later line keep its orphans/widows settings; the reader then finds the note
-one page after its call. The build reports every such note."""
+one page after its call. The layouts lay such parts out again with that
+deferral switched off (:func:`notes_kept`); the build reports any note still
+displaced."""
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import re
 
 _REF = re.compile(r"^(?P<chapter>.+)-fnref(?P<number>\d+)$")
@@ -49,3 +53,55 @@ def describe_pages(edition: str, where: dict[str, int]) -> list[str]:
         return []
     detail = ", ".join(f"{note} (call p. {call}, note p. {page})" for note, call, page in moved)
     return [f"{edition}: {len(moved)} footnote(s) set on the page after their call to keep widows/orphans: {detail}"]
+
+
+# --- keeping notes on their call's page -------------------------------------------------------------------
+#
+# The theme sets `footnote-policy: line` (paged.css): a note that does not fit below its call's line
+# takes that line to the next page with it. What remains is WeasyPrint's other deferral: when a line
+# does not fit at the page's foot and breaking before it would go against `widows`/`orphans` (or it
+# is the first line of its block there), WeasyPrint 70 moves the page's last notes to the next page
+# to make room for it (layout/block.py, ``_linebox_layout``, the ``report`` branch, which ignores
+# footnote-policy). A book designer would rather break the paragraph elsewhere and keep the note.
+# :func:`notes_kept` lays out with that branch switched off, and the layouts (worker.lay_out,
+# engine.layout) use it again for the parts where a note was displaced: on a page without notes the
+# branch does nothing, so only those pages can change. A note still displaced is reported as before.
+
+_REPORT = "report = not context.in_column and can_break_now and not could_break_before"
+
+
+@functools.cache
+def _keeping_linebox_layout():
+    """WeasyPrint's ``_linebox_layout`` without the branch that defers notes, or None when this
+    WeasyPrint's source differs (then nothing changes and displaced notes are reported)."""
+    import inspect
+
+    import weasyprint.layout.block as block
+
+    try:
+        source = inspect.getsource(block._linebox_layout)
+    except (OSError, TypeError):
+        return None
+    if source.count(_REPORT) != 1:
+        return None
+    namespace = dict(vars(block))
+    exec(compile(source.replace(_REPORT, "report = False"), block.__file__, "exec"), namespace)
+    return namespace["_linebox_layout"]
+
+
+@contextlib.contextmanager
+def notes_kept():
+    """Within it, WeasyPrint breaks a paragraph rather than move a note off its call's page; yields
+    whether it could (False: this WeasyPrint's layout code is not the one known)."""
+    import weasyprint.layout.block as block
+
+    keeping = _keeping_linebox_layout()
+    if keeping is None:
+        yield False
+        return
+    saved = block._linebox_layout
+    block._linebox_layout = keeping
+    try:
+        yield True
+    finally:
+        block._linebox_layout = saved

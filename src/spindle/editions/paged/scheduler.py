@@ -26,7 +26,7 @@ import json
 import os
 import re
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 from spindle.core import cache as caching
@@ -68,6 +68,7 @@ class Outcome:
     parts: int
     laid_out: int  # parts laid out in this build (the others came from the cache)
     edition: Edition | None = None  # the last round
+    spills: list = field(default_factory=list)  # overflow.Spill per box past the text block (page numbers)
 
 
 def side_of(number: int) -> str:
@@ -96,17 +97,19 @@ def _done_meta(done: Done) -> dict:
         "bookmarks": [list(b) for b in done.bookmarks],
         "starts": [dataclasses.asdict(s) for s in done.starts] if done.starts is not None else None,
         "warnings": done.warnings,
+        "spills": [dataclasses.asdict(s) for s in done.spills],
     }
 
 
 def _done_from(meta: dict, pdf: bytes) -> Done:
+    from spindle.editions.paged.overflow import Spill
     from spindle.editions.paged.pagemap import PageStart
 
     return Done(
         pdf=pdf, pages=meta["pages"], anchors={k: tuple(v) for k, v in meta["anchors"].items()},
         stubs=tuple(meta["stubs"]), bookmarks=[tuple(b) for b in meta["bookmarks"]],
         starts=[PageStart(**s) for s in meta["starts"]] if meta["starts"] is not None else None,
-        warnings=list(meta["warnings"]),
+        warnings=list(meta["warnings"]), spills=[Spill(**s) for s in meta.get("spills", ())],
     )
 
 
@@ -415,7 +418,7 @@ class _Run:
         self.store.write("parts", key, done.pdf, ".pdf")
 
     def outcome(self) -> Outcome:
-        anchors, starts, warnings = {}, [] if self.edition.page_starts else None, []
+        anchors, starts, warnings, spills = {}, [] if self.edition.page_starts else None, [], []
         number = 0
         for state in self.states:
             done = state.done
@@ -424,6 +427,7 @@ class _Run:
             if starts is not None and done.starts is not None:
                 starts += [dataclasses.replace(s, number=number + s.number) for s in done.starts]
             warnings += [w for w in done.warnings if w not in warnings]
+            spills += [s.at(number + s.page + 1) for s in done.spills]
             number += done.pages
         try:
             while self.merge_one():
@@ -432,7 +436,7 @@ class _Run:
         finally:
             self.close()
         return Outcome(pdf=pdf, pages=number, anchors=anchors, starts=starts, warnings=warnings,
-                       parts=len(self.states), laid_out=self.laid_out, edition=self.edition)
+                       parts=len(self.states), laid_out=self.laid_out, edition=self.edition, spills=spills)
 
 
 # --- workers -----------------------------------------------------------------------------------------------

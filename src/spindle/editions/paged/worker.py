@@ -109,6 +109,7 @@ class Done:
     bookmarks: list[tuple[int, int, str, float, float, str]]  # (page index, level, label, x, y, state)
     starts: list | None = None  # pagemap.PageStart per page (numbered from 1 within the part)
     warnings: list[str] = field(default_factory=list)
+    spills: list = field(default_factory=list)  # overflow.Spill, page = index in the part
 
 
 # --- per-process state: stylesheets, fonts and images are parsed once and shared by every part ------
@@ -168,6 +169,22 @@ class Held:
 
 
 def lay_out(job: Job) -> Held:
+    """The part laid out; laid out again, keeping notes on their call's page (footnotes.notes_kept),
+    when WeasyPrint set a note on a later page."""
+    from spindle.editions.paged import footnotes
+
+    held = _lay_out_once(job)
+    moved = footnotes.displaced_in(held.laid.anchors)
+    if not moved:
+        return held
+    with footnotes.notes_kept() as able:
+        again = _lay_out_once(job) if able else None
+    if again is not None and len(footnotes.displaced_in(again.laid.anchors)) < len(moved):
+        return again
+    return held
+
+
+def _lay_out_once(job: Job) -> Held:
     import weasyprint.document as wdoc
     from weasyprint import CSS, HTML, LOGGER
 
@@ -374,6 +391,9 @@ def finish(held: Held, numbering: Numbering) -> Done:
     if lead:
         _renumber(context, boxes, kept, numbering.lead - job.number, dict(numbering.strings))
     pages = [Page(boxes[i]) for i in kept]
+    from spindle.editions.paged import overflow
+
+    spills = overflow.find([boxes[i] for i in kept]) + overflow.underfull([boxes[i] for i in kept])
     own: set[str] = set()
     for page in pages:
         own.update(page.anchors)
@@ -412,7 +432,7 @@ def finish(held: Held, numbering: Numbering) -> Done:
         starts = pagemap.page_starts(out)
     warnings = held.warnings + [m for m in relevant(collector.messages) if m not in held.warnings]
     return Done(pdf=data, pages=len(pages), anchors=anchors, stubs=stubs, bookmarks=bookmarks, starts=starts,
-                warnings=warnings)
+                warnings=warnings, spills=spills)
 
 
 class _Zlib:

@@ -22,7 +22,7 @@ from spindle.core.findings import Findings
 
 MM = 72 / 25.4
 TOLERANCE_MM = 0.1
-CHECKS = ("boxes", "fonts", "glyphs", "images", "signature", "pdfx")
+CHECKS = ("boxes", "fonts", "glyphs", "images", "textblock", "signature", "pdfx")
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,7 @@ class Expect:
     min_ppi: int = 300
     images: dict[tuple[int, int], tuple[str, ...]] = field(default_factory=dict)  # pixel size -> project files
     checks: tuple[str, ...] = CHECKS
+    margins: tuple[float, float, float, float] | None = None  # mm: top, inside, bottom, outside (the text block)
 
 
 @dataclass
@@ -76,7 +77,7 @@ def check(data: bytes | Path, expect: Expect) -> list[Finding]:
         return [Finding(expect.name, "pdf", "error", f"not a readable PDF: {exc}")]
     with pdf:
         findings: list[Finding] = []
-        content = _Content(pdf) if {"glyphs", "images"} & set(expect.checks) else None
+        content = _Content(pdf) if {"glyphs", "images", "textblock"} & set(expect.checks) else None
         for name in expect.checks:
             found = list(_CHECKS[name](pdf, expect, content))
             findings += found
@@ -201,6 +202,7 @@ class _Shown:
     page: int
     font: object
     data: bytes
+    span: tuple[float, float, float, float] | None = None  # box of its visible glyphs on the page (pt), when known
 
 
 @dataclass
@@ -216,6 +218,7 @@ class _Content:
     def __init__(self, pdf):
         self.text: list[_Shown] = []
         self.images: list[_Placed] = []
+        self.metrics: dict = {}  # font -> _Metrics
         for number, page in enumerate(pdf.pages, 1):
             self._run(page, page.obj.get("/Resources"), (1, 0, 0, 1, 0, 0), number, depth=0)
 
@@ -227,6 +230,7 @@ class _Content:
         fonts = resources.get("/Font", {}) if resources is not None else {}
         xobjects = resources.get("/XObject", {}) if resources is not None else {}
         stack, font = [], None
+        size, spacing, matrix = 0.0, 0.0, (1, 0, 0, 1, 0, 0)
         for instruction in pikepdf.parse_content_stream(target):
             if isinstance(instruction, pikepdf.ContentStreamInlineImage):
                 self.images.append(_Placed(number, instruction.iimage, ctm))
@@ -240,11 +244,20 @@ class _Content:
                 ctm = _multiply(tuple(float(v) for v in operands), ctm)
             elif op == "Tf" and operands:
                 font = fonts.get(str(operands[0]))
+                size = float(operands[1]) if len(operands) > 1 else size
+            elif op == "Tm" and len(operands) == 6:
+                matrix = tuple(float(v) for v in operands)
+            elif op == "Tc" and operands:
+                spacing = float(operands[0])
+            elif op == "BT":
+                matrix = (1, 0, 0, 1, 0, 0)
             elif op in ("Tj", "'", '"') and operands and font is not None:
-                self.text.append(_Shown(number, font, bytes(operands[-1])))
+                data = bytes(operands[-1])
+                self.text.append(_Shown(number, font, data, self._span(font, [data], size, spacing, matrix, ctm)))
             elif op == "TJ" and operands and font is not None:
-                data = b"".join(bytes(item) for item in operands[0] if isinstance(item, pikepdf.String))
-                self.text.append(_Shown(number, font, data))
+                items = [bytes(item) if isinstance(item, pikepdf.String) else float(item) for item in operands[0]]
+                data = b"".join(item for item in items if isinstance(item, bytes))
+                self.text.append(_Shown(number, font, data, self._span(font, items, size, spacing, matrix, ctm)))
             elif op == "Do" and operands:
                 xobject = xobjects.get(str(operands[0]))
                 if xobject is None:
@@ -254,6 +267,77 @@ class _Content:
                 elif xobject.get("/Subtype") == pikepdf.Name.Form:
                     matrix = tuple(float(v) for v in xobject.get("/Matrix", [1, 0, 0, 1, 0, 0]))
                     self._run(xobject, xobject.get("/Resources", resources), _multiply(matrix, ctm), number, depth + 1)
+
+
+    def _span(self, font, items, size: float, spacing: float, matrix, ctm):
+        """The x extent on the page of the visible glyphs a TJ/Tj shows (None for fonts not measured)."""
+        key = font.objgen if font.objgen != (0, 0) else id(font)
+        metrics = self.metrics.get(key)
+        if metrics is None:
+            metrics = self.metrics[key] = _Metrics(font)
+        if not metrics.ok:
+            return None
+        a, b, c, d, e, f = _multiply(matrix, ctm)
+        advance, low, high = 0.0, None, None
+        for item in items:
+            if isinstance(item, float):
+                advance -= item / 1000 * size
+                continue
+            for i in range(0, len(item) - 1, 2):
+                code = int.from_bytes(item[i:i + 2], "big")
+                width = metrics.width(code) / 1000 * size
+                if not metrics.blank(code):
+                    for x in (advance, advance + width):
+                        page_x = a * x + e
+                        low = page_x if low is None else min(low, page_x)
+                        high = page_x if high is None else max(high, page_x)
+                advance += width + spacing
+        if low is None:
+            return None
+        height = abs(d) * size
+        return (low, f - 0.25 * height, high, f + 0.8 * height)
+
+
+class _Metrics:
+    """Glyph widths of a Type0 font (its /W array) and which codes are blank (spaces)."""
+
+    def __init__(self, font):
+        import pikepdf
+
+        self.ok = font.get("/Subtype") == pikepdf.Name.Type0
+        self.widths: dict[int, float] = {}
+        self.default = 1000.0
+        self.blanks: set[int] = set()
+        if not self.ok:
+            return
+        descendant = font.DescendantFonts[0]
+        self.default = float(descendant.get("/DW", 1000))
+        w = list(descendant.get("/W", []))
+        i = 0
+        while i < len(w):
+            first = int(w[i])
+            if i + 1 < len(w) and isinstance(w[i + 1], pikepdf.Array):
+                for offset, value in enumerate(w[i + 1]):
+                    self.widths[first + offset] = float(value)
+                i += 2
+            elif i + 2 < len(w):
+                for code in range(first, int(w[i + 1]) + 1):
+                    self.widths[code] = float(w[i + 2])
+                i += 3
+            else:
+                break
+        if isinstance(font.get("/ToUnicode"), pikepdf.Stream):
+            try:
+                mapping = _parse_to_unicode(font.ToUnicode.read_bytes())
+            except Exception:
+                mapping = {}
+            self.blanks = {code for code, text in mapping.items() if text and not text.strip()}
+
+    def width(self, code: int) -> float:
+        return self.widths.get(code, self.default)
+
+    def blank(self, code: int) -> bool:
+        return code in self.blanks
 
 
 # --- glyphs ---------------------------------------------------------------------------------------
@@ -444,6 +528,78 @@ def check_images(pdf, expect: Expect, content: _Content):
         yield _ok(expect, "images", f"{len(content.images)} placed image(s), {detail} (at least {expect.min_ppi})")
 
 
+# --- the text block -------------------------------------------------------------------------------
+
+TEXT_BLOCK_TOLERANCE_MM = 0.5
+
+
+def check_textblock(pdf, expect: Expect, content: _Content):
+    """Nothing printed past the text block (book.toml's margins inside the TrimBox): a glyph run or
+    an image that does is cut off, or lands in the gutter. Full-bleed images (as wide as the trim
+    or wider) are meant to."""
+    if expect.margins is None:
+        return
+    found: dict[int, list[str]] = {}
+    for number, what, over, _ in spills(pdf, expect.margins, content):
+        found.setdefault(number, []).append(f"{what} {over / MM:.1f} mm")
+    for number, items in sorted(found.items()):
+        shown = ", ".join(dict.fromkeys(items[:4])) + (f" and {len(items) - 4} more" if len(items) > 4 else "")
+        yield Finding(expect.name, "textblock", "error", f"past the text block: {shown}; "
+                      "run 'spindle build' to see which manuscript line, and 'spindle proof' to see it marked", number)
+    if not found:
+        yield _ok(expect, "textblock", f"{len(content.text)} text runs and {len(content.images)} images inside the text block")
+
+
+def text_blocks(pdf, margins: tuple[float, float, float, float]) -> dict[int, tuple]:
+    """Page number -> (x0, y0, x1, y1, trim) of its text block in PDF points; *margins* in mm
+    (top, inside, bottom, outside; the inside is on the left of odd pages)."""
+    top, inside, bottom, outside = (m * MM for m in margins)
+    blocks = {}
+    for number, page in enumerate(pdf.pages, 1):
+        trim = _box(page, "/TrimBox") or _box(page, "/MediaBox")
+        left, right = (inside, outside) if number % 2 else (outside, inside)
+        blocks[number] = (trim[0] + left, trim[1] + bottom, trim[2] - right, trim[3] - top, trim)
+    return blocks
+
+
+def spills(pdf, margins: tuple[float, float, float, float], content: "_Content | None" = None):
+    """(page, "text"/"an image", how far in pt, box in PDF points) for every glyph run and image
+    past the text block (full-bleed images, as wide as the trim, excepted). Also what
+    ``spindle proof`` marks."""
+    content = content or _Content(pdf)
+    blocks = text_blocks(pdf, margins)
+    tolerance = TEXT_BLOCK_TOLERANCE_MM * MM
+    for shown in content.text:
+        if shown.span is None or shown.page not in blocks:
+            continue
+        x0, _, x1, _, _ = blocks[shown.page]
+        over = max(x0 - shown.span[0], shown.span[2] - x1)
+        if over > tolerance:
+            yield shown.page, "text", over, shown.span
+    for placed in content.images:
+        if placed.page not in blocks:
+            continue
+        a, b, c, d, e, f = placed.ctm
+        xs, ys = (e, a + e, c + e, a + c + e), (f, b + f, d + f, b + d + f)
+        x0, y0, x1, y1, trim = blocks[placed.page]
+        if max(xs) - min(xs) >= trim[2] - trim[0] - tolerance:
+            continue  # full bleed
+        over = max(x0 - min(xs), max(xs) - x1, y0 - min(ys), max(ys) - y1)
+        if over > tolerance:
+            yield placed.page, "an image", over, (min(xs), min(ys), max(xs), max(ys))
+
+
+def spill_marks(path: Path, margins: tuple[float, float, float, float]) -> dict[int, list[tuple]]:
+    """Page number -> boxes (PDF points) of what runs past the text block, read from the PDF at *path*."""
+    import pikepdf
+
+    marks: dict[int, list[tuple]] = {}
+    with pikepdf.open(path) as pdf:
+        for number, _, _, box in spills(pdf, margins):
+            marks.setdefault(number, []).append(box)
+    return marks
+
+
 # --- signature and PDF/X ------------------------------------------------------------------------------
 
 def check_signature(pdf, expect: Expect, _content=None):
@@ -498,7 +654,7 @@ def check_pdfx(pdf, expect: Expect, _content=None):
 
 _CHECKS = {
     "boxes": check_boxes, "fonts": check_fonts, "glyphs": check_glyphs,
-    "images": check_images, "signature": check_signature, "pdfx": check_pdfx,
+    "images": check_images, "textblock": check_textblock, "signature": check_signature, "pdfx": check_pdfx,
 }
 
 
@@ -531,7 +687,8 @@ def expectations(book, files: dict[str, tuple[str, int | None]]) -> dict[str, Ex
     images = image_sizes(book)
     out = {}
     name, pages = files["print"]
-    out["print"] = Expect(name, p.size, signature=p.signature, images=images, **common)
+    out["print"] = Expect(name, p.size, signature=p.signature, images=images, **common,
+                          margins=(p.margin_top.mm, p.margin_inside.mm + p.gutter.mm, p.margin_bottom.mm, p.margin_outside.mm))
     if "cover" in files and pages is not None:
         out["cover"] = Expect(files["cover"][0], sheet_size(book, spine_for(book, pages)), images=images, **common,
                               checks=("boxes", "fonts", "glyphs", "images", "pdfx"))

@@ -93,7 +93,7 @@ def lay_out(book: Book, theme: Theme, epoch: int | None, allow_remote: bool, fon
     data = paged.write(layout, identifier)
     return Laid(pdf=data, pages=layout.pages, where=footnotes.pages_of(layout.document),
                 starts=pagemap.page_starts(layout.document), warnings=list(layout.warnings), padding=padding,
-                variant=variant)
+                variant=variant, spills=layout.spills)
 
 
 def finish_spec(book: Book, identifier: str, epoch: int | None):
@@ -128,7 +128,10 @@ def build(book: Book, theme: Theme, epoch: int | None, allow_remote: bool, font_
     width, height = p.size
     condition = p.output_condition if variant else None
     files = {"print": laid.pdf if laid.finished else finish.finish(laid.pdf, finish_spec(book, identifier, epoch))}
-    warnings = list(laid.warnings)
+    from spindle.editions.paged import messages, overflow
+
+    warnings = messages.fold(book, "print", laid.warnings) + overflow.for_book(book, "print", laid.spills)
+    short_pages = overflow.notes_for_book(book, "print", laid.spills)
 
     spine = cover.spine_for(book, laid.pages)
     cover_width, _ = cover.sheet_size(book, spine)
@@ -145,7 +148,7 @@ def build(book: Book, theme: Theme, epoch: int | None, allow_remote: bool, font_
 
         files["imposed"] = impose.impose(files["print"], creep_mm=p.creep.mm, marks=p.marks,
                                          identifier=identifier, epoch=epoch)
-    notes = [f"print: {padding.describe()}", f"cover: {spine.describe()}",
+    notes = short_pages + [f"print: {padding.describe()}", f"cover: {spine.describe()}",
              *footnotes.describe_pages("print", laid.where)]
     if not book.meta.isbn.print:
         notes.append("cover: no book.isbn.print, so the back cover has no barcode")
