@@ -106,6 +106,10 @@ def _build_book(project: Project, editions: list[str], out: Path, paged_editions
     result.notes += book.notes
     _manuscript_findings(project, book, result, strict)
     theme = Theme(project)
+    from spindle.theme import stylecheck
+
+    result.warnings += stylecheck.check(theme, allow_remote)
+    _fail_on_warnings(strict, result.warnings)
     staged: list[tuple[Output, bytes]] = []
     extras: list[tuple[Output, bytes]] = []
     font_config = None
@@ -211,4 +215,5 @@ def _manuscript_findings(project: Project, book: Book, result: Result, strict: b
 
 def _fail_on_warnings(strict: bool, warnings: list[str]) -> None:
     if strict and warnings:
-        raise BuildError(f"{len(warnings)} warning(s) and --strict is set; first: {warnings[0]}")
+        more = f" (and {len(warnings) - 1} more warning(s))" if len(warnings) > 1 else ""
+        raise BuildError(f"{warnings[0]}{more}; --strict makes warnings errors")

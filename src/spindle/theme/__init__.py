@@ -53,7 +53,7 @@ class Theme:
         # internals (no _attributes, no unsafe callables), and the loader from any file that
         # is not inside the theme's folders once symlinks are resolved.
         env = _Sandbox(
-            loader=_ThemeLoader([str(d) for d in self.template_dirs]),
+            loader=_ThemeLoader([str(d) for d in self.template_dirs], shown=self._shown_path),
             autoescape=True,
             undefined=jinja2.StrictUndefined,
             keep_trailing_newline=True,
@@ -89,6 +89,10 @@ class Theme:
         except jinja2.sandbox.SecurityError as exc:
             path, line = _template_frame(sys.exc_info()[2])
             raise TemplateError(f"template not allowed to do this: {str(exc).rstrip('.')}; templates may only use the book's data",
+                                self._shown_path(path) if path else self._shown(name), line) from None
+        except OverflowError as exc:
+            path, line = _template_frame(sys.exc_info()[2])
+            raise TemplateError(f"{str(exc).rstrip('.')}; use a smaller range",
                                 self._shown_path(path) if path else self._shown(name), line) from None
         except RecursionError:
             path, line = _template_frame(sys.exc_info()[2])
@@ -145,8 +149,18 @@ class _ThemeLoader(jinja2.FileSystemLoader):
     """A FileSystemLoader that refuses a template whose real path (symlinks resolved) lies
     outside the folder it was found in."""
 
+    def __init__(self, searchpath, shown):
+        super().__init__(searchpath)
+        self.shown = shown
+
     def get_source(self, environment, template):
-        source, filename, uptodate = super().get_source(environment, template)
+        try:
+            source, filename, uptodate = super().get_source(environment, template)
+        except UnicodeDecodeError as exc:
+            found = next((Path(d) / template for d in self.searchpath if (Path(d) / template).is_file()), None)
+            line = exc.object[: exc.start].count(b"\n") + 1 if isinstance(exc.object, bytes) else None
+            raise TemplateError("not valid UTF-8; save the template as UTF-8",
+                                self.shown(str(found)) if found else f"templates/{template}", line) from None
         real = Path(filename).resolve()
         if not any(Path(d).resolve() in real.parents for d in self.searchpath):
             raise TemplateError(f"template '{template}' leads outside the theme's folders (a symlink?); "
