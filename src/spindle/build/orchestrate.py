@@ -45,8 +45,14 @@ def build(project: Project, editions: Iterable[str] = EDITIONS, out_dir: Path | 
     jobs (worker processes for the paged editions; default: the number of CPUs), single_pass
     (lay each paged edition out as one document: no parallel layout, no chapter cache),
     cache (the cache folder; default .spindle-cache/ beside book.toml; False: none).
-    While it runs, SOURCE_DATE_EPOCH is set for the libraries that honour it (fontTools)."""
-    with source_date_epoch(options.get("epoch")):
+    While it runs, SOURCE_DATE_EPOCH is set for the libraries that honour it (fontTools), and
+    the project's build lock is held (core.lock): a second build of the project waits for
+    this one, reporting that through *waiting* (default: *report*)."""
+    from spindle.core import cache as caching
+    from spindle.core import lock
+
+    waiting = options.pop("waiting", None) or options.get("report") or (lambda message: None)
+    with lock.held(project.root / caching.FOLDER, waiting), source_date_epoch(options.get("epoch")):
         return _build(project, editions, out_dir, **options)
 
 

@@ -210,7 +210,8 @@ class Preview:
         error, pages, path = None, view.pages, view.path
         try:
             out = builder.check_out_dir(self.project, (self.out_dir or self.root / "build") / "preview")
-            result = builder.build(self.project, [edition], out, allow_remote=self.allow_remote)
+            result = builder.build(self.project, [edition], out, allow_remote=self.allow_remote,
+                                   waiting=lambda message: self.log(f"preview: {edition}: {message}"))
             path, pages = result.outputs[0].path, result.outputs[0].pages or 0
             self.log(f"preview: {edition} PDF rebuilt ({pages} pages, {time.perf_counter() - start:.1f} s)")
         except SpindleError as exc:
