@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING
 from spindle.core import progress
 from spindle.project.config import Project
 from spindle.core.errors import BuildError, ConfigError
-from spindle.core.output import source_date_epoch, write_bytes
+from spindle.core.output import remove_stale, source_date_epoch, write_bytes
 from spindle.build.result import Output, Result
+from spindle.core import faults
 
 if TYPE_CHECKING:
     from spindle.manuscript.model import Book
@@ -74,6 +75,9 @@ def _build(
 
     editions = [e for e in EDITIONS if e in set(editions)]
     out = check_out_dir(project, out_dir or project.root / "build")
+    remove_stale(out)
+    scratch = project.root / caching.FOLDER / "tmp"  # temporary outputs: never left in build/ by a killed build
+    remove_stale(scratch)
     # With --allow-remote nothing is cached: remote files may change without notice.
     store = caching.Cache(None if allow_remote else caching.folder_for(project.root, cache))
     manifest = None
@@ -95,12 +99,12 @@ def _build(
             every = not store.enabled or layouts.styles_changed(project, Theme(project), paged_editions,
                                                                 allow_remote, store)
             pool.start(every)  # all of them when the stylesheets changed: every chapter is laid out again
-        return _build_book(project, editions, out, paged_editions, pool, store, manifest, strict=strict,
+        return _build_book(project, editions, out, paged_editions, pool, store, manifest, scratch, strict=strict,
                            allow_remote=allow_remote, epoch=epoch, report=report, single_pass=single_pass)
 
 
 def _build_book(project: Project, editions: list[str], out: Path, paged_editions: list[str], pool, store,
-                manifest: str | None, *, strict: bool, allow_remote: bool, epoch: int | None,
+                manifest: str | None, scratch: Path, *, strict: bool, allow_remote: bool, epoch: int | None,
                 report: Callable[[str], None], single_pass: bool) -> Result:
     from spindle.build import uptodate
     from spindle.manuscript.load import load_book
@@ -142,6 +146,7 @@ def _build_book(project: Project, editions: list[str], out: Path, paged_editions
 
             if "pages" not in for_epub:
                 report("epub: no page-list: the print edition is not built in this run (spindle build all maps its pages)")
+            faults.point("epub")
             data, pages = epub.build(book, theme, epoch, allow_remote=allow_remote, **for_epub), None
         elif edition == "print":
             from spindle.editions import layouts
@@ -172,12 +177,16 @@ def _build_book(project: Project, editions: list[str], out: Path, paged_editions
     result.warnings = list(dict.fromkeys(result.warnings))  # a problem both paged editions meet, once
     _fail_on_warnings(strict, result.warnings)
     staged.sort(key=lambda s: EDITIONS.index(s[0].edition))
+    faults.point("write")
     for output, data in staged:
-        write_bytes(output.path, data)
+        write_bytes(output.path, data, scratch)
+        faults.point("written")
         result.outputs.append(output)
     for output, data in extras:
-        write_bytes(output.path, data)
+        write_bytes(output.path, data, scratch)
+        faults.point("written")
         result.extras.append(output)
+    faults.point("manifest")
     if manifest is not None:
         uptodate.record(project, store, manifest, book, result)
     store.prune()

@@ -21,6 +21,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from spindle.core import faults
+
 FOLDER = ".spindle-cache"
 LOCK = "lock"  # the build lock (build/lock.py), never pruned
 LIMIT = 512 * 1024 * 1024
@@ -130,6 +132,7 @@ class Cache:
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
             tmp.write_bytes(sealed)  # no fsync: after a power cut, the checksum tells a torn entry
+            faults.point("cache")
             os.replace(tmp, path)
             self.wrote = True
             self.written += len(sealed)

@@ -9,6 +9,8 @@ import tempfile
 from pathlib import Path
 from typing import Iterator
 
+from spindle.core import faults
+
 
 @contextlib.contextmanager
 def atomic_path(target: Path) -> Iterator[Path]:
@@ -26,9 +28,46 @@ def atomic_path(target: Path) -> Iterator[Path]:
             tmp_path.unlink()
 
 
-def write_bytes(target: Path, data: bytes) -> None:
+def write_bytes(target: Path, data: bytes, scratch: Path | None = None) -> None:
+    """Write *data* to *target* atomically. With *scratch* (a folder on the same file system,
+    such as .spindle-cache/tmp/) the temporary file is made there, so a build killed while
+    writing leaves nothing in the output folder; otherwise it is made beside the target."""
+    if scratch is not None:
+        try:
+            scratch.mkdir(parents=True, exist_ok=True)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            same = os.stat(scratch).st_dev == os.stat(target.parent).st_dev
+        except OSError:
+            same = False
+        if same:
+            fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=scratch)
+            tmp = Path(name)
+            try:
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(data)
+                os.chmod(tmp, 0o644)
+                faults.point("rename")
+                os.replace(tmp, target)
+            finally:
+                if tmp.exists():
+                    tmp.unlink()
+            return
     with atomic_path(target) as tmp:
         tmp.write_bytes(data)
+
+
+def remove_stale(folder: Path) -> None:
+    """Temporary files (``.NAME.XXXX.part``) of a build that was killed while writing;
+    called while the project's build lock is held."""
+    try:
+        stale = list(folder.glob(".*.part"))
+    except OSError:
+        return
+    for path in stale:
+        try:
+            path.unlink()
+        except OSError:
+            pass
 
 
 @contextlib.contextmanager

@@ -18,6 +18,7 @@ from spindle.manuscript.links import resolve as resolve_links
 from spindle.manuscript.markdown import ParseContext, render, typographic
 from spindle.manuscript.model import Book, Chapter, Speaker
 from spindle.project.schema import SchemaError, convert
+from spindle.core import faults
 
 _FRONT_RE = re.compile(r"\A---[ \t]*\r?\n(.*?\r?\n)?---[ \t]*(?:\r?\n|\Z)", re.S)
 
@@ -84,6 +85,7 @@ def load_book(project: Project, allow_remote: bool = False, report=None) -> Book
 
             report(reading(entry.file, index, len(order)))
         chapter = load_chapter(project, entry, section, part, ids, allow_remote)
+        faults.point("parse")
         if chapter.kind == "chapter" and section == "body":
             number += 1
             chapter = _replace(chapter, number=number)
