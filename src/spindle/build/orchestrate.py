@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from spindle.core import progress
 from spindle.project.config import Project
 from spindle.core.errors import BuildError, ConfigError
-from spindle.core.output import remove_stale, source_date_epoch, write_bytes
+from spindle.core.output import remove_stale, source_date_epoch, write_all
 from spindle.build.result import Output, Result
 from spindle.core import faults
 
@@ -178,14 +178,14 @@ def _build_book(project: Project, editions: list[str], out: Path, paged_editions
     _fail_on_warnings(strict, result.warnings)
     staged.sort(key=lambda s: EDITIONS.index(s[0].edition))
     faults.point("write")
-    for output, data in staged:
-        write_bytes(output.path, data, scratch)
-        faults.point("written")
-        result.outputs.append(output)
-    for output, data in extras:
-        write_bytes(output.path, data, scratch)
-        faults.point("written")
-        result.extras.append(output)
+    try:
+        write_all([(o.path, data) for o, data in staged + extras], scratch)
+    except OSError as exc:
+        raise BuildError(f"cannot write the outputs: {exc.strerror or exc}; free some space (or fix the folder's "
+                         "permissions) and build again; the previous outputs are as they were",
+                         project.display(out)) from None
+    result.outputs += [o for o, _ in staged]
+    result.extras += [o for o, _ in extras]
     faults.point("manifest")
     if manifest is not None:
         uptodate.record(project, store, manifest, book, result)

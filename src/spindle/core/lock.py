@@ -48,8 +48,11 @@ def held(folder: Path, waiting: Callable[[str], None] = lambda message: None,
                     if time.monotonic() > deadline:
                         raise BuildError(f"another build of this project{holder} has been running for over {wait:g} s; "
                                          "wait for it to end, or stop it, and build again") from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        try:  # who holds it, for the message of a build that waits (a full disk only loses that)
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, str(os.getpid()).encode(), 0)
+        except OSError:
+            pass
         yield
     finally:
         os.close(fd)  # releases the lock
