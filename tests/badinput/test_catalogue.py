@@ -186,6 +186,8 @@ CASES = [
     Case("md-latin1", write(BETA_IMG, chapter("Caf\xe9 cr\xe8me.").encode("latin-1")), "UTF-8", BETA_IMG, 4),
     Case("md-utf16", write(BETA_IMG, chapter("Beta text.").encode("utf-16")), "UTF-8", BETA_IMG),
     Case("md-nul", write(BETA_IMG, chapter("Beta\x00text.")), "NUL", BETA_IMG, 4),
+    Case("md-noncharacter", write(BETA_IMG, chapter("Beta\ufffetext.")), "U+FFFE", BETA_IMG, 4),
+    Case("vtt-control-char", write(TALK, tinybook.VTT.replace("river", "ri\x07ver")), "U+0007", TALK),
     Case("md-control-char", write(BETA_IMG, chapter("Beta\x0btext.")), "control character", BETA_IMG, 4),
     Case("md-too-big", write(BETA_IMG, chapter("word " * (9 * 1024 * 1024))), "limit", BETA_IMG),
     Case("md-front-matter-unclosed", write(BETA_IMG, "---\ntitle: Beta\nBeta text.\n"), "front matter", BETA_IMG, 1),

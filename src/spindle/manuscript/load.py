@@ -140,6 +140,7 @@ def load_chapter(project: Project, entry: Entry, section: str, part: str | None,
             raise ConfigError(f"contents: '{entry.file}' is a Teams transcript, which needs title = \"...\" in its "
                               "entry", project.display(project.config_path))
         text, extra = transcript_markdown(project, entry, path, shown, data)
+        _check_characters(text, shown, lines=False)
     else:
         try:
             text = data.decode("utf-8-sig")
@@ -201,14 +202,15 @@ def _line_of(project: Project, file: str, occurrence: int = 1) -> int | None:
 
 
 MAX_CHAPTER_BYTES = 8 * 1024 * 1024  # per Markdown file; longer books are split into chapters anyway
-_CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 
 
-def _check_characters(text: str, shown: str) -> None:
-    """NUL and other control characters: a binary or damaged file (XML cannot hold them either)."""
+def _check_characters(text: str, shown: str, lines: bool = True) -> None:
+    """NUL, other control characters and the non-characters U+FFFE/U+FFFF: a binary or
+    damaged file (XML cannot hold them either). *lines*: *text* is the file's own text."""
     m = _CONTROL_RE.search(text)
     if m:
-        line = text.count("\n", 0, m.start()) + 1
+        line = text.count("\n", 0, m.start()) + 1 if lines else None
         what = "a NUL character" if m.group() == "\x00" else f"the control character U+{ord(m.group()):04X}"
         raise ManuscriptError(f"{what}: the file is binary or damaged; remove it or save the file again", shown, line)
 
