@@ -243,3 +243,33 @@ def test_its_rebuilds_take_the_projects_build_lock(server):
         assert time.monotonic() < deadline, "".join(server.output)
         time.sleep(0.2)
     assert any("preview: pdf PDF rebuilt" in line for line in server.output), "".join(server.output)
+
+
+def test_a_build_during_a_preview_rebuild_both_end_correctly(server):
+    """`spindle build all` while the preview rebuilds its PDF: one waits for the other; both end."""
+    import zipfile
+
+    import pikepdf
+
+    assert server.get("/pdf")[0] == 200
+    before = sum("preview: pdf PDF rebuilt" in line for line in server.output)
+    chapter = server.root / "manuscript" / "02-beta.md"
+    chapter.write_text(chapter.read_text(encoding="utf-8").replace("Beta text.", "Beta text, edited while serving."),
+                       encoding="utf-8")
+    build = subprocess.Popen([sys.executable, "-m", "spindle", "build", "all", "-q"], cwd=server.root,
+                             env={**os.environ, "PYTHONPATH": str(SRC)}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True)
+    _, err = build.communicate(timeout=180)
+    assert build.returncode == 0, err
+    assert "Traceback" not in err
+    deadline = time.monotonic() + 120
+    while sum("preview: pdf PDF rebuilt" in line for line in server.output) <= before:
+        assert time.monotonic() < deadline, "".join(server.output)
+        time.sleep(0.2)
+    for name in ("tiny-book.pdf", "tiny-book-print.pdf", "tiny-book-cover.pdf", "preview/tiny-book.pdf"):
+        with pikepdf.open(server.root / "build" / name) as pdf:
+            assert len(pdf.pages) > 0
+    with zipfile.ZipFile(server.root / "build" / "tiny-book.epub") as z:
+        assert z.testzip() is None
+        assert any(b"edited while serving" in z.read(n) for n in z.namelist() if n.endswith(".xhtml"))
+    assert server.alive()
