@@ -22,7 +22,11 @@ WAIT = float(os.environ.get("SPINDLE_LOCK_WAIT", "600"))  # seconds a build wait
 def held(folder: Path, waiting: Callable[[str], None] = lambda message: None,
          wait: float | None = None) -> Iterator[None]:
     """Hold the project's build lock (in *folder*, created if needed) while the block runs."""
-    import fcntl
+    try:
+        import fcntl
+    except ImportError:  # not a POSIX system: no lock (one build at a time is then up to the user)
+        yield
+        return
 
     wait = WAIT if wait is None else wait
     try:
