@@ -185,7 +185,8 @@ def render(text: str, lang: str, ctx: ParseContext) -> Fragment:
             body = xhtml.normalise(body, problems)
             notes = tuple(Note(n.id, n.ref_id, n.number, xhtml.normalise(n.html, problems)) for n in notes)
         except xhtml.TooDeep as exc:
-            raise ManuscriptError(str(exc), ctx.display) from None
+            ctx.warn("C001", str(exc), None)  # an error: the build stops, with the chapter's other errors
+            body, notes = "", ()
         ctx.diagnostics.extend(diagnostic("X001", problem, ctx.display) for problem in problems)
     return Fragment(body, notes, tuple(ctx.headings), tuple(ctx.resources), tuple(ctx.diagnostics),
                     tuple(ctx.expansion.includes), ctx.expansion.title)
@@ -193,12 +194,13 @@ def render(text: str, lang: str, ctx: ParseContext) -> Fragment:
 
 def _check_nesting(md, tokens, ctx: ParseContext) -> None:
     """markdown-it stops reading a chapter where blocks nest maxNesting deep, silently
-    dropping the rest: refuse such a chapter instead of losing its text."""
+    dropping the rest: an error (C001) instead of losing its text."""
     limit = md.options.maxNesting - 2
     for token in tokens:
         if token.nesting == 1 and token.level >= limit and token.type != "paragraph_open":
-            raise ManuscriptError(f"blocks (quotes, lists) nested more than {limit} levels deep; flatten them",
-                                  ctx.display, ctx.where(token.map))
+            ctx.warn("C001", f"blocks (quotes, lists) nested more than {limit} levels deep; flatten them",
+                     ctx.where(token.map))
+            return
 
 
 # --- core rules -------------------------------------------------------------
