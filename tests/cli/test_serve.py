@@ -192,7 +192,7 @@ def test_the_pdf_view_refreshes_when_its_rebuild_is_done(server, page):
 
 
 def test_only_project_files_are_served_and_only_on_loopback(server):
-    assert server.get("/book.toml")[0] == 200
+    assert server.get("/book.toml")[0] == 404  # only assets: stylesheets, fonts, images
     assert server.get("/styles/custom.css")[0] == 200
     assert server.get("/_theme/styles/base.css")[0] == 200
     assert server.get("/_theme/fonts/LinLibertine_R.otf")[0] == 200

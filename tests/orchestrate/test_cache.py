@@ -72,7 +72,7 @@ def test_entries_round_trip_and_unreadable_ones_are_misses(tmp_path):
     store.write("parts", "ab12", b"%PDF-1.7", ".pdf")
     assert store.read_json("table", "ab12") == {"pages": 3}
     assert store.read("parts", "ab12", ".pdf") == b"%PDF-1.7"
-    (tmp_path / "c" / "table" / "ab" / "ab12.json").write_text("{not json", encoding="utf-8")
+    (tmp_path / "c" / "table" / "ab" / "ab12.json").write_bytes(caching._seal(b"{not json", "table", "ab12.json"))
     assert store.read_json("table", "ab12") is None
     assert caching.Cache(None).read_json("table", "ab12") is None  # no cache: nothing read or written
 
@@ -84,10 +84,11 @@ def test_the_least_recently_used_entries_go_when_the_folder_is_too_big(tmp_path)
         path = tmp_path / "c" / "parts" / f"{n:02d}" / f"{n:02d}aa.pdf"
         os.utime(path, (time.time() - 100 + n, time.time() - 100 + n))
     store.read("parts", "00aa", ".pdf")  # used now: kept
-    store.prune(limit=3500, keep=3000)
+    entry = 1000 + caching.HEADER
+    store.prune(limit=3 * entry + 500, keep=3 * entry)
     left = sorted(p.name for p in (tmp_path / "c").rglob("*.pdf"))
     assert left == ["00aa.pdf", "04aa.pdf", "05aa.pdf"]
-    assert int((tmp_path / "c" / "size").read_text()) == 3000
+    assert int((tmp_path / "c" / "size").read_text()) == 3 * entry
 
 
 def test_stamps_see_changed_content_not_a_touch(tmp_path):

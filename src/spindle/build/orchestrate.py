@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING
 from spindle.core import progress
 from spindle.project.config import Project
 from spindle.core.errors import BuildError, ConfigError
-from spindle.core.output import source_date_epoch, write_bytes
+from spindle.core.output import remove_stale, source_date_epoch, write_all
 from spindle.build.result import Output, Result
+from spindle.core import faults
 
 if TYPE_CHECKING:
     from spindle.manuscript.model import Book
@@ -45,8 +46,14 @@ def build(project: Project, editions: Iterable[str] = EDITIONS, out_dir: Path | 
     jobs (worker processes for the paged editions; default: the number of CPUs), single_pass
     (lay each paged edition out as one document: no parallel layout, no chapter cache),
     cache (the cache folder; default .spindle-cache/ beside book.toml; False: none).
-    While it runs, SOURCE_DATE_EPOCH is set for the libraries that honour it (fontTools)."""
-    with source_date_epoch(options.get("epoch")):
+    While it runs, SOURCE_DATE_EPOCH is set for the libraries that honour it (fontTools), and
+    the project's build lock is held (core.lock): a second build of the project waits for
+    this one, reporting that through *waiting* (default: *report*)."""
+    from spindle.core import cache as caching
+    from spindle.core import lock
+
+    waiting = options.pop("waiting", None) or options.get("report") or (lambda message: None)
+    with lock.held(project.root / caching.FOLDER, waiting), source_date_epoch(options.get("epoch")):
         return _build(project, editions, out_dir, **options)
 
 
@@ -68,6 +75,9 @@ def _build(
 
     editions = [e for e in EDITIONS if e in set(editions)]
     out = check_out_dir(project, out_dir or project.root / "build")
+    remove_stale(out)
+    scratch = project.root / caching.FOLDER / "tmp"  # temporary outputs: never left in build/ by a killed build
+    remove_stale(scratch)
     # With --allow-remote nothing is cached: remote files may change without notice.
     store = caching.Cache(None if allow_remote else caching.folder_for(project.root, cache))
     manifest = None
@@ -89,12 +99,12 @@ def _build(
             every = not store.enabled or layouts.styles_changed(project, Theme(project), paged_editions,
                                                                 allow_remote, store)
             pool.start(every)  # all of them when the stylesheets changed: every chapter is laid out again
-        return _build_book(project, editions, out, paged_editions, pool, store, manifest, strict=strict,
+        return _build_book(project, editions, out, paged_editions, pool, store, manifest, scratch, strict=strict,
                            allow_remote=allow_remote, epoch=epoch, report=report, single_pass=single_pass)
 
 
 def _build_book(project: Project, editions: list[str], out: Path, paged_editions: list[str], pool, store,
-                manifest: str | None, *, strict: bool, allow_remote: bool, epoch: int | None,
+                manifest: str | None, scratch: Path, *, strict: bool, allow_remote: bool, epoch: int | None,
                 report: Callable[[str], None], single_pass: bool) -> Result:
     from spindle.build import uptodate
     from spindle.manuscript.load import load_book
@@ -106,6 +116,10 @@ def _build_book(project: Project, editions: list[str], out: Path, paged_editions
     result.notes += book.notes
     _manuscript_findings(project, book, result, strict)
     theme = Theme(project)
+    from spindle.theme import stylecheck
+
+    result.warnings += stylecheck.check(theme, allow_remote)
+    _fail_on_warnings(strict, result.warnings)
     staged: list[tuple[Output, bytes]] = []
     extras: list[tuple[Output, bytes]] = []
     font_config = None
@@ -132,6 +146,7 @@ def _build_book(project: Project, editions: list[str], out: Path, paged_editions
 
             if "pages" not in for_epub:
                 report("epub: no page-list: the print edition is not built in this run (spindle build all maps its pages)")
+            faults.point("epub")
             data, pages = epub.build(book, theme, epoch, allow_remote=allow_remote, **for_epub), None
         elif edition == "print":
             from spindle.editions import layouts
@@ -162,12 +177,16 @@ def _build_book(project: Project, editions: list[str], out: Path, paged_editions
     result.warnings = list(dict.fromkeys(result.warnings))  # a problem both paged editions meet, once
     _fail_on_warnings(strict, result.warnings)
     staged.sort(key=lambda s: EDITIONS.index(s[0].edition))
-    for output, data in staged:
-        write_bytes(output.path, data)
-        result.outputs.append(output)
-    for output, data in extras:
-        write_bytes(output.path, data)
-        result.extras.append(output)
+    faults.point("write")
+    try:
+        write_all([(o.path, data) for o, data in staged + extras], scratch)
+    except OSError as exc:
+        raise BuildError(f"cannot write the outputs: {exc.strerror or exc}; free some space (or fix the folder's "
+                         "permissions) and build again; the previous outputs are as they were",
+                         project.display(out)) from None
+    result.outputs += [o for o, _ in staged]
+    result.extras += [o for o, _ in extras]
+    faults.point("manifest")
     if manifest is not None:
         uptodate.record(project, store, manifest, book, result)
     store.prune()
@@ -211,4 +230,5 @@ def _manuscript_findings(project: Project, book: Book, result: Result, strict: b
 
 def _fail_on_warnings(strict: bool, warnings: list[str]) -> None:
     if strict and warnings:
-        raise BuildError(f"{len(warnings)} warning(s) and --strict is set; first: {warnings[0]}")
+        more = f" (and {len(warnings) - 1} more warning(s))" if len(warnings) > 1 else ""
+        raise BuildError(f"{warnings[0]}{more}; --strict makes warnings errors")

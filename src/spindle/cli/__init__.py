@@ -79,7 +79,7 @@ def build(editions, config_path, out_dir, strict, allow_remote, quiet, verbose, 
     with display.pages():
         result = builder.build(project, chosen, Path(out_dir) if out_dir else None, strict=strict,
                                allow_remote=allow_remote, epoch=_epoch(), report=display, jobs=jobs,
-                               single_pass=single_pass)
+                               single_pass=single_pass, waiting=lambda message: click.echo(message, err=True))
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
     if as_json:

@@ -14,8 +14,10 @@ what it touches:
 and then the PDF editions whose view has been opened are rebuilt (into
 build/preview/). Open pages follow through server-sent events: a page reloads
 when what it shows has changed. A failed build shows its error in the page, and
-the server goes on. Only files inside the project (none hidden, such as .git)
-and the preview builds are served.
+the server goes on. It listens on 127.0.0.1 only, answers only requests addressed
+to 127.0.0.1 or localhost by name (no DNS rebinding), and serves only stylesheets,
+fonts and images inside the project (none hidden, such as .git; symlinks resolved)
+or the theme, and the preview builds: no directory listing, no other file.
 """
 
 from __future__ import annotations
@@ -42,6 +44,11 @@ TYPES = {".css": "text/css", ".svg": "image/svg+xml", ".otf": "font/otf", ".ttf"
          ".woff2": "font/woff2", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
          ".webp": "image/webp", ".pdf": "application/pdf", ".epub": "application/epub+zip", ".md": "text/plain",
          ".html": "text/html", ".xhtml": "application/xhtml+xml", ".js": "text/javascript", ".json": "application/json"}
+
+
+# What the preview serves from the project and the theme: stylesheets, fonts and images (never
+# the manuscript's text, book.toml or the built files: the preview PDFs come through /_pdf/).
+ASSETS = frozenset({".css", ".svg", ".otf", ".ttf", ".woff", ".woff2", ".png", ".jpg", ".jpeg", ".gif", ".webp"})
 
 
 @dataclass
@@ -210,7 +217,8 @@ class Preview:
         error, pages, path = None, view.pages, view.path
         try:
             out = builder.check_out_dir(self.project, (self.out_dir or self.root / "build") / "preview")
-            result = builder.build(self.project, [edition], out, allow_remote=self.allow_remote)
+            result = builder.build(self.project, [edition], out, allow_remote=self.allow_remote,
+                                   waiting=lambda message: self.log(f"preview: {edition}: {message}"))
             path, pages = result.outputs[0].path, result.outputs[0].pages or 0
             self.log(f"preview: {edition} PDF rebuilt ({pages} pages, {time.perf_counter() - start:.1f} s)")
         except SpindleError as exc:
@@ -288,7 +296,7 @@ class Preview:
         else:
             base = self.root
         path = base.joinpath(*parts).resolve()
-        if base.resolve() not in path.parents or not path.is_file():
+        if base.resolve() not in path.parents or not path.is_file() or path.suffix.lower() not in ASSETS:
             return None
         return path
 
@@ -417,6 +425,10 @@ def pdf_page(preview: Preview, edition: str) -> str:
 class Handler(BaseHTTPRequestHandler):
     server_version = "spindle-preview"
     preview: Preview  # set on the subclass made by serve()
+    # An idle connection is closed after this many seconds. Requests are bounded by the standard
+    # library: a request line of at most 64 KiB (414), at most 100 headers of 64 KiB each (431);
+    # only GET is answered (501), and no request body is ever read.
+    timeout = 30
 
     def log_message(self, format, *args) -> None:  # quiet: the preview logs what it builds
         pass
@@ -490,8 +502,15 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.send_header("Cache-Control", "no-store")
         self.send_header("X-Content-Type-Options", "nosniff")
+        if not content_type.startswith("text/html"):  # an SVG opened on its own runs no script
+            self.send_header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:")
         self.end_headers()
         self.wfile.write(body)
+
+
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 256  # a burst of connections (a page with many images) waits, not refused
+    daemon_threads = True
 
 
 def _type(path: Path) -> str:
@@ -567,7 +586,7 @@ def serve(config_path: Path, port: int = 8000, out_dir: Path | None = None, allo
     preview.refresh({"config"})
     handler = type("PreviewHandler", (Handler,), {"preview": preview})
     try:
-        server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+        server = _Server(("127.0.0.1", port), handler)
     except OSError as exc:
         raise SpindleError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}; choose another --port") from None
     server.daemon_threads = True

@@ -7,8 +7,10 @@ the entry (the part's HTML, the stylesheets and the files they use, spindle's
 own code, the versions of WeasyPrint and its PDF libraries). Nothing is
 pickled: metadata is JSON and PDFs are stored as they are, so a cache folder
 that came with someone else's project can at worst give wrong pages, never run
-code. Files are written atomically; the least recently used entries are
-removed when the folder grows beyond :data:`LIMIT` bytes.
+code. Every entry carries a SHA-256 over its kind, key and payload: a truncated,
+corrupted or foreign file is a miss (and is removed), never used. Files are written
+atomically; the least recently used entries are removed when the folder grows
+beyond :data:`LIMIT` bytes.
 """
 
 from __future__ import annotations
@@ -19,7 +21,10 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from spindle.core import faults
+
 FOLDER = ".spindle-cache"
+LOCK = "lock"  # the build lock (build/lock.py), never pruned
 LIMIT = 512 * 1024 * 1024
 KEEP = 384 * 1024 * 1024
 
@@ -83,6 +88,7 @@ class Cache:
         self.folder = folder
         self.wrote = False
         self.written = 0  # bytes written by this build
+        self.rejected = 0  # entries found damaged or foreign (and removed) by this build
 
     @property
     def enabled(self) -> bool:
@@ -93,12 +99,23 @@ class Cache:
         return self.folder / kind / key[:2] / f"{key}{suffix}"
 
     def read(self, kind: str, key: str, suffix: str = ".json") -> bytes | None:
+        """The entry's payload, or None: absent, or not exactly what :meth:`write` stored under
+        this kind and key (truncated, corrupted, or a file from elsewhere); such a file is
+        removed, so the entry is made again."""
         if self.folder is None:
             return None
         path = self._path(kind, key, suffix)
         try:
-            data = path.read_bytes()
+            stored = path.read_bytes()
         except OSError:
+            return None
+        data = _unseal(stored, kind, key + suffix)
+        if data is None:
+            self.rejected += 1
+            try:
+                path.unlink()
+            except OSError:
+                pass
             return None
         try:
             os.utime(path)  # recently used: kept when the folder is pruned
@@ -110,15 +127,20 @@ class Cache:
         if self.folder is None:
             return
         path = self._path(kind, key, suffix)
+        sealed = _seal(data, kind, key + suffix)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
-            tmp.write_bytes(data)
+            tmp.write_bytes(sealed)  # no fsync: after a power cut, the checksum tells a torn entry
+            faults.point("cache")
             os.replace(tmp, path)
             self.wrote = True
-            self.written += len(data)
+            self.written += len(sealed)
         except OSError:  # a cache that cannot be written only makes the next build slower
-            pass
+            try:
+                tmp.unlink()
+            except (OSError, UnboundLocalError):
+                pass
 
     def read_json(self, kind: str, key: str):
         data = self.read(kind, key)
@@ -151,7 +173,7 @@ class Cache:
                 st = path.stat()
             except OSError:
                 continue
-            if path.is_file() and path != ledger:
+            if path.is_file() and path != ledger and path.name != LOCK:
                 files.append((st.st_mtime, st.st_size, path))
         total = sum(size for _, size, _ in files)
         if total > limit:
@@ -170,6 +192,24 @@ class Cache:
             (self.folder / "size").write_text(str(total))
         except OSError:
             pass
+
+
+MAGIC = b"spindle-cache-1 sha256="
+HEADER = len(MAGIC) + 64 + 1  # the bytes an entry adds to its payload
+
+
+def _seal(data: bytes, kind: str, name: str) -> bytes:
+    """The payload behind a header holding a SHA-256 over kind, name and payload."""
+    return MAGIC + digest(kind, name, data).encode("ascii") + b"\n" + data
+
+
+def _unseal(stored: bytes, kind: str, name: str) -> bytes | None:
+    if not stored.startswith(MAGIC) or len(stored) < HEADER or stored[HEADER - 1:HEADER] != b"\n":
+        return None
+    data = stored[HEADER:]
+    if stored[len(MAGIC):HEADER - 1] != digest(kind, name, data).encode("ascii"):
+        return None
+    return data
 
 
 def folder_for(root: Path, option) -> Path | None:

@@ -18,6 +18,7 @@ from spindle.manuscript.links import resolve as resolve_links
 from spindle.manuscript.markdown import ParseContext, render, typographic
 from spindle.manuscript.model import Book, Chapter, Speaker
 from spindle.project.schema import SchemaError, convert
+from spindle.core import faults
 
 _FRONT_RE = re.compile(r"\A---[ \t]*\r?\n(.*?\r?\n)?---[ \t]*(?:\r?\n|\Z)", re.S)
 
@@ -72,12 +73,19 @@ def load_book(project: Project, allow_remote: bool = False, report=None) -> Book
     ids: set[str] = set()
     number = 0
     order = reading_order(project)
+    seen: set[str] = set()
+    for entry, _, _ in order:
+        if entry.file in seen:
+            raise ConfigError(f"contents: '{entry.file}' is listed twice; list each manuscript file once",
+                              project.display(project.config_path), _line_of(project, entry.file, 2))
+        seen.add(entry.file)
     for index, (entry, section, part) in enumerate(order, 1):
         if report is not None:
             from spindle.core.progress import chapter as reading
 
             report(reading(entry.file, index, len(order)))
         chapter = load_chapter(project, entry, section, part, ids, allow_remote)
+        faults.point("parse")
         if chapter.kind == "chapter" and section == "body":
             number += 1
             chapter = _replace(chapter, number=number)
@@ -92,13 +100,25 @@ def _replace(chapter: Chapter, **changes) -> Chapter:
 
 
 def read_source(project: Project, entry: Entry) -> tuple[Path, str, bytes]:
-    path = project.path(entry.file)
     shown = entry.file
+    where = project.display(project.config_path)
+    if re.match(r"^[A-Za-z][A-Za-z0-9+.-]+:", entry.file):
+        raise ConfigError(f"contents: '{entry.file}' is a URL; chapters are files inside the project "
+                          "(download it there)", where, _line_of(project, entry.file))
+    try:
+        path = project.path(entry.file)
+    except (RuntimeError, OSError):  # Python 3.11 raises RuntimeError on a symlink loop
+        raise ConfigError(f"contents: '{entry.file}' is a symlink loop; point it at a real file",
+                          where, _line_of(project, entry.file)) from None
     try:
         path.relative_to(project.root)
     except ValueError:
         raise ConfigError(f"contents: '{entry.file}' lies outside the project; move it inside", project.display(project.config_path)) from None
     try:
+        size = path.stat().st_size
+        if size > MAX_CHAPTER_BYTES:
+            raise ManuscriptError(f"{size // (1024 * 1024)} MiB, over the limit of {MAX_CHAPTER_BYTES // (1024 * 1024)} MiB "
+                                  "per manuscript file; split it into several chapters", shown)
         data = path.read_bytes()
     except FileNotFoundError:
         raise ManuscriptError(
@@ -120,12 +140,14 @@ def load_chapter(project: Project, entry: Entry, section: str, part: str | None,
             raise ConfigError(f"contents: '{entry.file}' is a Teams transcript, which needs title = \"...\" in its "
                               "entry", project.display(project.config_path))
         text, extra = transcript_markdown(project, entry, path, shown, data)
+        _check_characters(text, shown, lines=False)
     else:
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             line = data[: exc.start].count(b"\n") + 1
             raise ManuscriptError("not valid UTF-8; save the file as UTF-8", shown, line) from None
+        _check_characters(text, shown)
     meta, body, offset = split_front_matter(text, shown)
     lang = meta.lang or project.config.book.language
     cid = _chapter_id(meta.id or path.stem, ids)
@@ -167,6 +189,30 @@ def _transcript_diagnostics(warnings: list[str], shown: str) -> tuple:
         found.append(diagnostic("T005", m.group(2), shown, int(m.group(1)) if m.group(1) else None) if m
                      else diagnostic("T005", text, shown))
     return tuple(found)
+
+
+def _line_of(project: Project, file: str, occurrence: int = 1) -> int | None:
+    """The line of book.toml naming *file* (its *occurrence*-th mention), if it can be found."""
+    try:
+        lines = project.config_path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    found = [n for n, text in enumerate(lines, 1) if f'"{file}"' in text or f"'{file}'" in text]
+    return found[occurrence - 1] if len(found) >= occurrence else None
+
+
+MAX_CHAPTER_BYTES = 8 * 1024 * 1024  # per Markdown file; longer books are split into chapters anyway
+_CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+
+
+def _check_characters(text: str, shown: str, lines: bool = True) -> None:
+    """NUL, other control characters and the non-characters U+FFFE/U+FFFF: a binary or
+    damaged file (XML cannot hold them either). *lines*: *text* is the file's own text."""
+    m = _CONTROL_RE.search(text)
+    if m:
+        line = text.count("\n", 0, m.start()) + 1 if lines else None
+        what = "a NUL character" if m.group() == "\x00" else f"the control character U+{ord(m.group()):04X}"
+        raise ManuscriptError(f"{what}: the file is binary or damaged; remove it or save the file again", shown, line)
 
 
 def _typo(text: str, lang: str) -> str:

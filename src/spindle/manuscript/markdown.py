@@ -170,6 +170,7 @@ def render(text: str, lang: str, ctx: ParseContext) -> Fragment:
     text, ctx.expansion = dialects.expand(text, ctx.source, ctx.root, ctx.display, ctx.line_offset, ctx.variables)
     ctx.diagnostics.extend(ctx.expansion.diagnostics)
     tokens = md.parse(text, {"spindle": ctx})
+    _check_nesting(md, tokens, ctx)
     env = {"spindle": ctx}
     ctx.ids.update(f"{ctx.chapter_id}-fn{t.meta['id'] + 1}" for t in tokens if t.type == "footnote_open")
     try:
@@ -180,11 +181,26 @@ def render(text: str, lang: str, ctx: ParseContext) -> Fragment:
     body = md.renderer.render(tokens[:end], md.options, env)
     if ctx.raw_html:  # raw HTML is HTML5, not XHTML: parse and write back once, for every edition
         problems: list[str] = []
-        body = xhtml.normalise(body, problems)
-        notes = tuple(Note(n.id, n.ref_id, n.number, xhtml.normalise(n.html, problems)) for n in notes)
+        try:
+            body = xhtml.normalise(body, problems)
+            notes = tuple(Note(n.id, n.ref_id, n.number, xhtml.normalise(n.html, problems)) for n in notes)
+        except xhtml.TooDeep as exc:
+            ctx.warn("C001", str(exc), None)  # an error: the build stops, with the chapter's other errors
+            body, notes = "", ()
         ctx.diagnostics.extend(diagnostic("X001", problem, ctx.display) for problem in problems)
     return Fragment(body, notes, tuple(ctx.headings), tuple(ctx.resources), tuple(ctx.diagnostics),
                     tuple(ctx.expansion.includes), ctx.expansion.title)
+
+
+def _check_nesting(md, tokens, ctx: ParseContext) -> None:
+    """markdown-it stops reading a chapter where blocks nest maxNesting deep, silently
+    dropping the rest: an error (C001) instead of losing its text."""
+    limit = md.options.maxNesting - 2
+    for token in tokens:
+        if token.nesting == 1 and token.level >= limit and token.type != "paragraph_open":
+            ctx.warn("C001", f"blocks (quotes, lists) nested more than {limit} levels deep; flatten them",
+                     ctx.where(token.map))
+            return
 
 
 # --- core rules -------------------------------------------------------------
@@ -543,20 +559,44 @@ def _render_html(self, tokens, idx, options, env) -> str:
 def _raw_image(src: str, ctx: ParseContext, line: int | None) -> str | None:
     """An ``<img src>`` in raw HTML: remote images as for Markdown; a local file
     relative to the chapter (or, as before, to the project) becomes a resource.
-    Anything else is left for the fetcher, which refuses it with an error."""
+    Anything else is refused here (I001, naming the line; None: its alt text stands in),
+    before any fetcher could read it."""
     parts = urlsplit(src)
-    if parts.scheme.lower() in ("http", "https") and parts.netloc:
+    scheme = parts.scheme.lower()
+    if scheme in ("http", "https") and parts.netloc:
         return resolve_resource(src, ctx, line)
-    if parts.scheme or parts.netloc or not parts.path:
+    if scheme == "data" or not (parts.path or parts.netloc):
         return src
-    for base in (ctx.source.parent, ctx.root):
-        path = (base / unquote(parts.path)).resolve()
-        if path.is_file() and ctx.root in path.parents:
+    if (scheme and scheme != "file") or parts.netloc:
+        ctx.warn("I001", f"image '{src}': only files inside the project (or http/https with --allow-remote) "
+                 "can be used", line)
+        return None
+    bases = (Path("/"),) if scheme == "file" else (ctx.source.parent, ctx.root)
+    outside = False
+    for base in bases:
+        try:
+            path = (base / unquote(parts.path)).resolve()
+        except (OSError, RuntimeError):  # a symlink loop
+            continue
+        if ctx.root not in path.parents:
+            outside = outside or path.exists() or scheme == "file" or ".." in parts.path
+            continue
+        if path.is_file():
+            from spindle.manuscript import images
+
+            wrong = images.problem(path)
+            if wrong:
+                ctx.warn("I001", f"image '{src}': {wrong}", line)
+                return None
             res = path.relative_to(ctx.root).as_posix()
             if res not in ctx.resources:
                 ctx.resources.append(res)
             return res
-    return src
+    if outside:
+        ctx.warn("I001", f"image '{src}' lies outside the project; move it inside", line)
+    else:
+        ctx.warn("I001", f"image '{src}' not found; check the path (relative to this file)", line)
+    return None
 
 
 def _render_footnote_ref(self, tokens, idx, options, env) -> str:
@@ -635,6 +675,12 @@ def resolve_resource(src: str, ctx: ParseContext, line: int | None) -> str | Non
         return None
     if not path.is_file():
         ctx.warn("I001", f"image '{src}' not found; check the path (relative to this file)", line)
+        return None
+    from spindle.manuscript import images
+
+    wrong = images.problem(path)
+    if wrong:
+        ctx.warn("I001", f"image '{src}': {wrong}", line)
         return None
     res = rel.as_posix()
     if res not in ctx.resources:

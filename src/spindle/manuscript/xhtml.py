@@ -196,6 +196,7 @@ def normalise(fragment: str, problems: list[str] | None = None) -> str:
     repeated id is renamed here so the document stays valid.
     """
     root = parse(fragment, problems)
+    _check_depth(root)
     seen: set[str] = set()
     for element in root.iter():
         if not isinstance(element.tag, str):
@@ -213,6 +214,22 @@ def normalise(fragment: str, problems: list[str] | None = None) -> str:
     out: list[str] = []
     _children(root, HTML, out, parent_local="div")
     return "".join(out)
+
+
+MAX_DEPTH = 100  # elements nested in raw HTML; deeper (thousands of <div>s) would exhaust the stack
+
+
+class TooDeep(ValueError):
+    """Raw HTML nested beyond :data:`MAX_DEPTH` levels."""
+
+
+def _check_depth(root) -> None:
+    stack = [(root, 0)]
+    while stack:
+        element, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise TooDeep(f"raw HTML nested more than {MAX_DEPTH} elements deep; flatten it")
+        stack.extend((child, depth + 1) for child in element)
 
 
 _TAG = re.compile(r"<([A-Za-z][A-Za-z0-9-]*)(?:\s[^<>]*)?/?>")

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import functools
 import sys
-from pathlib import Path
+import types
+from pathlib import Path, PurePath
 
 import jinja2
+import jinja2.sandbox
 from markupsafe import Markup
 
 from spindle import __version__
@@ -47,8 +49,11 @@ class Theme:
 
     @functools.cached_property
     def env(self) -> jinja2.Environment:
-        env = jinja2.Environment(
-            loader=jinja2.FileSystemLoader([str(d) for d in self.template_dirs]),
+        # Templates may come with an untrusted project: the sandbox keeps them from Python's
+        # internals (no _attributes, no unsafe callables), and the loader from any file that
+        # is not inside the theme's folders once symlinks are resolved.
+        env = _Sandbox(
+            loader=_ThemeLoader([str(d) for d in self.template_dirs], shown=self._shown_path),
             autoescape=True,
             undefined=jinja2.StrictUndefined,
             keep_trailing_newline=True,
@@ -81,6 +86,18 @@ class Theme:
             ) from None
         except jinja2.TemplateSyntaxError as exc:
             raise TemplateError(f"template syntax error: {exc.message}", self._shown(exc.name or name), exc.lineno) from None
+        except jinja2.sandbox.SecurityError as exc:
+            path, line = _template_frame(sys.exc_info()[2])
+            raise TemplateError(f"template not allowed to do this: {str(exc).rstrip('.')}; templates may only use the book's data",
+                                self._shown_path(path) if path else self._shown(name), line) from None
+        except OverflowError as exc:
+            path, line = _template_frame(sys.exc_info()[2])
+            raise TemplateError(f"{str(exc).rstrip('.')}; use a smaller range",
+                                self._shown_path(path) if path else self._shown(name), line) from None
+        except RecursionError:
+            path, line = _template_frame(sys.exc_info()[2])
+            raise TemplateError("templates include or call each other without end; break the cycle",
+                                self._shown_path(path) if path else self._shown(name), line) from None
         except jinja2.UndefinedError as exc:
             path, line = _template_frame(sys.exc_info()[2])
             raise TemplateError(
@@ -100,6 +117,55 @@ class Theme:
             return str(p.resolve().relative_to(self.project.root))
         except ValueError:
             return f"(built-in theme) {p.relative_to(BUILTIN)}" if BUILTIN in p.parents else str(p)
+
+
+_PURE_PATH = frozenset({"name", "stem", "suffix", "suffixes", "parts", "as_posix"})
+_IO_MODULES = frozenset({"os", "io", "posix", "pathlib", "shutil", "subprocess", "socket", "tempfile", "importlib", "sys"})
+
+
+class _Sandbox(jinja2.sandbox.SandboxedEnvironment):
+    """Jinja's sandbox, which refuses _attributes and unsafe callables; on top of that a
+    template may not reach modules or anything that touches files: of a path only its
+    name and parts (a template reading ``book.project.root.joinpath(...).read_text()``
+    would otherwise see any file)."""
+
+    def is_safe_attribute(self, obj, attr, value) -> bool:
+        if isinstance(value, types.ModuleType) or isinstance(obj, types.ModuleType):
+            return False
+        if isinstance(obj, PurePath) and attr not in _PURE_PATH:
+            return False
+        return super().is_safe_attribute(obj, attr, value)
+
+    def is_safe_callable(self, obj) -> bool:
+        if isinstance(getattr(obj, "__self__", None), PurePath):
+            return False
+        module = getattr(obj, "__module__", None) or type(obj).__module__ or ""
+        if module.split(".")[0] in _IO_MODULES:
+            return False
+        return super().is_safe_callable(obj)
+
+
+class _ThemeLoader(jinja2.FileSystemLoader):
+    """A FileSystemLoader that refuses a template whose real path (symlinks resolved) lies
+    outside the folder it was found in."""
+
+    def __init__(self, searchpath, shown):
+        super().__init__(searchpath)
+        self.shown = shown
+
+    def get_source(self, environment, template):
+        try:
+            source, filename, uptodate = super().get_source(environment, template)
+        except UnicodeDecodeError as exc:
+            found = next((Path(d) / template for d in self.searchpath if (Path(d) / template).is_file()), None)
+            line = exc.object[: exc.start].count(b"\n") + 1 if isinstance(exc.object, bytes) else None
+            raise TemplateError("not valid UTF-8; save the template as UTF-8",
+                                self.shown(str(found)) if found else f"templates/{template}", line) from None
+        real = Path(filename).resolve()
+        if not any(Path(d).resolve() in real.parents for d in self.searchpath):
+            raise TemplateError(f"template '{template}' leads outside the theme's folders (a symlink?); "
+                                "keep templates inside templates/", f"templates/{template}")
+        return source, filename, uptodate
 
 
 def _template_frame(tb) -> tuple[str | None, int | None]:

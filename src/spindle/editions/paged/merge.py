@@ -28,6 +28,8 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass, field
 
+from spindle.core import faults
+
 
 @dataclass(frozen=True)
 class Piece:
@@ -110,6 +112,7 @@ class Merger:
         import pikepdf
 
         out, parts = self.out, self.parts
+        faults.point("merge")
         if any(p is None for p in parts):
             raise ValueError("merge: a part is missing")
         while self.copy_next():

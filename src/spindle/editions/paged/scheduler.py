@@ -34,6 +34,7 @@ from spindle.core import progress
 from spindle.core.errors import BuildError, SpindleError
 from spindle.editions.paged.split import Part
 from spindle.editions.paged.worker import Done, Job, Laid, Numbering, Styles
+from spindle.core import faults
 
 MAX_HELD = 1  # parts a worker keeps laid out while it waits for their page numbers
 
@@ -414,6 +415,7 @@ class _Run:
         self._store(state.key, done)
 
     def _store(self, key: str, done: Done) -> None:
+        faults.point("layout")
         self.store.write_json("parts", key, _done_meta(done))
         self.store.write("parts", key, done.pdf, ".pdf")
 

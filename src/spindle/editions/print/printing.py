@@ -15,6 +15,7 @@ from spindle.editions.print.marks import MM, Sheet
 from spindle.manuscript.model import Book
 from spindle.editions.paged.engine import Laid
 from spindle.theme import Theme
+from spindle.core import faults
 
 VARIANT = "pdf/x-4"
 MAX_LAYOUTS = 3
@@ -124,6 +125,7 @@ def build(book: Book, theme: Theme, epoch: int | None, allow_remote: bool, font_
     if laid is None:
         laid = lay_out(book, theme, epoch, allow_remote, font_config, identifier)
     variant = laid.variant
+    faults.point("print")
     padding = laid.padding or signatures.Padding(pages=laid.pages, signature=p.signature)
     width, height = p.size
     condition = p.output_condition if variant else None
