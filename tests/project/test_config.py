@@ -149,8 +149,8 @@ def test_wrong_type_length_names_key_path_and_line(tmp_path, monkeypatch, capsys
     [
         ('[book]\ntitle = "A"\n[editions.pdf]\ntoc_depth = "2"\n',
          "book.toml:4: editions.pdf.toc_depth: expected a whole number, got '2'"),
-        ('[book]\ntitle = "A"\nlanguage = "fr"\n',
-         "book.toml:3: book.language: expected one of 'en', 'nl', got 'fr'"),
+        ('[book]\ntitle = "A"\nlanguage = "English"\n',
+         "book.toml:3: book.language: expected a language tag such as 'en', 'nl' or 'zh-CN', got 'English'"),
         ('[book]\ntitle = "A"\n[editions.print]\nmarks = "yes"\n',
          "book.toml:4: editions.print.marks: expected true or false, got 'yes'"),
         ('[book]\ntitle = "A"\nsubjects = "one"\n',

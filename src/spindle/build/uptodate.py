@@ -63,7 +63,8 @@ def record(project, store: caching.Cache, manifest_key: str, book, result) -> No
     root = project.root.resolve()
     stamps.add(root, project.config_path)
     for chapter in book.chapters:
-        stamps.add(root, chapter.source)
+        for source in (chapter.source, *chapter.merged):
+            stamps.add(root, source)
         for resource in chapter.resources:
             stamps.add(root, project.path(resource))
     theme = project.config.theme

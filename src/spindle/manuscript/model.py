@@ -13,7 +13,7 @@ from spindle.project.config import Metadata, Project
 
 @dataclass(frozen=True)
 class Heading:
-    level: int  # 2 or 3 inside a chapter (the chapter title is level 1)
+    level: int  # 2 to 6 inside a chapter (the chapter title is level 1; a nested file's title is 2)
     id: str
     text: str
 
@@ -59,6 +59,10 @@ class Chapter:
     speakers: tuple[Speaker, ...] = ()
     digest: str = ""
     warnings: tuple[str, ...] = ()
+    title_id: str = ""  # id of the title heading, when the title came from the file's first heading
+    self_numbered: bool = False  # the title carries its own number ("1. Background"): print no other
+    depth: int = 0  # > 0 while a nested file is loaded on its own, before it is merged into its chapter
+    merged: tuple[Path, ...] = ()  # the files of sections merged into this chapter (nesting)
 
     @property
     def epub_type(self) -> str:

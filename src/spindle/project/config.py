@@ -18,7 +18,14 @@ from spindle.core.paths import display
 from spindle.project.schema import Length, SchemaError, convert
 from spindle.project.formats import FORMAT_CHOICES
 
-Language = Literal["en", "nl"]
+Language = str  # a BCP 47 tag: "en", "nl", "zh-CN", "ja", ... (checked by language_tag)
+_LANGUAGE_RE = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*")
+
+
+def language_tag(value: str | None, key: str = "language") -> None:
+    """Raise ValueError unless *value* is a BCP 47 language tag such as 'en' or 'zh-CN'."""
+    if value is not None and not _LANGUAGE_RE.fullmatch(value):
+        raise ValueError(f"{key}: expected a language tag such as 'en', 'nl' or 'zh-CN', got {value!r}")
 Kind = Literal["foreword", "introduction", "preface", "chapter", "interview", "afterword", "appendix", "colophon"]
 
 # MARC relator codes, as EPUB's refines expect.
@@ -84,7 +91,8 @@ class Metadata:
     title: str = _opt(help="Book title")
     subtitle: str = _opt("", help="Subtitle")
     slug: str = _opt("", help="File name stem of the outputs (default: from the title)")
-    language: Language = _opt("en", help="Main language: en or nl")
+    language: Language = _opt("en", help="Main language, a BCP 47 tag: 'en', 'nl', 'zh-CN', 'ja', ... "
+                                         "(labels such as 'Chapter' exist for en and nl; others use English ones)")
     authors: tuple[Person, ...] = _opt(factory=tuple, help="Authors: names, or tables with name and role")
     contributors: tuple[Person, ...] = _opt(factory=tuple, help="Other contributors with their roles")
     publisher: str = _opt("", help="Publisher")
@@ -99,6 +107,7 @@ class Metadata:
     def __post_init__(self) -> None:
         if not self.title.strip():
             raise ValueError("title: must not be empty")
+        language_tag(self.language)
         if self.date and not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", self.date):
             raise ValueError(f"date: expected YYYY-MM-DD, got {self.date!r}")
         if self.slug and not re.fullmatch(r"[a-z0-9][a-z0-9._-]*", self.slug):
@@ -143,8 +152,12 @@ class Entry:
     timestamps: bool = _opt(False, help="Transcript: print each turn's time")
     pullquotes: tuple[str, ...] = _opt(factory=tuple, help="Transcript: sentences to repeat as pull quotes after their turn")
     notes: dict[str, str] = _opt(factory=dict, help="Transcript: footnotes, keyed by the words of the text they follow")
+    sections: tuple[Entry, ...] = _opt(
+        factory=tuple, help="Files that continue this chapter, as a book's own SUMMARY nests them: each one's title "
+                            "becomes a section heading (its headings one level lower), with no chapter number of its own")
 
     def __post_init__(self) -> None:
+        language_tag(self.lang, "lang")
         if not self.is_transcript:
             given = [k for k in _TRANSCRIPT_KEYS if getattr(self, k) not in ("", None, False, (), {})]
             if given:
@@ -176,6 +189,8 @@ class Contents:
     front: tuple[Entry, ...] = _opt(factory=tuple, help="Front matter files (foreword, introduction)")
     chapters: tuple[Entry | Part, ...] = _opt(factory=tuple, help="Chapters or parts, in reading order")
     back: tuple[Entry, ...] = _opt(factory=tuple, help="Back matter files (afterword, colophon)")
+    section_page: bool = _opt(False, help="Whether a file nested under a chapter (an entry's 'sections') "
+                                          "starts on a new page in the paged editions")
 
 
 @dataclass(frozen=True)

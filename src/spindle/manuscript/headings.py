@@ -1,0 +1,135 @@
+"""Plain Markdown chapters: the title from the file's first heading.
+
+A chapter file needs no front matter. Without a ``title:`` the file's first
+heading is the chapter's title: it is cut from the body and becomes the
+chapter's title heading, keeping the id the renderer gave it (so links to
+``chapter.md#that-heading`` keep working). The other headings are taken
+relative to it (a file that opens with ``##`` has its ``###`` as sections),
+and a later ``#`` becomes a section. A file nested under a chapter (depth > 0)
+has every heading moved down by its depth. A file with no heading is titled
+after its file name, with a warning.
+
+Levels are changed in the Markdown text, line by line, before the chapter is
+rendered, so line numbers in warnings still point at the file as written."""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import html
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from markdown_it import MarkdownIt
+
+_ATX = re.compile(r"^((?:[ \t]*>)*[ \t]*(?:(?:[-*+]|\d{1,9}[.)])[ \t]+)?[ \t]*)(#{1,6})(?=[ \t]|$)")
+_SETEXT = re.compile(r"^((?:[ \t]*>)*[ \t]*)(=+|-+)[ \t]*$")
+_H1 = re.compile(r"<h1\b([^>]*)>(.*?)</h1>[ \t]*\n?", re.S)
+_ID_ATTR = re.compile(r'\sid="([^"]*)"')
+_TAG = re.compile(r"<[^>]+>")
+# "1. Background", "1.2 Scope", "Chapter 4: ...", "Part II", "IV. ...", "Hoofdstuk 3", "第1章", "제1장"
+_NUMBERED = re.compile(
+    r"^\s*(?:\d+(?:\.\d+)*\.?(?=\s|$)|[IVXLC]+\.\s|(?:chapter|chap\.|part|appendix|hoofdstuk|deel|bijlage|kapitel|"
+    r"chapitre|cap[ií]tulo|lesson|section)\s+(?:\d+|[IVXLC]+|[A-Z])\b|第\s*[0-9０-９一二三四五六七八九十百千]+\s*[章部节節回篇讲講]|"
+    r"제\s*\d+\s*[장부])",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class TitleHeading:
+    line: int  # line of the heading in the file (1-based)
+
+
+@functools.lru_cache(maxsize=1)
+def _blocks() -> MarkdownIt:
+    md = MarkdownIt("commonmark")
+    md.enable(["table"])
+    md.disable("inline")  # block structure is all that is needed: where the headings are
+    return md
+
+
+def prepare(body: str, offset: int, depth: int, take_title: bool) -> tuple[str, TitleHeading | None]:
+    """The body with heading levels adjusted, and where its title heading is (when *take_title*).
+
+    The title heading is written as ``#`` (the renderer makes it the first ``<h1>``), every other
+    heading is moved so that it sits below the title, *depth* levels further down."""
+    if not take_title and not depth:
+        return body, None
+    tokens = _blocks().parse(body)
+    heads = [t for t in tokens if t.type == "heading_open" and t.map]
+    if not heads:
+        return body, None
+    first = next((t for t in heads if t.level == 0), None) if take_title else None
+    base = int(first.tag[1]) if first is not None else 1
+    lines = body.splitlines(keepends=True)
+    for token in heads:
+        level = int(token.tag[1])
+        if token is first:
+            new = 1
+        else:
+            new = level - base + 1 + depth
+            if first is not None:
+                new = max(new, 2 + depth)
+            new = min(max(new, 1), 6)
+        if new != level:
+            _relevel(lines, token, new)
+    title = TitleHeading(line=offset + first.map[0] + 1) if first is not None else None
+    return "".join(lines), title
+
+
+def _relevel(lines: list[str], token, new: int) -> None:
+    start, end = token.map
+    if token.markup.startswith("#"):
+        lines[start] = _ATX.sub(lambda m: m.group(1) + "#" * new, lines[start], count=1)
+        return
+    underline = _SETEXT.match(lines[end - 1].rstrip("\r\n"))
+    if underline is None:
+        return
+    eol = lines[end - 1][len(lines[end - 1].rstrip("\r\n")):]
+    if new <= 2:
+        lines[end - 1] = underline.group(1) + ("===" if new == 1 else "---") + eol
+        return
+    # deeper than setext can say: one ATX line, the rest blank (line numbers stay)
+    prefix = underline.group(1)
+    content = " ".join(line.strip().lstrip(">").strip() for line in lines[start:end - 1])
+    lines[start] = f"{prefix}{'#' * new} {content}{eol}"
+    for i in range(start + 1, end):
+        lines[i] = prefix.rstrip() + eol
+
+
+def take_title(fragment, heading: TitleHeading | None, path: Path, shown: str):
+    """(fragment without its title heading, title, title id, warnings)."""
+    if heading is not None:
+        m = _H1.search(fragment.html)
+        if m is not None:
+            found = _ID_ATTR.search(m.group(1))
+            title_id = html.unescape(found.group(1)) if found else ""
+            title = html.unescape(_TAG.sub("", m.group(2))).strip()
+            if title:
+                where = f"{shown}:{heading.line}:"
+                return (dataclasses.replace(
+                    fragment,
+                    html=fragment.html[: m.start()] + fragment.html[m.end():],
+                    headings=tuple(h for h in fragment.headings if h.id != title_id),
+                    warnings=tuple(w for w in fragment.warnings if not (w.startswith(where) and "heading" in w)),
+                ), title, title_id, [])
+    title = title_from_name(path)
+    return fragment, title, "", [
+        f"{shown}: no heading to take the chapter title from; titled '{title}' after the file name "
+        "(start the file with a '# Title' line, or give it front matter with 'title:')"]
+
+
+def title_from_name(path: Path) -> str:
+    stem = path.stem
+    if stem.lower() in ("readme", "index") and path.parent.name:
+        stem = path.parent.name
+    words = re.sub(r"[-_]+", " ", re.sub(r"^\d+(?:[-_. ]+|$)", "", stem)).strip() or stem
+    return words[:1].upper() + words[1:]
+
+
+def self_numbered(title: str) -> bool:
+    """Whether a title carries its own number ('1. Background', 'Chapter 4: ...', '第1章'):
+    such a chapter is not given a second one."""
+    return bool(_NUMBERED.match(title))
