@@ -168,8 +168,20 @@ def serve(config_path, port, out_dir, allow_remote, verbose) -> None:
 @click.argument("directory", type=click.Path(file_okay=False))
 @click.option("--title", default="My Book", show_default=True, help="The new book's title.")
 @click.option("--lang", type=click.Choice(["en", "nl"]), default="en", show_default=True, help="The book's language.")
-def init(directory, title, lang) -> None:
-    """Create a new book project in DIRECTORY that builds at once."""
+@click.option("--from", "source", default=None, type=click.Path(), metavar="SOURCE",
+              help="Make the project from an existing book: an mdBook, GitBook/HonKit or MkDocs folder, a pandoc "
+                   "book (metadata.yaml), a folder of Markdown files or one Markdown file. SOURCE is only read.")
+def init(directory, title, lang, source) -> None:
+    """Create a new book project in DIRECTORY that builds at once (with --from: from an existing book)."""
+    if source is not None:
+        from spindle.manuscript.sources.project import create_from
+
+        made = create_from(Path(source), Path(directory))
+        for message in made.messages:
+            click.echo(message, err=True)
+        click.echo(f"created {made.config}: {made.chapters} chapters, {made.files} files; "
+                   f"now run: cd {directory} && spindle build all")
+        return
     from spindle.cli.scaffold import create
 
     path = create(Path(directory), title=title, lang=lang)
