@@ -40,6 +40,10 @@ _NUMBERED = re.compile(
 @dataclass(frozen=True)
 class TitleHeading:
     line: int  # line of the heading in the file (1-based)
+    explicit_id: str = ""  # an id written after it, pandoc style: '# Title {#id}'
+
+
+_TRAILING_ID = re.compile(r"[ \t]+\{#([A-Za-z][\w.:-]*)\}[ \t]*(?=\r?\n|$)")
 
 
 @functools.lru_cache(maxsize=1)
@@ -75,8 +79,15 @@ def prepare(body: str, offset: int, depth: int, take_title: bool) -> tuple[str, 
             new = min(max(new, 1), 6)
         if new != level:
             _relevel(lines, token, new)
-    title = TitleHeading(line=offset + first.map[0] + 1) if first is not None else None
-    return "".join(lines), title
+    if first is None:
+        return "".join(lines), None
+    explicit = ""
+    row = first.map[0] if first.markup.startswith("#") else first.map[1] - 2
+    found = _TRAILING_ID.search(lines[row])
+    if found:  # '# Title {#id}': the id is the title's (written on the title line, the renderer would print it)
+        explicit = found.group(1)
+        lines[row] = lines[row][: found.start()] + lines[row][found.end():]
+    return "".join(lines), TitleHeading(line=offset + first.map[0] + 1, explicit_id=explicit)
 
 
 def _relevel(lines: list[str], token, new: int) -> None:
@@ -99,13 +110,15 @@ def _relevel(lines: list[str], token, new: int) -> None:
         lines[i] = prefix.rstrip() + eol
 
 
-def take_title(fragment, heading: TitleHeading | None, path: Path, shown: str):
+def take_title(fragment, heading: TitleHeading | None, path: Path, shown: str, chapter_id: str = ""):
     """(fragment without its title heading, title, title id, warnings)."""
     if heading is not None:
         m = _H1.search(fragment.html)
         if m is not None:
             found = _ID_ATTR.search(m.group(1))
             title_id = html.unescape(found.group(1)) if found else ""
+            if heading.explicit_id and chapter_id:
+                title_id = f"{chapter_id}-{heading.explicit_id}"
             title = html.unescape(_TAG.sub("", m.group(2))).strip()
             if title:
                 where = f"{shown}:{heading.line}:"
@@ -119,6 +132,15 @@ def take_title(fragment, heading: TitleHeading | None, path: Path, shown: str):
     return fragment, title, "", [
         f"{shown}: no heading to take the chapter title from; titled '{title}' after the file name "
         "(start the file with a '# Title' line, or give it front matter with 'title:')"]
+
+
+def title_id(chapter_id: str, title: str, body: str) -> str:
+    """The id a front-matter title gets: the one it would have as the file's first heading
+    (unless the body already uses it)."""
+    from spindle.manuscript.markdown import slug
+
+    candidate = f"{chapter_id}-{slug(title)}"
+    return "" if f'id="{candidate}"' in body else candidate
 
 
 def title_from_name(path: Path) -> str:

@@ -158,7 +158,9 @@ def load_chapter(project: Project, entry: Entry, section: str, part: str | None,
     fragment = render(body, lang, ctx)
     title, title_id, extra_title = meta.title and typographic(meta.title, lang), "", []
     if not meta.title:
-        fragment, title, title_id, extra_title = headings.take_title(fragment, title_heading, path, shown)
+        fragment, title, title_id, extra_title = headings.take_title(fragment, title_heading, path, shown, cid)
+    else:  # the id the title would have as the file's first heading: links to it work either way
+        title_id = headings.title_id(cid, meta.title, fragment.html)
     standfirst = ""
     if meta.standfirst:
         sctx = ParseContext(chapter_id=cid + "-sf", source=path, display=shown, root=project.root, line_offset=0)

@@ -224,9 +224,6 @@ def _front_matter(text: str) -> tuple[str, list[str]]:
             commenting = key.group(1).strip() in unknown
         if commenting and line.strip():
             lines[i] = "# " + line
-    if all(not ln.strip() or ln.startswith("#") for ln in lines):
-        body = text[m.end():]  # nothing left: no front matter at all, the blank lines keep line numbers
-        return "\n" * (m.group(0).count("\n")) + body, unknown
     return text[: m.start(1)] + "\n".join(lines) + text[m.end(1):], unknown
 
 
