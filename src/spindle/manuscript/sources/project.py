@@ -109,7 +109,7 @@ def create_from(source: Path, directory: Path) -> Created:
         return written.get(id(node)) or (Path("manuscript") / node.path.relative_to(base)).as_posix()
 
     language, guessed = _language(imported, chapters)
-    messages = [f"imported {imported.dialect} book from {source}"] + imported.notes
+    messages = [f"imported {source} ({imported.dialect})"] + imported.notes
     if guessed:
         messages.append(f"language: the source names none; '{language}' from the script of the text "
                         "(change [book] language in book.toml if wrong)")
@@ -279,7 +279,7 @@ def _book_toml(imported: Imported, language: str, file_of, source: Path) -> str:
         return f"{name} = [\n" + "".join(f"    {item(n)},\n" for n in nodes) + "]"
 
     title = imported.title.strip() or (source.stem if source.is_file() else source.resolve().name)
-    lines = [f"# Made by 'spindle init --from {source}' from an {imported.dialect} book; every key: docs/config.md.",
+    lines = [f"# Made by 'spindle init --from {source}' ({imported.dialect}); every key: docs/config.md.",
              "[book]", f"title = {_s(title)}", f"language = {_s(language)}"]
     if imported.authors:
         lines.append("authors = [" + ", ".join(_s(a) for a in imported.authors) + "]")
