@@ -70,6 +70,7 @@ def create_from(source: Path, directory: Path) -> Created:
     manuscript = target / "manuscript"
     written: dict[int, str] = {}
     fronts: list[str] = []
+    rewritten = 0
     made = 0
     for node in nodes:
         if node.text is None and node.path is None:  # a title-only entry: a page with its title
@@ -82,6 +83,8 @@ def create_from(source: Path, directory: Path) -> Created:
             text = path.read_text(encoding="utf-8-sig", errors="replace")
             if imported.transform is not None:
                 text = imported.transform(text, path)
+            text, rooted = _relative_roots(text, path, src if src.is_dir() else src.parent)
+            rewritten += rooted
             text, dropped = _front_matter(text)
             if dropped:
                 fronts.append(f"{path.relative_to(base)}: {', '.join(dropped)}")
@@ -115,6 +118,9 @@ def create_from(source: Path, directory: Path) -> Created:
                         "(change [book] language in book.toml if wrong)")
     messages += [f"not mapped: {m}" for m in imported.unmapped]
     messages += [f"not mapped: {m}" for m in outside]
+    if rewritten:
+        messages.append(f"{rewritten} reference(s) written from the book's root ('/images/x.png') made relative "
+                        "to their chapter, as the project is built from its own folder")
     if fronts:
         messages.append(f"not mapped: front matter keys spindle does not know were kept as YAML comments in "
                         f"{len(fronts)} file(s), e.g. {fronts[0]}")
@@ -200,6 +206,37 @@ def _references(nodes: list[Node], allowed: Path, root: Path) -> tuple[list[Path
                     if resolved.suffix.lower() in _MD:
                         queue.append((resolved, resolved.read_text(encoding="utf-8-sig", errors="replace")))
     return list(found), sorted(set(outside))
+
+
+_ROOTED = [
+    re.compile(r"(\]\(\s*<?)(/[^)\s>]+)"),
+    re.compile(r"""(\b(?:src|href)\s*=\s*["'])(/[^"']+)"""),
+    re.compile(r"(?m)(^[ \t]{0,3}\[[^\]]+\]:[ \t]*<?)(/[^\s>]+)"),
+]
+
+
+def _relative_roots(text: str, path: Path, root: Path) -> tuple[str, int]:
+    """References written from the book's root ('/assets/x.png', as GitHub and site generators read
+    them) made relative to the chapter, when the file exists in the book."""
+    import os
+
+    count = 0
+
+    def fix(m: re.Match) -> str:
+        nonlocal count
+        raw = m.group(2)
+        if raw.startswith("//"):
+            return m.group(0)
+        local, sep, rest = raw.partition("#")
+        target = (root / unquote(local).lstrip("/")).resolve()
+        if not target.is_file() or (root not in target.parents):
+            return m.group(0)
+        count += 1
+        return m.group(1) + os.path.relpath(target, path.parent).replace(os.sep, "/") + sep + rest
+
+    for pattern in _ROOTED:
+        text = pattern.sub(fix, text)
+    return text, count
 
 
 def _front_matter(text: str) -> tuple[str, list[str]]:
