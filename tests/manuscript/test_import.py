@@ -131,6 +131,7 @@ def test_single_file(tmp_path, capsys):
     files = [target / e.file for e in project.config.contents.chapters]
     assert [f.read_text().splitlines()[0] for f in files] == ["## Casting On", "## Knit and Purl", "## Binding Off"]
     assert "A short handbook in one file." in (target / project.config.contents.front[0].file).read_text()
+    assert "[cast on](handbook-01.md#casting-on)" in files[2].read_text()  # '#id' into another split file
 
 
 def test_pandoc(tmp_path, capsys):
@@ -141,6 +142,8 @@ def test_pandoc(tmp_path, capsys):
     assert (book.title, [a.name for a in book.authors], book.language) == ("The Lighthouse Log", ["Elin Beacon"], "en-GB")
     assert book.description == "A keeper's notes, written for spindle's tests."  # tab-indented YAML read
     assert _files(project.config.contents.chapters) == ["watch.md", "lamp.md", "storms.md"]
+    # pandoc joins the files: '#watch' in storms.md is the first chapter's '{#watch}'
+    assert "[the watch](watch.md#watch)" in (target / "manuscript" / "src" / "storms.md").read_text()
 
 
 # --- errors: one line, exit code 2, nothing written -----------------------------------------------------
@@ -223,6 +226,7 @@ def test_other_dialects_build_epub(tmp_path, name):
     project = load(target / "book.toml")
     result = builder.build(project, ("epub",), target / "build", epoch=EPOCH)
     (epub,) = [o.path for o in result.outputs]
+    assert not [w for w in result.warnings if "link" in w], result.warnings
     toc = _nav(epub).split('epub:type="toc"')[1].split("</nav>")[0]
     top = re.findall(r'<li class="toc-(?:chapter|part)"><a href="[^"]*">([^<]*)</a>', toc)
     expected = {

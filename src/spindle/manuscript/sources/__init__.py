@@ -58,7 +58,8 @@ class Imported:
     back: list[Node] = field(default_factory=list)
     unmapped: list[str] = field(default_factory=list)  # what has no spindle equivalent, one line each
     notes: list[str] = field(default_factory=list)  # what was done that the author should know
-    transform: object = None  # optional callable(text, path) -> (text, notes) applied to copied chapters
+    transform: object = None  # optional callable(text, path) -> text applied to copied chapters
+    shared_anchors: bool = False  # '#id' links reach any chapter (pandoc joins the files into one document)
 
 
 class Importer(Protocol):

@@ -207,7 +207,7 @@ class SingleFile:
         lines = text.splitlines(keepends=True)
         heads = [t for t in _blocks().parse(text) if t.type == "heading_open" and t.level == 0 and t.map]
         h1 = [t for t in heads if t.tag == "h1"]
-        imported = Imported(dialect=self.name, root=source.parent)
+        imported = Imported(dialect=self.name, root=source.parent, shared_anchors=True)
         level = "h1"
         if len(h1) == 1 and heads and heads[0] is h1[0] and any(t.tag == "h2" for t in heads):
             start, end = h1[0].map

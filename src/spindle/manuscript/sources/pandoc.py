@@ -53,7 +53,7 @@ class Pandoc:
             authors=[re.sub(r"^by\s+", "", _plain(a)) for a in (authors if isinstance(authors, list) else [authors])
                      if _plain(a)],
             language=_plain(meta.get("lang")), description=_plain(meta.get("description") or meta.get("abstract")),
-            rights=_plain(meta.get("rights")),
+            rights=_plain(meta.get("rights")), shared_anchors=True,
         )
         files, how = self._order(source, folder)
         imported.notes.append(f"reading order from {how}")

@@ -70,6 +70,7 @@ def create_from(source: Path, directory: Path) -> Created:
     manuscript = target / "manuscript"
     written: dict[int, str] = {}
     fronts: list[str] = []
+    messages_extra: list[str] = []
     rewritten = 0
     made = 0
     for node in nodes:
@@ -108,6 +109,12 @@ def create_from(source: Path, directory: Path) -> Created:
         written[id(node)] = out.relative_to(target).as_posix()
         made += 1
 
+    if imported.shared_anchors:
+        moved = _share_anchors([target / file for file in _chapter_files(nodes, written, base)])
+        if moved:
+            messages_extra.append(f"{moved} link(s) to '#id' in another chapter written as 'chapter.md#id' "
+                                  "(the source joins its files into one document)")
+
     def file_of(node: Node) -> str:
         return written.get(id(node)) or (Path("manuscript") / node.path.relative_to(base)).as_posix()
 
@@ -118,6 +125,7 @@ def create_from(source: Path, directory: Path) -> Created:
                         "(change [book] language in book.toml if wrong)")
     messages += [f"not mapped: {m}" for m in imported.unmapped]
     messages += [f"not mapped: {m}" for m in outside]
+    messages += messages_extra
     if rewritten:
         messages.append(f"{rewritten} reference(s) written from the book's root ('/images/x.png') made relative "
                         "to their chapter, as the project is built from its own folder")
@@ -131,6 +139,66 @@ def create_from(source: Path, directory: Path) -> Created:
     top = len(imported.front) + len(imported.back) + sum(
         len(c.chapters) if isinstance(c, PartNode) else 1 for c in imported.chapters)
     return Created(config, imported, top, made, messages)
+
+
+def _chapter_files(nodes: list[Node], written: dict[int, str], base: Path) -> list[str]:
+    out = []
+    for node in nodes:
+        if id(node) in written:
+            out.append(written[id(node)])
+        elif node.path is not None:
+            out.append((Path("manuscript") / node.path.relative_to(base)).as_posix())
+    return out
+
+
+_HEADING_LINE = re.compile(r"^ {0,3}#{1,6}[ \t]+(.+?)[ \t]*#*[ \t]*$")
+_EXPLICIT = re.compile(r"\{#([^\s}]+)[^}]*\}\s*$")
+_ANCHOR_LINK = re.compile(r"(\]\(\s*)#([^)\s]+)(\s*\))")
+
+
+def _anchors(text: str) -> set[str]:
+    """The ids a chapter's headings can be linked by: explicit '{#id}', GitHub's and spindle's slugs."""
+    from spindle.manuscript.markdown import slug
+
+    found: set[str] = set(re.findall(r"\{#([A-Za-z][\w.:-]*)", text))
+    fence = False
+    for line in text.splitlines():
+        if line.lstrip().startswith(("```", "~~~")):
+            fence = not fence
+        m = None if fence else _HEADING_LINE.match(line)
+        if m:
+            words = _EXPLICIT.sub("", m.group(1)).strip()
+            found.add(slug(words))
+            found.add(re.sub(r"[^\w\- ]", "", words.lower()).replace(" ", "-"))
+    return found
+
+
+def _share_anchors(files: list[Path]) -> int:
+    """'[..](#id)' where the id is in another chapter, written as '[..](other.md#id)'."""
+    import os
+
+    texts = {f: f.read_text(encoding="utf-8") for f in files if f.is_file()}
+    owners: dict[str, Path] = {}
+    for f, text in texts.items():
+        for anchor in _anchors(text):
+            owners.setdefault(anchor, f)
+    count = 0
+    for f, text in texts.items():
+        own = _anchors(text)
+
+        def fix(m: re.Match) -> str:
+            nonlocal count
+            anchor = m.group(2)
+            other = owners.get(anchor)
+            if anchor in own or other is None or other == f:
+                return m.group(0)
+            count += 1
+            return f"{m.group(1)}{os.path.relpath(other, f.parent)}#{anchor}{m.group(3)}"
+
+        new = _ANCHOR_LINK.sub(fix, text)
+        if new != text:
+            f.write_text(new, encoding="utf-8")
+    return count
 
 
 def _all_nodes(imported: Imported):
