@@ -237,3 +237,24 @@ def test_other_dialects_build_epub(tmp_path, name):
         "pandoc": ["1. The Watch", "2. The Lamp", "3. Storms"],
     }[name]
     assert top == expected
+
+
+def test_section_page_setting(mdbook_built, tmp_path):
+    """[contents] section_page = true starts each nested file on a page of its own (default: it runs on)."""
+    import pypdf
+
+    def pages_of(pdf: Path, *phrases: str) -> list[int]:
+        texts = [p.extract_text() for p in pypdf.PdfReader(pdf).pages]
+        return [next(i for i, t in enumerate(texts) if phrase in t) for phrase in phrases]
+
+    phrases = ("Check the weather, then the tide.", "Every sailor knows three knots.", "A sail is a wing")
+    outputs, _ = mdbook_built
+    run_on = pages_of(outputs["pdf"], *phrases)
+    assert run_on[0] == run_on[1]
+    target = tmp_path / "book"
+    assert run(["init", str(target), "--from", str(DIALECTS / "mdbook")]) == 0
+    config = target / "book.toml"
+    config.write_text(config.read_text().replace("[contents]\n", "[contents]\nsection_page = true\n"))
+    result = builder.build(load(config), ("pdf",), target / "build", epoch=EPOCH)
+    paged = pages_of(result.outputs[0].path, *phrases)
+    assert paged[0] < paged[1] < paged[2]
