@@ -258,3 +258,19 @@ def test_section_page_setting(mdbook_built, tmp_path):
     result = builder.build(load(config), ("pdf",), target / "build", epoch=EPOCH)
     paged = pages_of(result.outputs[0].path, *phrases)
     assert paged[0] < paged[1] < paged[2]
+
+
+def test_editing_a_nested_file_rebuilds(tmp_path):
+    """A file merged into its chapter is an input of the build like the chapter's own file."""
+    target = tmp_path / "book"
+    assert run(["init", str(target), "--from", str(DIALECTS / "mdbook")]) == 0
+    project = load(target / "book.toml")
+    builder.build(project, ("epub",), target / "build", epoch=EPOCH)
+    again = builder.build(project, ("epub",), target / "build", epoch=EPOCH)
+    assert any("up to date" in n for n in again.notes)
+    nested = target / "manuscript" / "src" / "ch01-03-rigging.md"
+    nested.write_text(nested.read_text() + "\nSheets trim the sails.\n")
+    third = builder.build(project, ("epub",), target / "build", epoch=EPOCH)
+    assert not any("up to date" in n for n in third.notes)
+    with zipfile.ZipFile(third.outputs[0].path) as z:
+        assert "Sheets trim the sails." in z.read(next(n for n in z.namelist() if n.endswith("ch01-00-afloat.xhtml"))).decode()
