@@ -112,7 +112,7 @@ class Folder:
             for node in _walk(imported.chapters):
                 if node.path is not None and not node.children:
                     node.children = self._sections(node.path, root, seen, imported, depth=1)
-            if toc == readme or (readme is not None and readme != toc):
+            if readme is not None:
                 imported.front.append(Node(readme))
             left = [p for p in files if p not in seen and p != readme]
             if left:
