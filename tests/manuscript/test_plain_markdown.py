@@ -116,14 +116,21 @@ def _load(tmp_path: Path, files: dict[str, str]):
 
 
 def test_numbered_headings_are_not_numbered_twice(tmp_path):
+    from spindle.editions.epub.writer import toc_tree
+
     book = _load(tmp_path, {"a.md": "# 1. Background\n\nText.\n", "b.md": "# Chapter 4: Results\n\nText.\n",
                             "c.md": "# 第1章 概要\n\n本文。\n", "d.md": "# Methods\n\nText.\n"})
     assert [c.self_numbered for c in book.chapters] == [True, True, True, False]
-    from spindle.editions.epub.writer import toc_tree
-    from spindle.theme import render as _  # noqa: F401  (the theme is importable)
+    # most chapters number themselves: the book does its own numbering, spindle adds none
+    assert [e.label for e in toc_tree(book)] == ["1. Background", "Chapter 4: Results", "第1章 概要", "Methods"]
 
-    labels = [e.label for e in toc_tree(book)]
-    assert labels == ["1. Background", "Chapter 4: Results", "第1章 概要", "4. Methods"]
+
+def test_one_numbered_title_keeps_the_others_numbered(tmp_path):
+    from spindle.editions.epub.writer import toc_tree
+
+    book = _load(tmp_path, {"a.md": "# Origins\n\nText.\n", "b.md": "# 1984 and After\n\nText.\n",
+                            "c.md": "# Methods\n\nText.\n"})
+    assert [e.label for e in toc_tree(book)] == ["1. Origins", "1984 and After", "3. Methods"]
 
 
 def test_levels_relative_to_the_first_heading_and_title_from_file_name(tmp_path):

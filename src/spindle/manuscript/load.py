@@ -96,6 +96,10 @@ def load_book(project: Project, allow_remote: bool = False, report=None) -> Book
             number += 1
             chapter = _replace(chapter, number=number)
         chapters.append(chapter)
+    numbered = [c for c in chapters if c.number is not None]
+    if numbered and 2 * sum(c.self_numbered for c in numbered) >= len(numbered):
+        # the book numbers its chapters in their titles ("1. Background"): spindle numbers none of them
+        chapters = [_replace(c, number=None) if c.number is not None else c for c in chapters]
     book = resolve_links(Book(project=project, meta=project.config.book, chapters=tuple(chapters)))
     if any(c.depth for c in book.chapters):
         from spindle.manuscript.nesting import merge_sections
