@@ -151,3 +151,12 @@ def test_setext_title_and_later_hash_headings(tmp_path):
     (chapter,) = book.chapters
     assert chapter.title == "Setext Title"
     assert [(h.level, h.text) for h in chapter.headings] == [(2, "Second top"), (2, "Sub")]
+
+
+def test_long_non_latin_note_with_raw_html(tmp_path):
+    """tinyhtml5 takes a string under 200 characters for a file name when such a file exists: a
+    footnote of 114 Japanese characters (342 bytes) in a chapter with raw HTML once failed with
+    'File name too long'. spindle hands it a stream."""
+    long_text = "このようなプリミティブ型からオブジェクト型への変換はボックス化と呼ばれます。" * 3
+    book = _load(tmp_path, {"a.md": f"# A\n\nText.[^1] <span>raw</span>\n\n[^1]: {long_text}\n"})
+    assert long_text in book.chapters[0].notes[0].html

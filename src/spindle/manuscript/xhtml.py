@@ -111,8 +111,10 @@ def scan(snippet: str, foreign: list[str] | None = None) -> list[tuple[int, str]
     from tinyhtml5.constants import Token
     from tinyhtml5.tokenizer import HTMLTokenizer
 
+    from io import StringIO
+
     found: list[tuple[int, str]] = []
-    tokenizer = HTMLTokenizer(snippet)
+    tokenizer = HTMLTokenizer(StringIO(snippet))  # a stream: see parse()
     skipping: str | None = None
     foreign = [] if foreign is None else foreign  # inside <svg> or <math>: their own vocabularies, kept
     for token in tokenizer:
@@ -171,10 +173,14 @@ def _switch_state(tokenizer, name: str) -> None:
 
 def parse(fragment: str, problems: list[str] | None = None):
     """The fragment as an ElementTree (tinyhtml5), inside a DOCUMENT_FRAGMENT root."""
+    from io import StringIO
+
     from tinyhtml5.parser import HTMLParser
 
     parser = HTMLParser()
-    root = parser.parse_fragment(fragment, container="div")
+    # a stream, not the string: tinyhtml5 reads a string shorter than 200 characters that names an
+    # existing file as that file's content (and a longer name in bytes fails with ENAMETOOLONG)
+    root = parser.parse_fragment(StringIO(fragment), container="div")
     if problems is not None and any(code == "expected-closing-tag-but-got-eof" for _, code, _ in parser.errors):
         problems.append("raw HTML leaves an element open at the end of the chapter; it was closed there "
                         "(check that every <div> or <span> has its closing tag)")
