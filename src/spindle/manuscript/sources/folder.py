@@ -19,7 +19,7 @@ import re
 from pathlib import Path
 from urllib.parse import unquote
 
-from spindle.manuscript.sources import Imported, ImportError_, Node, PartNode
+from spindle.manuscript.sources.model import Imported, ImportError_, Node, PartNode
 from spindle.manuscript.sources.pandoc import natural
 from spindle.manuscript.sources.summary import Item, _ITEM, parse
 

@@ -11,7 +11,7 @@ import json
 import re
 from pathlib import Path
 
-from spindle.manuscript.sources import Imported, ImportError_, Node, PartNode
+from spindle.manuscript.sources.model import Imported, ImportError_, Node, PartNode
 from spindle.manuscript.sources.summary import parse, to_nodes
 
 

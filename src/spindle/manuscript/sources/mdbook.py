@@ -12,7 +12,7 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
-from spindle.manuscript.sources import Imported, ImportError_, PartNode
+from spindle.manuscript.sources.model import Imported, ImportError_, PartNode
 from spindle.manuscript.sources.summary import parse, to_nodes
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from spindle.manuscript.sources import Imported, ImportError_, Node
+from spindle.manuscript.sources.model import Imported, ImportError_, Node
 
 _MD = (".md", ".markdown")
 

@@ -19,7 +19,8 @@ from urllib.parse import unquote
 
 import yaml
 
-from spindle.manuscript.sources import Imported, ImportError_, Node, PartNode, read
+from spindle.manuscript.sources.model import Imported, ImportError_, Node, PartNode
+from spindle.manuscript.sources import read
 
 # local files a chapter can refer to: links and images, reference definitions, HTML attributes,
 # mdBook's {{#include}} family, GitBook's {% include %} and include-codeblock's [import](...)

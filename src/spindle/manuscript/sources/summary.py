@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote
 
-from spindle.manuscript.sources import ImportError_
+from spindle.manuscript.sources.model import ImportError_
 
 _ITEM = re.compile(r"^([ \t]*)(?:[-*+]|\d+[.)])[ \t]+(.*?)\s*$")
 _LINK = re.compile(r"^\[(?P<title>(?:[^\[\]\\]|\\.|\[[^\]]*\])*)\]\(\s*(?:<(?P<angle>[^>]*)>|(?P<plain>[^)\s]*))"
@@ -143,7 +143,7 @@ def to_nodes(items: list[Item], base: Path, seen: set[Path], imported, shown: st
     """Summary items as reading-order nodes: a link into a file already listed (``ch01.md#intro``)
     is a heading of that file, not a new entry; drafts, external links and missing files are
     reported in *imported*.unmapped."""
-    from spindle.manuscript.sources import Node
+    from spindle.manuscript.sources.model import Node
 
     out: list[Node] = []
     for item in items:
