@@ -67,9 +67,9 @@ def _contents_list(root: Path) -> int:
 def _readme_toc(root: Path) -> int:
     """ko-interview: README's table of contents links one folder per chapter (nested under its
     parts), plus the README itself."""
-    text = (root / "README.md").read_text(encoding="utf-8")
-    toc = text.split("Table of Contents", 1)[1].split("\n\n", 1)[0]
-    return sum(1 for ln in toc.splitlines() if re.match(r"^\s+- \[.*\]\(https://github\.com/", ln)) + 1
+    lines = (root / "README.md").read_text(encoding="utf-8").split("Table of Contents", 1)[1].splitlines()[1:]
+    end = next(i for i, ln in enumerate(lines) if ln.startswith("#"))
+    return sum(1 for ln in lines[:end] if re.match(r"^\s+- \[.*\]\(https://github\.com/", ln)) + 1
 
 
 def _section_list(root: Path) -> int:
