@@ -169,6 +169,7 @@ def test_errors(tmp_path, capsys):
     assert run(["init", str(broken / "inside"), "--from", str(broken)]) == 2
     assert "spindle init never writes into SOURCE" in capsys.readouterr().err
     assert not (broken / "inside").exists()
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]  # no half-written project left
 
 
 # --- the imported books build; structure follows the source --------------------------------------------

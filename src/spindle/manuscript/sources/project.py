@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote
@@ -62,6 +63,25 @@ def create_from(source: Path, directory: Path) -> Created:
     if not any(n.path is not None or n.text is not None for n in nodes):
         raise ImportError_("found no chapters to import", source)
     base, allowed = _bases(src)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
+    try:  # written in a folder beside DIR, renamed to DIR when complete: a failure leaves nothing behind
+        made = _write(imported, nodes, source, src, base, allowed, work)
+    except OSError as exc:
+        shutil.rmtree(work, ignore_errors=True)
+        raise ImportError_(f"cannot copy: {exc.strerror or exc}", getattr(exc, "filename", None) or source) from None
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    if target.exists():
+        target.rmdir()  # empty, checked above
+    work.rename(target)
+    made.config = target / "book.toml"
+    return made
+
+
+def _write(imported: Imported, nodes: list[Node], source: Path, src: Path, base: Path, allowed: Path,
+           target: Path) -> Created:
     chapters = [n.path for n in nodes if n.path is not None and n.text is None]
     extra, outside = _references(nodes, allowed, src if src.is_dir() else src.parent)
     everything = set(chapters) | set(extra)
