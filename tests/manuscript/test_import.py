@@ -71,6 +71,9 @@ def test_mdbook(tmp_path, capsys):
     assert (target / "manuscript" / "listings" / "knots.txt").read_text() == "right over left\nleft over right\n"
     assert (target / "manuscript" / "src" / "img" / "boat.png").is_file()
     assert "SUMMARY.md:15: draft chapter 'Soundings' has no file yet; left out" in err
+    # a chapter with no heading is titled as SUMMARY.md names it
+    assert (target / "manuscript" / "src" / "ch04-glossary.md").read_text().startswith('---\ntitle: "Glossary"\n---\nBow\n')
+    assert "1 chapter(s) with no heading titled as the table of contents names them" in err
     assert "'---' separator" in err and "[preprocessor.tide-notes] is not run" in err
 
 

@@ -91,6 +91,8 @@ def _write(imported: Imported, nodes: list[Node], source: Path, src: Path, base:
     manuscript = target / "manuscript"
     written: dict[int, str] = {}
     fronts: list[str] = []
+    titled: list[str] = []
+    toc_titles = {n.path: n.title for n in nodes if n.path is not None and n.text is None and n.title.strip()}
     messages_extra: list[str] = []
     rewritten = 0
     made = 0
@@ -110,6 +112,9 @@ def _write(imported: Imported, nodes: list[Node], source: Path, src: Path, base:
             text, dropped = _front_matter(text)
             if dropped:
                 fronts.append(f"{path.relative_to(base)}: {', '.join(dropped)}")
+            if toc_titles.get(path) and _untitled(text):
+                text = _with_title(text, toc_titles[path])
+                titled.append(str(path.relative_to(base)))
             out.write_text(text, encoding="utf-8")
         else:
             shutil.copyfile(path, out)
@@ -150,6 +155,9 @@ def _write(imported: Imported, nodes: list[Node], source: Path, src: Path, base:
     if rewritten:
         messages.append(f"{rewritten} reference(s) written from the book's root ('/images/x.png') made relative "
                         "to their chapter, as the project is built from its own folder")
+    if titled:
+        messages.append(f"{len(titled)} chapter(s) with no heading titled as the table of contents names them "
+                        f"(front matter added): {', '.join(titled[:5])}{' ...' if len(titled) > 5 else ''}")
     if fronts:
         messages.append(f"not mapped: front matter keys spindle does not know were kept as YAML comments in "
                         f"{len(fronts)} file(s), e.g. {fronts[0]}")
@@ -351,6 +359,30 @@ def _front_matter(text: str) -> tuple[str, list[str]]:
         if commenting and line.strip():
             lines[i] = "# " + line
     return text[: m.start(1)] + "\n".join(lines) + text[m.end(1):], unknown
+
+
+def _untitled(text: str) -> bool:
+    """Whether a chapter has neither a front-matter title nor a heading to take its title from."""
+    from spindle.manuscript.headings import _blocks
+
+    m = re.match(r"\A---[ \t]*\r?\n(.*?\r?\n)?---[ \t]*(?:\r?\n|\Z)", text, re.S)
+    if m:
+        try:
+            data = yaml.safe_load(m.group(1) or "") or {}
+        except yaml.YAMLError:
+            return False
+        if not isinstance(data, dict) or data.get("title"):
+            return False
+        text = text[m.end():]
+    return not any(t.type == "heading_open" and t.level == 0 for t in _blocks().parse(text))
+
+
+def _with_title(text: str, title: str) -> str:
+    line = f"title: {_s(title)}\n"
+    if re.match(r"\A---[ \t]*\r?\n", text):
+        first = text.index("\n") + 1
+        return text[:first] + line + text[first:]
+    return f"---\n{line}---\n{text}"
 
 
 def _language(imported: Imported, chapters: list[Path]) -> tuple[str, bool]:
