@@ -97,6 +97,7 @@ class Folder:
         candidates = [p for p in files if len(p.relative_to(root).parts) <= 3]
         scored = sorted(((_best_list(p, root), p) for p in candidates), key=lambda s: (-s[0][0], len(s[1].parts)))
         seen: set[Path] = set()
+        toc: Path | None = None
         if scored and scored[0][0][0] >= 2:
             (count, block), toc = scored[0]
             imported.notes.append(f"reading order from the list of links in {toc.relative_to(root)} ({count} files)")
@@ -124,8 +125,10 @@ class Folder:
             if readme is not None:
                 imported.front.append(Node(readme))
             imported.chapters.extend(Node(p) for p in files if p != readme)
-        title = _first_heading(readme) if readme is not None else ""
-        imported.title = title or root.name
+        # the book's title: the heading of its table of contents ("Practical Python Programming" over
+        # the README's "Welcome!"), else of its README
+        title = _first_heading(toc) if toc is not None and toc != readme else ""
+        imported.title = title or (_first_heading(readme) if readme is not None else "") or root.name
         return imported
 
     def _nodes(self, items: list[Item], toc: Path, root: Path, seen: set[Path], imported: Imported) -> list[Node]:
