@@ -12,6 +12,7 @@ import pytest
 
 from spindle.cli import run
 from spindle.project.config import load
+import wordfiles
 from spindle.checks.lint import CODES, lint
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -120,6 +121,7 @@ chapters = [
   "manuscript/01-links.md", "manuscript/02-images.md", "manuscript/03-notes.md",
   "manuscript/04-front.md", "manuscript/05-bad-yaml.md", "manuscript/06-headings.md",
   "manuscript/07-interview.md", "manuscript/08-missing.md",
+  "manuscript/foreword.docx",
   { file = "manuscript/talk.txt", title = "A talk", speakers = { Alice = "Host", Bob = "Guest", Dave = "Absent guest" } },
 ]
 """
@@ -144,6 +146,11 @@ EXPECTED = {
     ("manuscript/07-interview.md", 1, "T002"),
     ("manuscript/07-interview.md", 15, "T003"),
     ("manuscript/08-missing.md", None, "C001"),
+    ("manuscript/foreword.docx", None, "W001"),
+    ("manuscript/foreword.docx", 2, "W002"),
+    ("manuscript/foreword.docx", 4, "W002"),
+    ("manuscript/foreword.docx", None, "W003"),
+    ("manuscript/foreword.docx", None, "W004"),
     ("manuscript/talk.txt", 1, "T004"),
     ("manuscript/talk.txt", 5, "T001"),
     ("manuscript/talk.txt", None, "T002"),
@@ -158,6 +165,7 @@ def make_fixture(root: Path) -> Path:
     for name, text in FILES.items():
         (root / "manuscript" / name).write_text(textwrap.dedent(text), encoding="utf-8")
     (root / "manuscript" / "talk.txt").write_text(TRANSCRIPT, encoding="utf-8")
+    (root / "manuscript" / "foreword.docx").write_bytes(wordfiles.revised_document())
     (root / "book.toml").write_text(TOML, encoding="utf-8")
     return root / "book.toml"
 
@@ -320,3 +328,18 @@ def test_a_book_without_chapters_is_a_configuration_error(tmp_path, capsys):
     (tmp_path / "book.toml").write_text('[book]\ntitle = "Empty"\n', encoding="utf-8")
     assert run(["check", "--config", str(tmp_path / "book.toml")]) == 2
     assert "contents: no manuscript files listed" in capsys.readouterr().err
+
+
+def test_w001_to_w004_the_word_report(report):
+    """A Word chapter's report, as findings: tracked changes counted, each comment with its author, text
+    and paragraph, the unknown style and what it became, the dropped field."""
+    (changes,) = found(report, "W001")
+    assert "6 tracked change(s) accepted" in changes.message and "2 insertion(s), 2 deletion(s)" in changes.message
+    comments = found(report, "W002")
+    assert [(c.line, "Ada Editor" in c.message, "Check this figure" in c.message) for c in comments][0] == (2, True, True)
+    assert "Bo Reviewer" in comments[1].message and "Too long; cut?" in comments[1].message
+    assert "Partners wrote back within weeks." in comments[1].message
+    (style,) = found(report, "W003")
+    assert "'Director Note' became a plain paragraph" in style.message
+    (field_,) = found(report, "W004")
+    assert "PAGE" in field_.message

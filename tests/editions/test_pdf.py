@@ -356,3 +356,17 @@ def test_internal_links_resolve_to_pages(pdf, book):
     for chapter in book.chapters:
         assert chapter.id in named, f"no named destination for #{chapter.id}"
         assert chapter.id in targets, f"nothing links to #{chapter.id}"
+
+
+def test_the_samples_template_override_replaces_the_built_in_title_page(pdf_pages, outputs):
+    """templates/partials/titlepage.html in the sample project is used instead of the theme's, in the
+    screen PDF, the print edition and the EPUB's title page."""
+    import zipfile
+
+    occasion = "Launched at the Partos Innovation Festival, 11 October 2018"
+    for edition in ("pdf", "print"):
+        pages = pdf_pages(edition)
+        assert any(pages.normalize(occasion) in pages.normalize(text) for text in pages.texts[:4]), edition
+    with zipfile.ZipFile(outputs["epub"]) as epub:
+        name = next(n for n in epub.namelist() if n.endswith("titlepage.xhtml"))
+        assert f'<p class="occasion">{occasion}</p>' in epub.read(name).decode()

@@ -38,3 +38,25 @@ def test_bench_runs_on_a_tiny_book(tmp_path):
     texts = [p.read_text(encoding="utf-8") for p in manuscript.glob("*.md")]
     assert any("kind: interview" in t for t in texts)
     assert any("[^n1]" in t for t in texts)
+
+
+def test_the_backlist_is_a_series_of_twenty_titles_of_mixed_length(tmp_path):
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        import backlist
+    finally:
+        sys.path.remove(str(ROOT / "bench"))
+    from spindle.project.series import book_project, load_series
+
+    workspace = load_series(backlist.backlist(tmp_path, scale=0.05))  # a twentieth of the pages: text only
+    assert [t.number for t in workspace.titles] == list(range(1, 21))
+    words = [sum(len(p.read_text(encoding="utf-8").split()) for p in (tmp_path / t.folder / "manuscript").glob("*.md"))
+             for t in workspace.titles]
+    assert max(words) > 5 * min(words)  # mixed lengths, not in length order
+    assert words != sorted(words) and words != sorted(words, reverse=True)
+    titles = {book_project(workspace, t).config.book.title for t in workspace.titles}
+    assert len(titles) == 20
+    assert book_project(workspace, workspace.titles[4]).config.book.series.number == 5
+    # the expected time on N workers: longest first onto the least loaded worker
+    assert backlist.expected([5.0, 4.0, 3.0, 3.0], 2, 0.0) == 8.0
+    assert backlist.expected([5.0, 1.0], 4, 0.5) == 5.5

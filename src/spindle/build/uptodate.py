@@ -68,12 +68,14 @@ def record(project, store: caching.Cache, manifest_key: str, book, result) -> No
         for resource in chapter.resources:
             stamps.add(root, project.path(resource))
     theme = project.config.theme
-    for folder in (theme.templates, theme.styles):
-        stamps.add_tree(root, project.path(folder))
-    for sheet in sorted(project.path(theme.styles).rglob("*.css")):  # fonts and images the project's CSS uses
+    shared = tuple(p.resolve() for p in project.shared)  # a series' theme folders
+    for folder in (project.path(theme.templates), project.path(theme.styles), *shared):
+        stamps.add_tree(root, folder)
+    styles = [project.path(theme.styles), *shared]
+    for sheet in sorted(p for folder in styles for p in folder.rglob("*.css")):  # fonts and images the CSS uses
         for target in _URL.findall(sheet.read_text(encoding="utf-8", errors="replace")):
             path = (sheet.parent / unquote(target[1].split("#")[0].split("?")[0])).resolve()
-            if ":" not in target[1].split("/")[0] and root in path.parents and path.is_file():
+            if ":" not in target[1].split("/")[0] and any(f in path.parents for f in (root, *shared)) and path.is_file():
                 stamps.add(root, path)
     editions = project.config.editions
     for relative in (editions.print.icc_profile, editions.epub.cover):

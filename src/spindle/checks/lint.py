@@ -48,6 +48,10 @@ CODES: dict[str, Code] = {c.code: c for c in (
     Code("T004", "warning", "transcript turns that name no speaker, with no role given for them"),
     Code("H001", "warning", "heading that skips a level"),
     Code("H002", "warning", "'#' heading inside a chapter (the title comes from the front matter)"),
+    Code("W001", "warning", "Word chapter: tracked changes, accepted and counted"),
+    Code("W002", "warning", "Word chapter: a comment, dropped (with its author, text and paragraph)"),
+    Code("W003", "warning", "Word chapter: a style spindle does not know, and what it became"),
+    Code("W004", "warning", "Word chapter: something else dropped or changed (fields, images, language, title)"),
 )}
 
 _UNDEFINED_REF = re.compile(r"\[\^([^\]\s]+)\]")
@@ -127,14 +131,16 @@ def lint(project: Project) -> Report:
 
 
 def _lint_file(project: Project, f: _File, ids: set[str]) -> list[Finding]:
-    from spindle.manuscript.load import load_chapter, read_source
+    from spindle.manuscript.load import is_teams_transcript, load_chapter, read_source
 
     f.shown = f.entry.file
     try:
         f.path, f.shown, data = read_source(project, f.entry)
     except SpindleError as exc:
         return [Finding(f.shown, exc.line, "C001", exc.message)]
-    if f.entry.is_transcript:
+    if f.entry.may_be_word and not is_teams_transcript(data):
+        found = _lint_word(project, f, data)
+    elif f.entry.is_transcript:
         found = _lint_transcript(project, f, data)
     else:
         found = _lint_markdown(project, f, data)
@@ -334,6 +340,24 @@ def _turn_labels(tokens, labels: list[str], shown: str, lines: _Lines) -> list[F
         if label not in spoke:
             found.append(Finding(shown, 1, "T002", f"speaker '{label}' is listed under 'speakers:' but never speaks"))
     return found
+
+
+# --- Word chapters ------------------------------------------------------------------------------------
+
+def _lint_word(project: Project, f: _File, data: bytes) -> list[Finding]:
+    """The Word report (what did not come across) as findings; the 'line' of a .docx is its paragraph."""
+    from typing import get_args
+
+    from spindle.manuscript.word import read_docx
+    from spindle.project.config import Language
+
+    entry = f.entry
+    try:
+        done = read_docx(data, f.shown, style_map=project.config.word.style_map, lang=entry.lang, title=entry.title,
+                         languages=get_args(Language), default_lang=project.config.book.language)
+    except SpindleError as exc:
+        return [Finding(f.shown, exc.line, "C001", exc.message)]
+    return [Finding(f.shown, item.paragraph, item.code, item.message) for item in done.report.items()]
 
 
 # --- raw transcripts ----------------------------------------------------------------------------------

@@ -45,9 +45,17 @@ def main() -> None:
               help="Worker processes laying out chapters in parallel  [default: the number of CPUs]")
 @click.option("--single-pass", is_flag=True,
               help="Lay out each PDF as one document (no parallel layout, no chapter cache).")
-def build(editions, config_path, out_dir, strict, allow_remote, quiet, verbose, as_json, jobs, single_pass) -> None:
+@click.option("--book", "books", multiple=True, metavar="FOLDER",
+              help="In a series (series.toml): build only this title (repeatable)  [default: every title]")
+@click.option("--cluster", default=None, metavar="tcp://HOST:8786",
+              help="In a series: build the titles on this Dask scheduler's workers (pip install 'spindle[cluster]')  "
+                   "[default: series.toml's build.cluster, else here]")
+def build(editions, config_path, out_dir, strict, allow_remote, quiet, verbose, as_json, jobs, single_pass,
+          books, cluster) -> None:
     """Build EDITIONS (pdf, epub, print; default: all).
 
+    In a folder with series.toml (and no book.toml), or with --config series.toml, it builds every
+    title of the series (or those named with --book), then the series' catalogue.xml (OPDS) and index.html.
     On a terminal it shows its progress and ends with a table of the files built;
     elsewhere (CI) it prints one plain line per file."""
     from spindle.build import orchestrate as builder
@@ -56,6 +64,15 @@ def build(editions, config_path, out_dir, strict, allow_remote, quiet, verbose, 
     from spindle.project.config import load
 
     chosen = builder.EDITIONS if not editions or "all" in editions else editions
+    series_path = _series_config(config_path)
+    if series_path is not None:
+        if out_dir:
+            raise ConfigError("--out: a series writes to build.out in series.toml; set it there", str(series_path))
+        return _build_series(series_path, editions and chosen, books, cluster, strict=strict, allow_remote=allow_remote,
+                             quiet=quiet, verbose=verbose, as_json=as_json, jobs=jobs, single_pass=single_pass)
+    if books or cluster:
+        raise ConfigError(f"--{'book' if books else 'cluster'}: only for a series; run it where series.toml is "
+                          "or pass --config series.toml")
     project = load(config_path)
     display = progress.Display(click.get_text_stream("stderr"), live=not quiet and sys.stderr.isatty(),
                                verbose=verbose, editions=len(set(chosen)))
@@ -80,6 +97,50 @@ def build(editions, config_path, out_dir, strict, allow_remote, quiet, verbose, 
             click.echo(f"note: {note}", err=True)
 
 
+def _series_config(config_path: str) -> Path | None:
+    """series.toml when the command runs on a series: named by --config, or found here without a book.toml."""
+    path = Path(config_path)
+    if path.name == "series.toml":
+        return path
+    if config_path == "book.toml" and not path.exists() and Path("series.toml").is_file():
+        return Path("series.toml")
+    return None
+
+
+def _build_series(series_path: Path, editions, books, cluster, *, quiet: bool, verbose: bool, as_json: bool,
+                  **options) -> None:
+    import json
+
+    from spindle.build import manifest
+    from spindle.build import series
+    from spindle.core import progress
+    from spindle.project.series import load_series
+
+    workspace = load_series(series_path)
+    say = (lambda m: click.echo(m, err=True)) if verbose else (lambda m: None)
+    done = series.build(workspace, books, editions or None, cluster=cluster, epoch=_epoch(), report=say, **options)
+    for book in done.books:
+        for warning in book.result.warnings if book.result else ():
+            click.echo(f"warning: {book.title.folder}: {warning}", err=True)
+    if as_json:
+        click.echo(json.dumps({"books": [{"folder": b.title.folder, "number": b.title.number, "error": b.error,
+                                          **(manifest.manifest(b.result, _shown) if b.result else {})}
+                                         for b in done.books],
+                               "catalogue": [_shown(p) for p in done.catalogue]}, indent=2, ensure_ascii=False))
+    elif not quiet:
+        for book in done.books:
+            for o in manifest.entries(book.result, _shown) if book.result else ():
+                pages = f"{o['pages']} pages, " if o["pages"] else ""
+                click.echo(f"{o['edition']:<6} {o['path']}  ({pages}{progress.size(o['bytes'])}, {o['seconds']:.1f} s)")
+        for path in done.catalogue:
+            click.echo(f"series {_shown(path)}")
+    for book in done.failed:
+        click.echo(f"error: {book.error}", err=True)
+    failed = series.failure(done)
+    if failed is not None:
+        raise click.exceptions.Exit(failed.exit_code)
+
+
 @main.command()
 @click.argument("target", required=False, default="manuscript", type=click.Choice(["manuscript", "print"]))
 @click.option("--config", "config_path", default="book.toml", show_default=True, type=click.Path(dir_okay=False), help="The book's configuration file.")
@@ -95,8 +156,28 @@ def check(ctx, target, config_path, out_dir, fmt, as_json, strict) -> None:
     Exit 1 on errors (and on warnings with --strict)."""
     from spindle.project.config import load
 
-    project = load(config_path)
     as_json = as_json or fmt == "json"
+    series_path = _series_config(config_path)
+    if series_path is not None:  # every title of the series
+        from spindle.build import series
+        from spindle.project.series import load_series
+
+        if target == "print":
+            report = series.preflight(load_series(series_path))
+            click.echo(report.as_json() if as_json else report.table())
+            if report.errors or (strict and report.warnings):
+                ctx.exit(1)
+            return
+        found = series.check(load_series(series_path))
+        if as_json:
+            click.echo(found.as_json())
+        elif found.findings:
+            click.echo(found.text())
+            click.echo(found.summary(), err=True)
+        if found.failed(strict):
+            ctx.exit(1)
+        return
+    project = load(config_path)
     if target == "print":
         from spindle.editions.print.preflight import check_project
 
@@ -169,11 +250,12 @@ def serve(config_path, port, out_dir, allow_remote, verbose) -> None:
 @click.option("--title", default="My Book", show_default=True, help="The new book's title.")
 @click.option("--lang", type=click.Choice(["en", "nl"]), default="en", show_default=True, help="The book's language.")
 @click.option("--from", "source", default=None, type=click.Path(), metavar="SOURCE",
-              help="Make the project from an existing book: an mdBook, GitBook/HonKit or MkDocs folder, a pandoc "
-                   "book (metadata.yaml), a folder of Markdown files or one Markdown file. SOURCE is only read.")
+              help="Make the project from an existing book: a Word book (.docx, split into chapters at each "
+                   "Heading 1), an mdBook, GitBook/HonKit or MkDocs folder, a pandoc book (metadata.yaml), a folder "
+                   "of Markdown files or one Markdown file. SOURCE is only read.")
 def init(directory, title, lang, source) -> None:
     """Create a new book project in DIRECTORY that builds at once (with --from: from an existing book)."""
-    if source is not None:
+    if source is not None and Path(source).suffix.lower() != ".docx":
         from spindle.manuscript.sources.project import create_from
 
         made = create_from(Path(source), Path(directory))
@@ -182,9 +264,15 @@ def init(directory, title, lang, source) -> None:
         click.echo(f"created {made.config}: {made.chapters} chapters, {made.files} files; "
                    f"now run: cd {directory} && spindle build all")
         return
-    from spindle.cli.scaffold import create
+    from spindle.cli.scaffold import create, create_from_docx
 
-    path = create(Path(directory), title=title, lang=lang)
+    if source:
+        given = click.get_current_context().get_parameter_source("title").name != "DEFAULT"
+        path, report = create_from_docx(Path(directory), Path(source), title=title if given else None, lang=lang)
+        for line in report.lines(source):
+            click.echo(f"warning: {line}", err=True)
+    else:
+        path = create(Path(directory), title=title, lang=lang)
     click.echo(f"created {path}; now run: cd {directory} && spindle build")
 
 
@@ -227,6 +315,40 @@ def transcript_import(file, output, fmt, speakers, interviewers, clean, title, s
     for raw, s in done.speakers.items():
         role = f"{s.full}{' (interviewer)' if s.interviewer else ''}"
         click.echo(f"  {s.label}: {raw!r} -> {role}", err=done.target is None)
+
+
+@main.group("import")
+def import_() -> None:
+    """Move a chapter written elsewhere into Markdown for good."""
+
+
+@import_.command("docx")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", default=None, help="Markdown file to write ('-' for standard output); its figures go "
+              "to a folder NAME-figures/ beside it  [default: manuscript/NAME.md]")
+@click.option("--config", "config_path", default="book.toml", show_default=True, type=click.Path(dir_okay=False),
+              help="The book whose [word.style_map] and language apply, when it exists.")
+@click.option("--title", default="", help="The chapter's title  [default: the document's Title or first Heading 1]")
+@click.option("--lang", type=click.Choice(["en", "nl"]), default=None, help="The chapter's language  [default: the document's]")
+@click.option("--force", is_flag=True, help="Overwrite the output file and its figures if they exist.")
+def import_docx(file, output, config_path, title, lang, force) -> None:
+    """Import Word chapter FILE (.docx) as a Markdown chapter: front matter, footnotes,
+    figures saved beside it; prints what did not come across."""
+    from spindle.manuscript.word.importer import import_docx as convert
+
+    style_map = None
+    if Path(config_path).is_file():
+        from spindle.project.config import load
+
+        style_map = load(config_path).config.word.style_map
+    done = convert(Path(file), output, style_map=style_map, lang=lang, title=title, force=force)
+    for line in done.report.lines(file):
+        click.echo(f"warning: {line}", err=True)
+    if done.target is None:
+        click.echo(done.markdown, nl=False)
+        return
+    figures = f" and {len(done.figures)} figure(s) in {_shown(done.figures[0].parent)}" if done.figures else ""
+    click.echo(f"{file} -> {_shown(done.target)}{figures}")
 
 
 def _shown(path: Path) -> str:

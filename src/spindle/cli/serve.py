@@ -266,12 +266,16 @@ class Preview:
 
     def file(self, url_path: str) -> Path | None:
         """The file a URL path names, if it may be served: the built-in theme's styles and
-        fonts under /_theme/, else a file inside the project with no hidden part."""
+        fonts under /_theme/, else a file inside the project with no hidden part (except an image
+        the book uses, such as a Word chapter's, extracted under .spindle-cache/word/)."""
         from spindle.theme import BUILTIN
 
         parts = [p for p in unquote(url_path).split("/") if p]
-        if not parts or any(p.startswith(".") or "\\" in p or "\0" in p for p in parts):
+        if not parts or any("\\" in p or "\0" in p or p in (".", "..") for p in parts):
             return None
+        book = getattr(self, "book", None)
+        if any(p.startswith(".") for p in parts) and not (book is not None and "/".join(parts) in book.resources):
+            return None  # hidden: only the images a Word chapter extracted into .spindle-cache/ are served
         if parts[0] == "_theme":
             if len(parts) < 3 or parts[1] not in ("styles", "fonts"):
                 return None

@@ -102,7 +102,8 @@ def styles_for(project, theme: Theme, name: str, allow_remote: bool):
     key = caching.digest(caching.code_fingerprint(), name, str(variant), str(allow_remote), identifier(book, name),
                          settings, *texts, *_referenced(book, sheets, settings))
     styles = Styles(key=key, sheets=tuple(str(p) for p in sheets), settings=settings, root=str(project.root),
-                    allow_remote=allow_remote, variant=variant, identifier=identifier(book, name))
+                    allow_remote=allow_remote, variant=variant, identifier=identifier(book, name),
+                    shared=tuple(str(p) for p in project.shared))
     return styles, sides
 
 
@@ -197,7 +198,8 @@ def _referenced(book: Book, sheets: list[Path], settings: str) -> list[str]:
             if re.match(r"^[a-z][a-z0-9+.-]*:", target, re.I):
                 continue
             path = (sheet.parent / unquote(target.split("#")[0].split("?")[0])).resolve()
-            if path.is_file() and (root in path.parents or BUILTIN.resolve() in path.parents):
+            allowed = (root, BUILTIN.resolve(), *(p.resolve() for p in book.project.shared))
+            if path.is_file() and any(folder in path.parents for folder in allowed):
                 found.append(f"{path.name}:{caching.file_digest(path)}")
     return found
 
@@ -250,6 +252,7 @@ def _single_pass(book: Book, theme: Theme, name: str, epoch: int | None, allow_r
     html = render.paged_html(book, name, theme, epoch)
     settings = render.page_settings(book, name, theme)
     sheets = theme.stylesheets(name) + [theme.custom_stylesheet()]
-    layout = paged.layout(html, sheets, [settings], book.project.root, allow_remote, font_config)
+    layout = paged.layout(html, sheets, [settings], book.project.root, allow_remote, font_config,
+                          shared=book.project.shared)
     data = paged.write(layout, identifier(book, name))
     return Laid(pdf=data, pages=layout.pages, where=footnotes.pages_of(layout.document), warnings=layout.warnings)

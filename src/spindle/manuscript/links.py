@@ -27,7 +27,7 @@ from spindle.manuscript.model import Book, Chapter, Heading, Note
 _ID = re.compile(r'(\sid=")([^"]+)(")')
 _HREF = re.compile(r'(<a\b[^>]*?\shref=")([^"]*)(")')
 _LOCAL_HREF = re.compile(r'(\shref="#)([^"]+)(")')
-_CHAPTER_SUFFIXES = (".md", ".markdown")
+_CHAPTER_SUFFIXES = (".md", ".markdown", ".docx")
 _PAGE_SUFFIXES = (".html", ".xhtml", ".htm")
 
 
@@ -197,7 +197,7 @@ class _Lines:
     def __init__(self, chapter: Chapter):
         try:
             self.lines = chapter.source.read_text(encoding="utf-8-sig").splitlines()
-        except OSError:
+        except (OSError, UnicodeDecodeError):  # a .docx chapter or transcript: no text lines to point at
             self.lines = []
         self.cursor: dict[str, int] = {}
 

@@ -138,7 +138,12 @@ def load_chapter(project: Project, entry: Entry, section: str, part: str | None,
     headings move down that many levels (it is merged into the chapter after links are resolved)."""
     path, shown, data = read_source(project, entry)
     extra: list[str] = []
-    if entry.is_transcript:
+    if entry.may_be_word and not is_teams_transcript(data):
+        text, extra = word_markdown(project, entry, path, shown, data)
+    elif entry.is_transcript:
+        if not entry.title.strip():
+            raise ConfigError(f"contents: '{entry.file}' is a Teams transcript, which needs title = \"...\" in its "
+                              "entry", project.display(project.config_path))
         text, extra = transcript_markdown(project, entry, path, shown, data)
     else:
         try:
@@ -201,6 +206,41 @@ def transcript_markdown(project: Project, entry: Entry, path: Path, shown: str, 
     hint = f"add '{{name}}' to the speakers of '{entry.file}' in book.toml"
     text, _, warnings = markdown_for(transcript, entry.speakers, options, hint)
     return text, list(transcript.warnings) + warnings
+
+
+WORD_MEDIA = ".spindle-cache/word"  # where the images of Word chapters are extracted for the build
+
+
+def is_teams_transcript(data: bytes) -> bool:
+    from spindle.manuscript.word import is_teams_transcript as teams
+
+    return teams(data)
+
+
+def word_markdown(project: Project, entry: Entry, path: Path, shown: str, data: bytes) -> tuple[str, list[str]]:
+    """A Word chapter named in book.toml, as the Markdown `spindle import docx` would write, with its report
+    as warnings. Its images are extracted under .spindle-cache/word/ (never into manuscript/)."""
+    import os
+    from typing import get_args
+
+    from spindle.manuscript.word import read_docx
+
+    media = project.root / WORD_MEDIA / slugify(entry.file)
+    relative = Path(os.path.relpath(media, path.parent)).as_posix()
+    done = read_docx(data, shown, style_map=project.config.word.style_map, media=relative, lang=entry.lang,
+                     title=entry.title, subtitle=entry.subtitle, languages=get_args(Language),
+                     default_lang=project.config.book.language)
+    for name, blob in done.images.items():
+        target = media / name
+        try:
+            if not target.is_file() or target.read_bytes() != blob:
+                media.mkdir(parents=True, exist_ok=True)
+                tmp = target.with_suffix(target.suffix + ".tmp")
+                tmp.write_bytes(blob)
+                tmp.replace(target)
+        except OSError as exc:
+            raise ManuscriptError(f"cannot extract {name} into {WORD_MEDIA}/: {exc.strerror}", shown) from None
+    return done.markdown, done.report.lines(shown)
 
 
 def split_front_matter(text: str, shown: str) -> tuple[FrontMatter, str, int]:

@@ -136,16 +136,19 @@ class SpeakerEntry:
 
 
 _TRANSCRIPT_KEYS = ("title", "subtitle", "standfirst", "lang", "speakers", "clean", "timestamps", "pullquotes", "notes")
+_WORD_KEYS = ("title", "subtitle", "lang")  # a Word chapter may take these from book.toml instead of the document
 
 
 @dataclass(frozen=True)
 class Entry:
-    file: str = _opt(help="Path of the manuscript file (Markdown, or a raw interview transcript), relative to the project")
+    file: str = _opt(help="Path of the manuscript file (Markdown, a Word .docx chapter, or a raw interview transcript), "
+                          "relative to the project")
     format: Literal[FORMAT_CHOICES] = _opt("auto", help="Transcript format; 'auto' tells it from the content")  # type: ignore[valid-type]
-    title: str = _opt("", help="Transcript: the interview's title")
-    subtitle: str = _opt("", help="Transcript: subtitle")
+    title: str = _opt("", help="Transcript: the interview's title; Word chapter: replaces the document's title")
+    subtitle: str = _opt("", help="Transcript or Word chapter: subtitle")
     standfirst: str = _opt("", help="Transcript: the paragraph introducing the interview")
-    lang: Language | None = _opt(None, help="Transcript: language (default: the book's)")
+    lang: Language | None = _opt(None, help="Transcript: language (default: the book's); Word chapter: replaces "
+                                            "the document's w:lang")
     speakers: dict[str, SpeakerEntry] = _opt(
         factory=dict, help="Transcript: speaker as named in the file -> a role, or a table with role, name, short, label, interviewer")
     clean: bool = _opt(False, help="Transcript: remove fillers ('um', 'uh') and stutters ('I I')")
@@ -163,8 +166,13 @@ class Entry:
             if given:
                 raise ValueError(f"{', '.join(given)}: only for transcript files; '{self.file}' is Markdown, "
                                  "so put these in its front matter")
-        elif not self.title.strip():
+        elif not self.title.strip() and not self.may_be_word:
             raise ValueError(f"title: a transcript entry ('{self.file}') needs a title")
+
+    @property
+    def may_be_word(self) -> bool:
+        """A .docx left to 'auto' is a Word chapter or a Teams transcript: its content decides (at load)."""
+        return self.format == "auto" and Path(self.file).suffix.lower() in (".docx", ".docm", ".doc", ".dotx")
 
     @property
     def is_transcript(self) -> bool:
@@ -191,6 +199,21 @@ class Contents:
     back: tuple[Entry, ...] = _opt(factory=tuple, help="Back matter files (afterword, colophon)")
     section_page: bool = _opt(False, help="Whether a file nested under a chapter (an entry's 'sections') "
                                           "starts on a new page in the paged editions")
+
+
+WORD_TARGETS = ("title", "subtitle", "heading 1", "heading 2", "heading 3", "heading 4", "heading 5", "heading 6",
+                "quote", "caption", "paragraph", "drop", "bold", "italic", "small caps", "superscript", "subscript",
+                "plain")
+
+
+@dataclass(frozen=True)
+class Word:
+    """How Word (.docx) chapters are read."""
+
+    style_map: dict[str, Literal[WORD_TARGETS]] = _opt(  # type: ignore[valid-type]
+        factory=dict, help="A house's own Word style names -> what they become: title, subtitle, 'heading 1' to "
+                           "'heading 6', quote, caption, paragraph, drop (paragraph styles); bold, italic, "
+                           "'small caps', superscript, subscript, plain (character styles)")
 
 
 @dataclass(frozen=True)
@@ -340,6 +363,7 @@ class Editions:
 class Config:
     book: Metadata = _opt(help="Book metadata")
     contents: Contents = _opt(factory=Contents, help="Manuscript files in reading order")
+    word: Word = _opt(factory=Word, help="Word (.docx) chapters")
     theme: Theme = _opt(factory=Theme, help="Theme")
     editions: Editions = _opt(factory=Editions, help="One table per edition")
 
@@ -351,9 +375,18 @@ class Project:
     root: Path
     config_path: Path
     config: Config
+    # A series' shared theme (series.toml [theme]): searched after the book's own templates/ and
+    # styles/ and before the built-in theme; the only folders outside root a build may read.
+    shared_templates: Path | None = None
+    shared_styles: Path | None = None
 
     def path(self, relative: str) -> Path:
         return (self.root / relative).resolve()
+
+    @property
+    def shared(self) -> tuple[Path, ...]:
+        """The series' shared theme folders this book may read besides its own folder."""
+        return tuple(p for p in (self.shared_templates, self.shared_styles) if p is not None)
 
     def display(self, path: Path) -> str:
         return display(path, self.root)

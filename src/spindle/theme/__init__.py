@@ -38,8 +38,11 @@ class Theme:
             if folder != project.root and project.root not in folder.parents:
                 raise ConfigError(f"theme.{key}: '{getattr(theme, key)}' lies outside the project; use a folder inside it",
                                   project.display(project.config_path))
-        self.template_dirs = [project.path(theme.templates), BUILTIN / "templates"]
-        self.style_dirs = [project.path(theme.styles), BUILTIN / "styles"]
+        # a series' shared theme sits between the book's own folders and the built-in theme
+        shared_templates = [project.shared_templates] if project.shared_templates else []
+        shared_styles = [project.shared_styles] if project.shared_styles else []
+        self.template_dirs = [project.path(theme.templates), *shared_templates, BUILTIN / "templates"]
+        self.style_dirs = [project.path(theme.styles), *shared_styles, BUILTIN / "styles"]
         self.font_dir = BUILTIN / "fonts"
 
     @functools.cached_property

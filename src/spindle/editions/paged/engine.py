@@ -34,13 +34,14 @@ class Collect(logging.Handler):
 
 
 def layout(html: str, stylesheets: list[Path], extra_css: list[str], root: Path,
-           allow_remote: bool = False, font_config=None, cache=None, variant: str | None = None) -> Layout:
+           allow_remote: bool = False, font_config=None, cache=None, variant: str | None = None,
+           shared: tuple[Path, ...] = ()) -> Layout:
     from weasyprint import CSS, HTML, LOGGER
     from weasyprint.text.fonts import FontConfiguration
 
     from spindle.editions.paged.fetcher import ProjectFetcher, RefusedURL
 
-    fetcher = ProjectFetcher([root, BUILTIN], allow_remote=allow_remote)
+    fetcher = ProjectFetcher([root, *shared, BUILTIN], allow_remote=allow_remote)  # shared: a series' theme
     font_config = font_config or FontConfiguration()
     collector = Collect()
     profiles: dict = {}  # @color-profile rules (the print edition's CMYK output profile)

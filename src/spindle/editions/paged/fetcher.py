@@ -15,6 +15,12 @@ class RefusedURL(FatalURLFetchingError):
         self.url = url
         self.reason = reason
 
+    def __reduce__(self):
+        # Rebuilt from its own arguments: a worker process's BuildError carries it as __context__,
+        # which travels with it once tblib's pickling is installed for BuildError (importing Dask's
+        # distributed does that); the default (the message alone) could not be unpickled.
+        return (type(self), (self.url, self.reason))
+
 
 class ProjectFetcher(URLFetcher):
     def __init__(self, roots: list[Path], allow_remote: bool = False):

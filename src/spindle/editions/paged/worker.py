@@ -62,6 +62,7 @@ class Styles:
     allow_remote: bool = False
     variant: str | None = None  # a WeasyPrint pdf_variant ("pdf/x-4")
     identifier: str = ""
+    shared: tuple[str, ...] = ()  # a series' shared theme folders, readable besides root
 
 
 @dataclass(frozen=True)
@@ -131,7 +132,7 @@ def _styles(styles: Styles):
         from spindle.theme import BUILTIN
 
         root = Path(styles.root)
-        fetcher = ProjectFetcher([root, BUILTIN], allow_remote=styles.allow_remote)
+        fetcher = ProjectFetcher([root, *map(Path, styles.shared), BUILTIN], allow_remote=styles.allow_remote)
         font_config = FontConfiguration()
         profiles: dict = {}
         common = dict(url_fetcher=fetcher, font_config=font_config, color_profiles=profiles)
@@ -528,6 +529,9 @@ def serve(conn) -> None:
                 gc.collect()
         except SpindleError as exc:
             held.pop(key, None)
+            # the message is the answer: what it was raised from stays here (pickled along, as it is
+            # once tblib's pickling is installed, an exception it came from may not be rebuilt there)
+            exc.__context__ = exc.__cause__ = exc.__traceback__ = None
             conn.send(("error", key, exc))
         except (KeyboardInterrupt, SystemExit):
             return

@@ -104,4 +104,5 @@ def layout(book: Book, theme: Theme, spine: Spine, epoch: int | None, allow_remo
 
     sheets = theme.stylesheets("cover") + [theme.custom_stylesheet()]
     return paged.layout(html(book, theme, spine, epoch), sheets, [settings(book, theme, spine)],
-                        book.project.root, allow_remote, font_config, cache=cache, variant=variant)
+                        book.project.root, allow_remote, font_config, cache=cache, variant=variant,
+                        shared=book.project.shared)

@@ -77,7 +77,8 @@ def lay_out(book: Book, theme: Theme, epoch: int | None, allow_remote: bool, fon
 
     def lay_out_once(padding):
         html = render.paged_html(book, "print", theme, epoch, padding=padding)
-        return paged.layout(html, sheets, [settings], book.project.root, allow_remote, font_config, cache, variant)
+        return paged.layout(html, sheets, [settings], book.project.root, allow_remote, font_config, cache, variant,
+                            shared=book.project.shared)
 
     padding = None
     layout = lay_out_once(None)

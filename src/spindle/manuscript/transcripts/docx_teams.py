@@ -58,6 +58,10 @@ def read(src: Source) -> tuple[list[Cue], str]:
 
     # The preamble (title, date, duration) comes before the first header: skip it.
     first = next((i for i, (n, line) in enumerate(lines) if HEADER_RE.match(line)), len(lines))
+    if first == len(lines) and any(line for _, line in lines):
+        raise src.error("a Word document without Teams speaker lines ('Name   0:03'), so not a Teams transcript; "
+                        "name it in book.toml as a chapter (Word chapters build as they are) or run "
+                        "'spindle import docx'")
     return cues_from(lines[first:], match), "Microsoft Teams"
 
 

@@ -1,0 +1,239 @@
+"""Build a series' titles on a Dask distributed cluster (``spindle build --cluster tcp://HOST:8786``,
+or ``build.cluster`` in series.toml; needs ``pip install spindle[cluster]`` here and on the workers).
+
+What travels: each task carries the bytes of the files its title names: the book's folder (without
+its build/ and .spindle-cache/ folders and hidden files) and the series' shared theme folders. A
+worker writes them to a temporary folder, builds the book there (one process, no layout cache) and
+sends back the bytes of every file it made; no shared volume is needed. The up-to-date check, the
+outputs and their record stay on this machine: an unchanged title is not sent at all, and a title
+built on the cluster is a no-op for the next build here (its inputs are the files that were sent).
+
+Failures: a worker that dies takes its title back to the scheduler, which gives it to another
+worker; when the scheduler gives up (``KilledWorker``) the title is sent again, up to
+``build.retries`` times. The scheduler and the workers need the same spindle (and Dask) as this
+machine: the scheduler unpickles each task, the workers run it. A title whose build fails reports its one-line error; the others' outputs
+are written as they arrive. Part layouts inside one book stay on the worker that builds the book.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import uuid
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Callable
+
+from spindle.build.result import Output, Result
+from spindle.build.outcome import Built, one_line, options_key
+from spindle.core import progress
+from spindle.core.errors import ConfigError, SpindleError
+from spindle.core.output import write_bytes
+from spindle.project.config import Project
+from spindle.project.series import SeriesConfig, Title, Workspace, book_project
+
+CONNECT_TIMEOUT = "15s"  # how long a scheduler may take to answer
+SKIPPED = {"build", ".spindle-cache", "__pycache__"}  # never sent: outputs and caches
+
+
+def files_for(workspace: Workspace, title: Title, project: Project) -> dict[str, bytes]:
+    """The files a worker needs for *title*, keyed by their path relative to the series root."""
+    root = workspace.root
+    out = workspace.out.resolve()
+    folders = [project.root, *project.shared]
+    files: dict[str, bytes] = {}
+    for folder in folders:
+        if not folder.is_dir():
+            continue
+        for dirpath, dirnames, filenames in os.walk(folder):
+            here = Path(dirpath)
+            dirnames[:] = sorted(d for d in dirnames if d not in SKIPPED and not d.startswith(".")
+                                 and (here / d).resolve() != out)
+            for name in sorted(filenames):
+                path = here / name
+                if name.startswith(".") or not path.is_file():
+                    continue
+                resolved = path.resolve()
+                if root not in resolved.parents:  # a link out of the series is not followed
+                    continue
+                files[resolved.relative_to(root).as_posix()] = resolved.read_bytes()
+    return files
+
+
+def build_on_worker(files: dict[str, bytes], config: SeriesConfig, title: Title, editions: list[str],
+                    options: dict) -> dict:
+    """Run on a Dask worker: build *title* from *files* in a temporary folder and return what it made.
+    A SpindleError comes back as data (it is the user's to fix: retrying would not help)."""
+    import time
+
+    from spindle.build import orchestrate
+
+    started = time.perf_counter()
+    tmp = Path(tempfile.mkdtemp(prefix="spindle-cluster-"))
+    try:
+        for relative, data in files.items():
+            path = tmp / relative
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+        workspace = Workspace(root=tmp, config_path=tmp / "series.toml", config=config, titles=(title,))
+        try:
+            project = book_project(workspace, title)
+            made = orchestrate.build(project, editions, tmp / ".spindle-out", cache=False, jobs=1, **options)
+        except SpindleError as exc:
+            def here(text):  # paths as they read on the machine that sent the work
+                return text.replace(str(tmp / title.folder) + "/", "").replace(str(tmp) + "/", "")
+
+            return {"error": here(exc.message), "path": here(str(exc.path)) if exc.path is not None else None,
+                    "line": exc.line}
+
+        def described(items):
+            return [{"edition": o.edition, "data": o.path.read_bytes(), "seconds": o.seconds, "pages": o.pages}
+                    for o in items]
+
+        return {"outputs": described(made.outputs), "extras": described(made.extras),
+                "warnings": made.warnings, "notes": made.notes, "worker": _worker_address(),
+                "seconds": time.perf_counter() - started}
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _worker_address() -> str:
+    try:
+        from distributed import get_worker
+
+        return get_worker().address
+    except (ImportError, ValueError):
+        return "?"
+
+
+def build(workspace: Workspace, todo: list[tuple[Title, Project]], editions: list[str], address: str, *,
+          report: Callable[[str], None], strict: bool, allow_remote: bool, epoch: int | None,
+          single_pass: bool) -> list[Built]:
+    """Build *todo* on the cluster at *address*; each title's outputs are written here as it arrives."""
+    from spindle.build import orchestrate
+
+    editions = [e for e in orchestrate.EDITIONS if e in set(editions)]
+    options = dict(strict=strict, allow_remote=allow_remote, epoch=epoch, single_pass=single_pass)
+    done: list[Built] = []
+    waiting: dict[Title, tuple] = {}  # title -> (project, cache, manifest key)
+    for title, project in todo:
+        out = orchestrate.check_out_dir(project, workspace.out_for(title))
+        store, key = _record_slot(project, editions, out, options)
+        if key is not None:
+            from spindle.build import uptodate
+
+            found = uptodate.check(project, store, key)
+            if found is not None:
+                report(f"{title.folder}: nothing changed since the last build")
+                done.append(Built(title, found))
+                continue
+        waiting[title] = (project, store, key)
+    if not waiting:
+        return done
+    with _client(address) as client:
+        done += _run(client, workspace, waiting, editions, options, report)
+    return done
+
+
+def _record_slot(project: Project, editions: list[str], out: Path, options: dict):
+    """(cache, manifest key) of the up-to-date check, as ``orchestrate`` makes them (key None: no check)."""
+    from spindle.build import uptodate
+    from spindle.core import cache as caching
+
+    store = caching.Cache(None if options["allow_remote"] else caching.folder_for(project.root, None))
+    if not store.enabled or options["allow_remote"]:
+        return store, None
+    return store, uptodate.key(project, editions, out,
+                               options_key(options["strict"], options["epoch"], options["single_pass"]))
+
+
+def _client(address: str):
+    try:
+        import dask
+        from distributed import Client
+    except ImportError:
+        raise ConfigError("building on a cluster needs Dask: pip install 'spindle[cluster]'") from None
+    try:
+        with dask.config.set({"distributed.admin.large-graph-warning-threshold": "4GB"}):
+            return Client(address, timeout=CONNECT_TIMEOUT)
+    except (OSError, TimeoutError) as exc:
+        raise ConfigError(f"--cluster {address}: no Dask scheduler answers there ({exc}); "
+                          "start one (dask scheduler) or check the address") from None
+
+
+def _run(client, workspace: Workspace, waiting: dict, editions: list[str], options: dict, report) -> list[Built]:
+    import dask
+    from distributed import as_completed
+
+    retries = workspace.config.build.retries
+    attempts: dict[Title, int] = {}
+    by_future = {}
+    sent: dict[Title, list[str]] = {}  # the files each title was sent (its inputs, for the up-to-date record)
+    queue = list(waiting)
+    # A few titles per worker in flight: each task carries its files, which the scheduler holds until it runs.
+    in_flight = 2 * max(1, len(client.scheduler_info().get("workers", {})))
+
+    def send(title: Title):
+        attempts[title] = attempts.get(title, 0) + 1
+        files = files_for(workspace, title, waiting[title][0])  # read now, not all titles at once
+        sent[title] = list(files)
+        with dask.config.set({"distributed.admin.large-graph-warning-threshold": "4GB"}):
+            future = client.submit(build_on_worker, files, workspace.config, title, editions, options, pure=False,
+                                   key=f"spindle-{title.folder.replace('/', '-')}-{uuid.uuid4().hex}")
+        by_future[future.key] = title
+        report(f"{title.folder}: sent to the cluster ({progress.size(sum(map(len, files.values())))})")
+        return future
+
+    done: list[Built] = []
+    pending = as_completed([send(queue.pop(0)) for _ in range(min(in_flight, len(queue)))])
+    for future in pending:
+        if queue:
+            pending.add(send(queue.pop(0)))
+        title = by_future[future.key]
+        try:
+            answer = future.result()
+        except Exception as exc:  # the worker died (KilledWorker), or the task could not run there
+            if _worker_died(exc) and attempts[title] <= retries:
+                report(f"{title.folder}: its worker died ({type(exc).__name__}); sending it again")
+                pending.add(send(title))
+                continue
+            reason = " ".join(str(exc).split())  # one line (Dask's messages run over several)
+            done.append(Built(title, error=f"{title.folder}: the cluster could not build it ({attempts[title]} "
+                                           f"attempt(s)): {type(exc).__name__}: {reason}"))
+            continue
+        finally:
+            future.release()
+        done.append(_arrived(workspace, title, waiting[title], sent.pop(title), answer))
+        report(f"{title.folder}: built on {done[-1].where}" if done[-1].error is None else done[-1].error)
+    return done
+
+
+def _worker_died(exc: BaseException) -> bool:
+    """Whether *exc* says the work was lost with its worker (worth sending again), not that it cannot run."""
+    from distributed.comm import CommClosedError
+    from distributed.scheduler import KilledWorker
+
+    return isinstance(exc, (KilledWorker, CommClosedError, OSError))
+
+
+def _arrived(workspace: Workspace, title: Title, slot: tuple, files: list[str], answer: dict) -> Built:
+    """Write what a worker made for *title* into its output folder, and record it for the up-to-date check."""
+    from spindle.build import orchestrate, uptodate
+
+    project, store, key = slot
+    if "error" in answer:
+        return Built(title, error=one_line(title, SpindleError(answer["error"], answer["path"], answer["line"])))
+    out = workspace.out_for(title)
+    result = Result(warnings=list(answer["warnings"]), notes=list(answer["notes"]))
+    for group, into in (("outputs", result.outputs), ("extras", result.extras)):
+        for made in answer[group]:
+            path = orchestrate.target(project, made["edition"], out)
+            into.append(Output(made["edition"], path, len(made["data"]), made["seconds"], made["pages"]))
+    for output, made in zip(result.outputs + result.extras, answer["outputs"] + answer["extras"]):
+        write_bytes(output.path, made["data"])
+    if key is not None:
+        # the inputs: every file sent (the book's folder and the shared theme), as chapters for uptodate.record
+        sources = [SimpleNamespace(source=workspace.root / relative, resources=()) for relative in files]
+        uptodate.record(project, store, key, SimpleNamespace(chapters=sources), result)
+    return Built(title, result, where=answer.get("worker", "?"), seconds=answer.get("seconds", 0.0))
