@@ -346,15 +346,13 @@ def _turn_labels(tokens, labels: list[str], shown: str, lines: _Lines) -> list[F
 
 def _lint_word(project: Project, f: _File, data: bytes) -> list[Finding]:
     """The Word report (what did not come across) as findings; the 'line' of a .docx is its paragraph."""
-    from typing import get_args
-
     from spindle.manuscript.word import read_docx
-    from spindle.project.config import Language
+    from spindle.project.config import LABELLED_LANGUAGES
 
     entry = f.entry
     try:
         done = read_docx(data, f.shown, style_map=project.config.word.style_map, lang=entry.lang, title=entry.title,
-                         languages=get_args(Language), default_lang=project.config.book.language)
+                         languages=LABELLED_LANGUAGES, default_lang=project.config.book.language)
     except SpindleError as exc:
         return [Finding(f.shown, exc.line, "C001", exc.message)]
     return [Finding(f.shown, item.paragraph, item.code, item.message) for item in done.report.items()]

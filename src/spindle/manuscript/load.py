@@ -221,14 +221,14 @@ def word_markdown(project: Project, entry: Entry, path: Path, shown: str, data: 
     """A Word chapter named in book.toml, as the Markdown `spindle import docx` would write, with its report
     as warnings. Its images are extracted under .spindle-cache/word/ (never into manuscript/)."""
     import os
-    from typing import get_args
 
     from spindle.manuscript.word import read_docx
+    from spindle.project.config import LABELLED_LANGUAGES
 
     media = project.root / WORD_MEDIA / slugify(entry.file)
     relative = Path(os.path.relpath(media, path.parent)).as_posix()
     done = read_docx(data, shown, style_map=project.config.word.style_map, media=relative, lang=entry.lang,
-                     title=entry.title, subtitle=entry.subtitle, languages=get_args(Language),
+                     title=entry.title, subtitle=entry.subtitle, languages=LABELLED_LANGUAGES,
                      default_lang=project.config.book.language)
     for name, blob in done.images.items():
         target = media / name

@@ -19,6 +19,7 @@ from spindle.project.schema import Length, SchemaError, convert
 from spindle.project.formats import FORMAT_CHOICES
 
 Language = str  # a BCP 47 tag: "en", "nl", "zh-CN", "ja", ... (checked by language_tag)
+LABELLED_LANGUAGES = ("en", "nl")  # the languages with built-in labels and quotes (project.i18n)
 _LANGUAGE_RE = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*")
 
 

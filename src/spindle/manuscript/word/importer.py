@@ -8,15 +8,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping, get_args
+from typing import Mapping
 
 from spindle.core.errors import ConfigError
 from spindle.core.output import write_bytes
 from spindle.manuscript.word import read_docx, split_docx
 from spindle.manuscript.word.report import Report
-from spindle.project.config import Language, slugify
+from spindle.project.config import LABELLED_LANGUAGES, slugify
 
-LANGUAGES = get_args(Language)
+LANGUAGES = LABELLED_LANGUAGES
 
 
 @dataclass
