@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import re
 import shutil
-import tomllib
 import zipfile
 from pathlib import Path
 
