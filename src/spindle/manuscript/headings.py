@@ -116,16 +116,15 @@ def take_title(fragment, heading: TitleHeading | None, path: Path, shown: str, c
         m = _H1.search(fragment.html)
         if m is not None:
             found = _ID_ATTR.search(m.group(1))
-            title_id = html.unescape(found.group(1)) if found else ""
-            if heading.explicit_id and chapter_id:
-                title_id = f"{chapter_id}-{heading.explicit_id}"
+            rendered = html.unescape(found.group(1)) if found else ""
+            title_id = f"{chapter_id}-{heading.explicit_id}" if heading.explicit_id and chapter_id else rendered
             title = html.unescape(_TAG.sub("", m.group(2))).strip()
             if title:
                 where = f"{shown}:{heading.line}:"
                 return (dataclasses.replace(
                     fragment,
                     html=fragment.html[: m.start()] + fragment.html[m.end():],
-                    headings=tuple(h for h in fragment.headings if h.id != title_id),
+                    headings=tuple(h for h in fragment.headings if h.id != rendered),
                     warnings=tuple(w for w in fragment.warnings if not (w.startswith(where) and "heading" in w)),
                 ), title, title_id, [])
     title = title_from_name(path)
