@@ -236,6 +236,7 @@ def _arrived(workspace: Workspace, title: Title, slot: tuple, files: list[str], 
         write_bytes(output.path, made["data"])
     if key is not None:
         # the inputs: every file sent (the book's folder and the shared theme), as chapters for uptodate.record
-        sources = [SimpleNamespace(source=workspace.root / relative, resources=(), includes=()) for relative in files]
+        sources = [SimpleNamespace(source=workspace.root / relative, resources=(), includes=(), merged=())
+                   for relative in files]
         uptodate.record(project, store, key, SimpleNamespace(chapters=sources), result)
     return Built(title, result, where=answer.get("worker", "?"), seconds=answer.get("seconds", 0.0))

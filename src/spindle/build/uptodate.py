@@ -66,7 +66,8 @@ def record(project, store: caching.Cache, manifest_key: str, book, result) -> No
     root = project.root.resolve()
     stamps.add(root, project.config_path)
     for chapter in book.chapters:
-        stamps.add(root, chapter.source)
+        for source in (chapter.source, *chapter.merged):  # nested files merged into the chapter too
+            stamps.add(root, source)
         for included in chapter.includes:  # code and text pulled in by include directives
             stamps.add(root, included)
         for resource in chapter.resources:

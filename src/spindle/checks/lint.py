@@ -159,9 +159,12 @@ def _lint_markdown(project: Project, f: _File, data: bytes) -> list[Finding]:
             lang = check_language(meta["lang"])
         except ValueError:
             pass  # the build reports a malformed tag
+    from spindle.manuscript import headings
+
+    body, title = headings.prepare(body, offset, 0, take_title=not meta.get("title"))
     tokens, env = _tokens(body, lang)
     lines = _Lines(offset)
-    found += _headings(tokens, f.shown, lines)
+    found += _headings(tokens, f.shown, lines, title.line if title else None)
     found += _footnotes(tokens, env, f.shown, lines)
     if meta.get("kind") == "interview" and isinstance(meta.get("speakers"), dict):
         found += _turn_labels(tokens, [str(k) for k in meta["speakers"]], f.shown, lines)
@@ -183,8 +186,8 @@ def _front_matter(text: str, shown: str) -> tuple[list[Finding], dict, str | Non
         if meta.kind == "interview" and not meta.speakers:
             problem = Finding(shown, 1, "M002", "an interview needs a 'speakers' table in its front matter")
     m = _FRONT_RE.match(text)
-    if m is None:  # no front matter: the whole file is the body, when the loader accepts that
-        return [problem] if problem else [], {}, None if problem else text, 0
+    if m is None:  # plain Markdown: no front matter to check, the title is the first heading
+        return [problem] if problem else [], {}, text, 0
     try:
         raw = yaml.safe_load(m.group(1) or "") or {}
     except yaml.YAMLError:
@@ -253,11 +256,11 @@ def _inline(tokens, lines: _Lines, kind: str, value=lambda t: t):
                 line += 1 if child.type in ("softbreak", "hardbreak") else 0
 
 
-def _headings(tokens, shown: str, lines: _Lines) -> list[Finding]:
+def _headings(tokens, shown: str, lines: _Lines, title_line: int | None = None) -> list[Finding]:
     found = []
-    previous = 1  # the chapter title, from the front matter
+    previous = 1  # the chapter title, from the front matter or the file's first heading (at *title_line*)
     for token in tokens:
-        if token.type != "heading_open":
+        if token.type != "heading_open" or (title_line is not None and lines.block(token) == title_line):
             continue
         level = int(token.tag[1])
         if level == 1:  # H002: reported by the loader (markdown.py)

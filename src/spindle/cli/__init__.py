@@ -253,10 +253,21 @@ def serve(config_path, port, out_dir, allow_remote, verbose) -> None:
 @click.argument("directory", type=click.Path(file_okay=False))
 @click.option("--title", default="My Book", show_default=True, help="The new book's title.")
 @click.option("--lang", default="en", show_default=True, help="The book's language: a BCP 47 tag (en, nl, de, zh-Hant, ...).")
-@click.option("--from", "source", default=None, type=click.Path(dir_okay=False),
-              help="A whole book in Word (.docx): split into chapters at each Heading 1.")
+@click.option("--from", "source", default=None, type=click.Path(), metavar="SOURCE",
+              help="Make the project from an existing book: a Word book (.docx, split into chapters at each "
+                   "Heading 1), an mdBook, GitBook/HonKit or MkDocs folder, a pandoc book (metadata.yaml), a folder "
+                   "of Markdown files or one Markdown file. SOURCE is only read.")
 def init(directory, title, lang, source) -> None:
-    """Create a new book project in DIRECTORY that builds at once (from a Word book with --from)."""
+    """Create a new book project in DIRECTORY that builds at once (with --from: from an existing book)."""
+    if source is not None and Path(source).suffix.lower() != ".docx":
+        from spindle.manuscript.sources.project import create_from
+
+        made = create_from(Path(source), Path(directory))
+        for message in made.messages:
+            click.echo(message, err=True)
+        click.echo(f"created {made.config}: {made.chapters} chapters, {made.files} files; "
+                   f"now run: cd {directory} && spindle build all")
+        return
     from spindle.cli.scaffold import create, create_from_docx
 
     lang = _language("--lang", lang)

@@ -45,6 +45,7 @@ CODES: dict[str, Code] = {c.code: c for c in (
     # headings
     Code("H001", "warning", "heading that skips a level"),
     Code("H002", "warning", "'#' heading inside a chapter (the title comes from the front matter)"),
+    Code("H003", "warning", "a chapter with no heading to take its title from (it is titled after its file name)"),
     # dialect directives (mdBook, GitBook/HonKit, MkDocs, GitHub)
     Code("D001", "warning", "a directive spindle does not know ({{#…}}, {% … %}); it is kept as text"),
     Code("D002", "error", "an included file is missing, unreadable or outside the project"),

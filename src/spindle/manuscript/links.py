@@ -47,7 +47,7 @@ def resolve(book: Book) -> Book:
 
 def chapter_ids(chapter: Chapter) -> list[str]:
     """Every id a chapter's documents carry, in order (section, part, body, notes)."""
-    found = [chapter.id] + ([f"{chapter.id}-part"] if chapter.part else [])
+    found = [chapter.id] + ([f"{chapter.id}-part"] if chapter.part else []) + ([chapter.title_id] if chapter.title_id else [])
     for fragment in _fragments(chapter):
         found += [html.unescape(m.group(2)) for m in _ID.finditer(fragment)]
     return found + [n.id for n in chapter.notes]
@@ -107,6 +107,7 @@ def _rename_ids(chapter: Chapter, renames: dict[str, str]) -> Chapter:
         standfirst=fix(chapter.standfirst),
         notes=tuple(Note(renames.get(n.id, n.id), renames.get(n.ref_id, n.ref_id), n.number, fix(n.html)) for n in chapter.notes),
         headings=tuple(Heading(h.level, renames.get(h.id, h.id), h.text) for h in chapter.headings),
+        title_id=renames.get(chapter.title_id, chapter.title_id),
     )
 
 

@@ -14,6 +14,7 @@ from spindle.project.config import Entry, Kind, Part, Project, slugify
 from spindle.project.language import Language
 from spindle.core.diagnostics import diagnostic
 from spindle.core.errors import ConfigError, ManuscriptError
+from spindle.manuscript import headings
 from spindle.manuscript.links import resolve as resolve_links
 from spindle.manuscript.markdown import ParseContext, render, typographic
 from spindle.manuscript.model import Book, Chapter, Speaker
@@ -33,7 +34,7 @@ class SpeakerMeta:
 
 @dataclass(frozen=True)
 class FrontMatter:
-    title: str
+    title: str = ""  # empty: the file's first heading (or its file name) gives the title
     kind: Kind = "chapter"
     lang: Language | None = None
     subtitle: str = ""
@@ -49,15 +50,32 @@ class FrontMatter:
 
 
 def reading_order(project: Project) -> list[tuple[Entry, str, str | None]]:
-    """(entry, section, part title) of every manuscript file, in reading order ."""
+    """(entry, section, part title) of every manuscript file, in reading order (nested sections too)."""
+    return [(entry, section, part) for entry, section, part, _ in reading_tree(project)]
+
+
+def reading_tree(project: Project) -> list[tuple[Entry, str, str | None, int]]:
+    """(entry, section, part title, depth) of every manuscript file in reading order; depth 0 is a
+    chapter, depth 1 a file nested under it (``sections``), and so on."""
     contents = project.config.contents
-    order: list[tuple[Entry, str, str | None]] = [(e, "front", None) for e in contents.front]
+    order: list[tuple[Entry, str, str | None, int]] = []
+
+    def add(entry: Entry, section: str, part: str | None, depth: int = 0) -> None:
+        order.append((entry, section, part, depth))
+        for child in entry.sections:
+            add(child, section, None, depth + 1)
+
+    for e in contents.front:
+        add(e, "front", None)
     for item in contents.chapters:
         if isinstance(item, Part):
-            order += [(e, "body", item.title if i == 0 else None) for i, e in enumerate(item.chapters)]
+            for i, e in enumerate(item.chapters):
+                add(e, "body", item.title if i == 0 else None)
         else:
-            order.append((item, "body", None))
-    return order + [(e, "back", None) for e in contents.back]
+            add(item, "body", None)
+    for e in contents.back:
+        add(e, "back", None)
+    return order
 
 
 def load_book(project: Project, allow_remote: bool = False, report=None) -> Book:
@@ -72,25 +90,34 @@ def load_book(project: Project, allow_remote: bool = False, report=None) -> Book
     chapters: list[Chapter] = []
     ids: set[str] = set()
     number = 0
-    order = reading_order(project)
+    order = reading_tree(project)
     seen: set[str] = set()
-    for entry, _, _ in order:
+    for entry, _, _, _ in order:
         if entry.file in seen:
             raise ConfigError(f"contents: '{entry.file}' is listed twice; list each manuscript file once",
                               project.display(project.config_path), _line_of(project, entry.file, 2))
         seen.add(entry.file)
-    for index, (entry, section, part) in enumerate(order, 1):
+    for index, (entry, section, part, depth) in enumerate(order, 1):
         if report is not None:
             from spindle.core.progress import chapter as reading
 
             report(reading(entry.file, index, len(order)))
-        chapter = load_chapter(project, entry, section, part, ids, allow_remote)
+        chapter = load_chapter(project, entry, section, part, ids, allow_remote, depth=depth)
         faults.point("parse")
-        if chapter.kind == "chapter" and section == "body":
+        if chapter.kind == "chapter" and section == "body" and not depth:
             number += 1
             chapter = _replace(chapter, number=number)
         chapters.append(chapter)
-    return resolve_links(Book(project=project, meta=project.config.book, chapters=tuple(chapters)))
+    numbered = [c for c in chapters if c.number is not None]
+    if numbered and 2 * sum(c.self_numbered for c in numbered) >= len(numbered):
+        # the book numbers its chapters in their titles ("1. Background"): spindle numbers none of them
+        chapters = [_replace(c, number=None) if c.number is not None else c for c in chapters]
+    book = resolve_links(Book(project=project, meta=project.config.book, chapters=tuple(chapters)))
+    if any(c.depth for c in book.chapters):
+        from spindle.manuscript.nesting import merge_sections
+
+        book = _replace(book, chapters=merge_sections(book.chapters, project.config.contents.section_page))
+    return book
 
 
 def _replace(chapter: Chapter, **changes) -> Chapter:
@@ -130,7 +157,9 @@ def read_source(project: Project, entry: Entry) -> tuple[Path, str, bytes]:
 
 
 def load_chapter(project: Project, entry: Entry, section: str, part: str | None,
-                 ids: set[str], allow_remote: bool = False) -> Chapter:
+                 ids: set[str], allow_remote: bool = False, depth: int = 0) -> Chapter:
+    """One manuscript file as a Chapter; *depth* > 0: a file nested under a chapter, whose
+    headings move down that many levels (it is merged into the chapter after links are resolved)."""
     path, shown, data = read_source(project, entry)
     extra: list[str] = []
     if entry.may_be_word and not is_teams_transcript(data):
@@ -151,6 +180,7 @@ def load_chapter(project: Project, entry: Entry, section: str, part: str | None,
     meta, body, offset = split_front_matter(text, shown)
     lang = meta.lang or project.config.book.language
     cid = _chapter_id(meta.id or path.stem, ids)
+    body, title_heading = headings.prepare(body, offset, depth, take_title=not meta.title)
     speakers = {  # roles, names and short labels get the language's quotes and dashes, like titles
         label: Speaker(label=label, role=_typo(s.role, lang), name=_typo(s.name, lang), short=_typo(s.short, lang),
                        interviewer=s.interviewer)
@@ -161,17 +191,23 @@ def load_chapter(project: Project, entry: Entry, section: str, part: str | None,
     ctx = ParseContext(chapter_id=cid, source=path, display=shown, root=project.root, line_offset=offset,
                        speakers=speakers, allow_remote=allow_remote, show_times=meta.timestamps)
     fragment = render(body, lang, ctx)
+    title, title_id, extra_title = meta.title and typographic(meta.title, lang), "", []
+    if not meta.title:
+        fragment, title, title_id, extra_title = headings.take_title(fragment, title_heading, path, shown, cid)
+    else:  # the id the title would have as the file's first heading: links to it work either way
+        title_id = headings.title_id(cid, meta.title, fragment.html)
     standfirst = ""
     if meta.standfirst:
         sctx = ParseContext(chapter_id=cid + "-sf", source=path, display=shown, root=project.root, line_offset=0)
         standfirst = render(meta.standfirst, lang, sctx).html
     return Chapter(
-        id=cid, source=path, display=shown, kind=meta.kind, section=section, title=typographic(meta.title, lang),
+        id=cid, source=path, display=shown, kind=meta.kind, section=section, title=title, title_id=title_id,
+        self_numbered=headings.self_numbered(title), depth=depth,
         subtitle=typographic(meta.subtitle, lang) if meta.subtitle else "", lang=lang, html=fragment.html, part=part, notes=fragment.notes,
         headings=fragment.headings, resources=fragment.resources, standfirst=standfirst,
         speakers=tuple(speakers.values()),
         digest=_digest(data, text if entry.is_transcript else "", fragment.includes),
-        diagnostics=_transcript_diagnostics(extra, shown) + fragment.diagnostics,
+        diagnostics=_transcript_diagnostics(extra, shown) + tuple(extra_title) + fragment.diagnostics,
         includes=fragment.includes,
         date=meta.date,
     )
@@ -286,8 +322,8 @@ def word_markdown(project: Project, entry: Entry, path: Path, shown: str, data: 
 
 def split_front_matter(text: str, shown: str) -> tuple[FrontMatter, str, int]:
     m = _FRONT_RE.match(text)
-    if not m:
-        raise ManuscriptError("missing front matter; start the file with '---', 'title: ...', '---'", shown, 1)
+    if not m:  # plain Markdown: the title comes from the first heading
+        return FrontMatter(), text, 0
     try:
         raw = yaml.safe_load(m.group(1) or "") or {}
     except yaml.YAMLError as exc:

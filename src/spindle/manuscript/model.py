@@ -14,7 +14,7 @@ from spindle.project.config import Metadata, Project
 
 @dataclass(frozen=True)
 class Heading:
-    level: int  # 2 or 3 inside a chapter (the chapter title is level 1)
+    level: int  # 2 to 6 inside a chapter (the chapter title is level 1; a nested file's title is 2)
     id: str
     text: str
 
@@ -61,6 +61,10 @@ class Chapter:
     digest: str = ""  # the hash of the source and of every file it includes
     diagnostics: tuple[Diagnostic, ...] = ()
     includes: tuple[Path, ...] = ()  # absolute paths of the files its include directives read
+    title_id: str = ""  # id of the title heading, when the title came from the file's first heading
+    self_numbered: bool = False  # the title carries its own number ("1. Background"): print no other
+    depth: int = 0  # > 0 while a nested file is loaded on its own, before it is merged into its chapter
+    merged: tuple[Path, ...] = ()  # the files of sections merged into this chapter (nesting)
     date: str = ""  # when the interview took place (from the transcript's own metadata), YYYY-MM-DD
 
     @property

@@ -151,6 +151,11 @@ class Entry:
     paragraph_words: int | None = _opt(
         None, help="Transcript: longest paragraph in words, a Chinese or Japanese character counting half (default 250)")
 
+    sections: tuple[Entry, ...] = _opt(
+        factory=tuple, help="Files that continue this chapter, as a book's own SUMMARY nests them: each one's title "
+                            "becomes a section heading (its headings one level lower), with no chapter number of its own")
+
+
     def __post_init__(self) -> None:
         if self.pause is not None and self.pause < 0:
             raise ValueError(f"pause: expected seconds (0 or more), got {self.pause}")
@@ -192,6 +197,8 @@ class Contents:
     front: tuple[Entry, ...] = _opt(factory=tuple, help="Front matter files (foreword, introduction)")
     chapters: tuple[Entry | Part, ...] = _opt(factory=tuple, help="Chapters or parts, in reading order")
     back: tuple[Entry, ...] = _opt(factory=tuple, help="Back matter files (afterword, colophon)")
+    section_page: bool = _opt(False, help="Whether a file nested under a chapter (an entry's 'sections') "
+                                          "starts on a new page in the paged editions")
 
 
 WORD_TARGETS = ("title", "subtitle", "heading 1", "heading 2", "heading 3", "heading 4", "heading 5", "heading 6",

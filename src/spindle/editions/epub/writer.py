@@ -147,7 +147,7 @@ def toc_tree(book: Book) -> list[TocEntry]:
     tree: list[TocEntry] = []
     current_part: TocEntry | None = None
     for chapter in book.chapters:
-        label = f"{chapter.number}. {chapter.title}" if chapter.number else chapter.title
+        label = f"{chapter.number}. {chapter.title}" if chapter.number and not chapter.self_numbered else chapter.title
         entry = TocEntry(label, chapter.href, chapter.kind, _headings(chapter, depth))
         part = parts.get(chapter.id)
         if part is None:
