@@ -199,7 +199,8 @@ CASES = [
     Case("md-front-matter-alias-bomb", write(BETA_IMG, "---\na: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
                                                       "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
                                                       "title: Beta\n---\nText.\n"), "front matter", BETA_IMG),
-    Case("md-no-title", write(BETA_IMG, "Just text, no front matter and no heading.\n"), "title", BETA_IMG),
+    # plain Markdown: a file with no heading is titled after its name, a warning (H003), fatal under --strict
+    Case("md-no-title", write(BETA_IMG, "Just text, no front matter and no heading.\n"), "no heading", BETA_IMG, strict=True),
     Case("md-missing-image", write(BETA_IMG, chapter("![A chart](figures/nothing.svg)")), "nothing.svg", BETA_IMG, 4),
     Case("md-image-absolute", write(BETA_IMG, chapter("![x](/etc/hostname)")), "/etc/hostname", BETA_IMG, 4),
     Case("md-image-climbs-out", chain(lambda r: outside(r), write(BETA_IMG, chapter("![x](../../outside-secret.md)"))), "outside", BETA_IMG, 4),

@@ -70,6 +70,9 @@ FILES = {
         ---
         Body.
         """,
+    "10-untitled.md": """\
+        Just a paragraph: no front matter and no heading to take a title from.
+        """,
     "06-headings.md": """\
         ---
         title: Headings
@@ -139,6 +142,7 @@ chapters = [
   "manuscript/01-links.md", "manuscript/02-images.md", "manuscript/03-notes.md",
   "manuscript/04-front.md", "manuscript/05-bad-yaml.md", "manuscript/06-headings.md",
   "manuscript/07-interview.md", "manuscript/08-missing.md", "manuscript/09-dialects.md",
+  "manuscript/10-untitled.md",
   "manuscript/foreword.docx",
   { file = "manuscript/wide.txt", title = "UTF-16", format = "text" },
   { file = "manuscript/talk.txt", title = "A talk", speakers = { Alice = "Host", Bob = "Guest", Dave = "Absent guest" } },
@@ -162,6 +166,7 @@ EXPECTED = {
     ("manuscript/05-bad-yaml.md", 2, "M002"),
     ("manuscript/06-headings.md", 6, "H001"),
     ("manuscript/06-headings.md", 10, "H002"),
+    ("manuscript/10-untitled.md", None, "H003"),
     ("manuscript/07-interview.md", 1, "T002"),
     ("manuscript/07-interview.md", 15, "T003"),
     ("manuscript/08-missing.md", None, "C001"),
@@ -309,6 +314,11 @@ def test_h001_heading_skips_a_level(report):
 def test_h002_level_one_heading_in_a_chapter(report):
     (finding,) = found(report, "H002")
     assert finding.line == 10
+
+
+def test_h003_a_file_without_a_heading_is_titled_after_its_name(report):
+    (finding,) = found(report, "H003")
+    assert finding.path == "manuscript/10-untitled.md" and "'Untitled'" in finding.message
 
 
 # --- the command --------------------------------------------------------------------------------------

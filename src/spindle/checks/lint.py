@@ -187,7 +187,7 @@ def _front_matter(text: str, shown: str) -> tuple[list[Finding], dict, str | Non
             problem = Finding(shown, 1, "M002", "an interview needs a 'speakers' table in its front matter")
     m = _FRONT_RE.match(text)
     if m is None:  # plain Markdown: no front matter to check, the title is the first heading
-        return [problem] if problem else [], {}, text, 0
+        return [problem] if problem else [], {}, None if problem else text, 0
     try:
         raw = yaml.safe_load(m.group(1) or "") or {}
     except yaml.YAMLError:

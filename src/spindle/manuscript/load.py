@@ -22,6 +22,8 @@ from spindle.project.schema import SchemaError, convert
 from spindle.core import faults
 
 _FRONT_RE = re.compile(r"\A---[ \t]*\r?\n(.*?\r?\n)?---[ \t]*(?:\r?\n|\Z)", re.S)
+# '---' then a 'key: value' line, and no closing '---': front matter left open, not a thematic break
+_UNCLOSED_RE = re.compile(r"\A---[ \t]*\r?\n[A-Za-z_][\w-]*:(?:[ \t]|\r?\n)")
 
 
 @dataclass(frozen=True)
@@ -323,6 +325,8 @@ def word_markdown(project: Project, entry: Entry, path: Path, shown: str, data: 
 def split_front_matter(text: str, shown: str) -> tuple[FrontMatter, str, int]:
     m = _FRONT_RE.match(text)
     if not m:  # plain Markdown: the title comes from the first heading
+        if _UNCLOSED_RE.match(text):
+            raise ManuscriptError("front matter opened with '---' is never closed; end it with a line '---'", shown, 1)
         return FrontMatter(), text, 0
     try:
         raw = yaml.safe_load(m.group(1) or "") or {}
