@@ -6,10 +6,16 @@ look for them in $SPINDLE_CORPUS (default /work/corpus) and skip when a book is 
 slow (the biggest is 600+ pages), so they are marked ``corpus`` and left out of the default run:
 ``pytest -m corpus`` runs them.
 
-Each test checks: both commands exit 0; the number of top-level chapters in the book's table of
-contents (the loaded book the TOC template lists), the EPUB navigation and the PDF bookmarks equals
-the number of top-level entries of the source's own table of contents, counted here from the source
-files directly (not through the importer)."""
+Each book is imported and built once (a module fixture; pytest runs all of one book's tests before
+the next book, small books first, trpl last), and the tests check: both commands exit 0; the number
+of top-level chapters in the book's table of contents (the loaded book the TOC template lists), the
+EPUB navigation and the PDF bookmarks equals the number of top-level entries of the source's own
+table of contents, counted here from the source files directly (not through the importer); no
+directive (``{{#``, ``{%``), GitHub alert (``[!NOTE]``...) or admonition marker (``!!! ``) is left in
+the PDF's or the EPUB's text beyond what the author wrote as code or escaped text; every caption of
+an mdBook ``<Listing>`` is in the PDF's text and among the EPUB's figure captions; epubcheck reports
+0 errors and 0 warnings; Ace by DAISY reports no serious or critical violation (on the smaller books
+of ACE_BOOKS: Ace takes minutes on the big ones)."""
 
 from __future__ import annotations
 
