@@ -380,3 +380,18 @@ def test_accepted_input(mutate, text, pristine, tmp_path, monkeypatch, capsys):
                     assert not ref.startswith(("file:", "javascript:")), (name, ref)
                 found += "".join(tree.itertext())
     assert text in found
+
+
+def test_svg_with_the_w3c_public_doctype_is_accepted_any_other_doctype_is_not():
+    """Illustrator and graphviz write the W3C's public SVG 1.1 DOCTYPE (trpl's figures): no internal
+    subset, so no entity, and no parser here loads the DTD; a DOCTYPE with entities or another system
+    id is still refused."""
+    from spindle.manuscript.images import svg_problem
+
+    body = '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>\n'
+    w3c = '<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN"\n "http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">\n'
+    assert svg_problem(('<?xml version="1.0"?>\n' + w3c + body).encode()) is None
+    for doctype in ('<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "file:///etc/passwd">\n',
+                    '<!DOCTYPE svg SYSTEM "svg11.dtd">\n', w3c + '<!DOCTYPE svg [<!ENTITY x "y">]>\n'):
+        assert "DOCTYPE" in svg_problem((doctype + body).encode())
+    assert "entit" in svg_problem(XXE_SVG.encode()) and "entit" in svg_problem(LAUGHS_SVG.encode())

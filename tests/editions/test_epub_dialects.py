@@ -82,3 +82,18 @@ def test_the_epub_carries_the_code_and_callout_stylesheets(epub_path):
     with zipfile.ZipFile(epub_path) as z:
         css = " ".join(z.read(n).decode() for n in z.namelist() if n.endswith(".css"))
     assert "--code-keyword" in css and "aside.callout" in css
+
+
+def test_ncx_ids_stay_unique_when_headings_differ_only_in_non_latin_letters(tmp_path):
+    """Korean headings '개발상식 Link' and '자료구조 Link' (ko-interview's README) gave one NCX id
+    twice (RSC-005 in epubcheck): the non-ASCII letters of the href all became '-'."""
+    (tmp_path / "manuscript").mkdir()
+    (tmp_path / "manuscript" / "one.md").write_text(
+        "# 면접\n\n## 개발상식 Link\n\n가.\n\n## 자료구조 Link\n\n나.\n\n## 네트워크 Link\n\n다.\n", encoding="utf-8")
+    (tmp_path / "book.toml").write_text('[book]\ntitle = "T"\nlanguage = "ko"\n\n[contents]\n'
+                                        'chapters = ["manuscript/one.md"]\n', encoding="utf-8")
+    result = builder.build(load(tmp_path / "book.toml"), ["epub"], tmp_path / "build", epoch=EPOCH, cache=False)
+    with zipfile.ZipFile(result.outputs[0].path) as z:
+        ncx = etree.fromstring(z.read(next(n for n in z.namelist() if n.endswith(".ncx"))))
+    ids = ncx.xpath("//*[local-name()='navPoint']/@id")
+    assert len(ids) >= 4 and len(ids) == len(set(ids)), ids

@@ -156,7 +156,11 @@ def test_pandoc(tmp_path, capsys):
     # pandoc joins the files: '#watch' in storms.md is the first chapter's '{#watch}'
     watch = load_book_of(target).chapters[0]
     assert (watch.title, watch.title_id, watch.headings) == ("The Watch", "watch-watch", ())
-    assert "[the watch](watch.md#watch)" in (target / "manuscript" / "src" / "storms.md").read_text()
+    storms = (target / "manuscript" / "src" / "storms.md").read_text()
+    assert "[the watch](watch.md#watch)" in storms
+    # and footnote labels are shared: storms.md's '[^shift]' gets watch.md's definition, both lines
+    assert storms.endswith("[^shift]: A keeper's shift.\n    Dawn and dusk count double.\n")
+    assert "1 footnote definition(s) copied" in out + err
 
 
 # --- errors: one line, exit code 2, nothing written -----------------------------------------------------

@@ -457,3 +457,17 @@ def test_labels_outside_interviews_are_plain_text(tmp_path):
     ch = chapter(tmp_path, "---\ntitle: T\n---\nQ: is this a turn?\n")
     assert "<p>Q: is this a turn?</p>" in ch.html
     assert "turn" not in ch.html.replace("a turn?", "")
+
+
+def test_a_refused_image_with_no_alt_text_stands_in_with_its_file_name(tmp_path):
+    """A remote image is not fetched: its alt text stands in, or with none its file name, so a
+    link around it still has text to read (ko-interview's README: Ace's serious link-name)."""
+    out = fragment(tmp_path, """
+        <a href="https://example.org/graphs"><img src="https://example.org/team/contributors.svg?width=720"></a>
+
+        [![](https://example.org/badges/licence.svg)](https://example.org/licence) ![A badge](https://example.org/b.svg)
+        """)
+    root = parse_xhtml(out.html)
+    stand_ins = ["".join(s.itertext()) for s in root.iter("{http://www.w3.org/1999/xhtml}span")
+                 if s.get("class") == "image-refused"]
+    assert stand_ins == ["contributors.svg", "licence.svg", "A badge"]

@@ -621,7 +621,7 @@ def _render_image(self, tokens, idx, options, env) -> str:
         ctx.warn("I002", f"image '{src}' has no alt text; describe it in ![...]", line)
     resolved = resolve_resource(src, ctx, line)
     if resolved is None:
-        return f'<span class="image-refused">{html.escape(alt)}</span>'
+        return xhtml.refused_image(src, alt)
     attrs = f'src="{html.escape(resolved)}" alt="{html.escape(alt)}"'
     if token.meta.get("figure"):
         caption = f"<figcaption>{html.escape(title)}</figcaption>" if title else ""

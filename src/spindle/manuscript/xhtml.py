@@ -237,6 +237,14 @@ _ATTR = re.compile(r"""(\s)([^\s"'>/=]+)(?:(\s*=\s*)("[^"]*"|'[^']*'|[^\s"'=<>`]
 _ID_REFS = frozenset({"for", "headers", "aria-labelledby", "aria-describedby", "aria-controls", "aria-owns", "list"})
 
 
+def refused_image(src: str, alt: str) -> str:
+    """What stands in for an image that is not built in: its alt text, or with none its file name
+    (an empty stand-in inside a link left the link with no text to read: Ace's link-name)."""
+    if not alt.strip():
+        alt = src.split("?", 1)[0].split("#", 1)[0].rstrip("/").rsplit("/", 1)[-1] or src
+    return f'<span class="image-refused">{_escape(alt)}</span>'
+
+
 def rewrite(snippet: str, rename_id: Callable[[str], str], refer_id: Callable[[str], str],
             image: Callable[[str, int], str | None]) -> str:
     """Raw HTML with its ids (and ``<a name>``) renamed by *rename_id*, the
@@ -249,7 +257,7 @@ def rewrite(snippet: str, rename_id: Callable[[str], str], refer_id: Callable[[s
         line = snippet.count("\n", 0, m.start())
         attrs = {a.group(2).lower(): _unquote(a.group(4)) for a in _ATTR.finditer(m.group(0), len(m.group(1)) + 1)}
         if name == "img" and "src" in attrs and image(attrs["src"], line) is None:
-            return f'<span class="image-refused">{_escape(html_unescape(attrs.get("alt", "")))}</span>'
+            return refused_image(attrs["src"], html_unescape(attrs.get("alt", "")))
 
         def attribute(a: re.Match) -> str:
             space, key, eq, raw = a.groups()

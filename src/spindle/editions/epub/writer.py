@@ -212,12 +212,18 @@ def landmarks(book: Book) -> list[tuple[str, str, str]]:
     return marks
 
 
-def _ncx_toc(epub, entries: list[TocEntry]):
+def _ncx_toc(epub, entries: list[TocEntry], seen: set[str] | None = None):
     out = []
+    seen = set() if seen is None else seen
     for entry in entries:
-        uid = "ncx-" + re.sub(r"[^A-Za-z0-9_-]", "-", entry.href)
+        uid = base = "ncx-" + re.sub(r"[^A-Za-z0-9_-]", "-", entry.href)
+        n = 1
+        while uid in seen:  # hrefs that differ only in non-ASCII letters (Korean headings) map to one id
+            n += 1
+            uid = f"{base}-{n}"
+        seen.add(uid)
         if entry.children:
-            out.append((epub.Section(entry.label, entry.href), _ncx_toc(epub, entry.children)))
+            out.append((epub.Section(entry.label, entry.href), _ncx_toc(epub, entry.children, seen)))
         else:
             out.append(epub.Link(entry.href, entry.label, uid))
     return out

@@ -140,6 +140,10 @@ def _write(imported: Imported, nodes: list[Node], source: Path, src: Path, base:
         if moved:
             messages_extra.append(f"{moved} link(s) to '#id' in another chapter written as 'chapter.md#id' "
                                   "(the source joins its files into one document)")
+        copied = _share_footnotes([target / file for file in _chapter_files(nodes, written, base)])
+        if copied:
+            messages_extra.append(f"{copied} footnote definition(s) copied into the chapter that refers to them "
+                                  "(the source joins its files into one document)")
 
     def file_of(node: Node) -> str:
         return written.get(id(node)) or (Path("manuscript") / node.path.relative_to(base)).as_posix()
@@ -227,6 +231,55 @@ def _share_anchors(files: list[Path]) -> int:
         new = _ANCHOR_LINK.sub(fix, text)
         if new != text:
             f.write_text(new, encoding="utf-8")
+    return count
+
+
+_FOOTNOTE_DEF = re.compile(r"^ {0,3}\[\^([^\]\s]+)\]:")
+_FOOTNOTE_REF = re.compile(r"\[\^([^\]\s]+)\](?!:)")
+
+
+def _prose_lines(text: str) -> list[str]:
+    """The lines of *text* outside fenced code."""
+    out, fence = [], False
+    for line in text.splitlines():
+        if line.lstrip().startswith(("```", "~~~")):
+            fence = not fence
+        elif not fence:
+            out.append(line)
+    return out
+
+
+def _share_footnotes(files: list[Path]) -> int:
+    """A '[^n]' with no definition in its chapter but one in another (pandoc joins the files, so
+    footnote labels are shared): that definition (its first line and the indented lines after it)
+    copied to the end of the chapter, as the joined document reads it."""
+    texts = {f: f.read_text(encoding="utf-8") for f in files if f.is_file()}
+    definitions: dict[str, str] = {}
+    defined: dict[Path, set[str]] = {}
+    for f, text in texts.items():
+        lines = _prose_lines(text)
+        defined[f] = set()
+        for i, line in enumerate(lines):
+            m = _FOOTNOTE_DEF.match(line)
+            if m:
+                defined[f].add(m.group(1))
+                block = [line]
+                for more in lines[i + 1:]:
+                    if more.strip() and not more.startswith(("    ", "\t")):
+                        break
+                    block.append(more)
+                definitions.setdefault(m.group(1), "\n".join(block).rstrip())
+    count = 0
+    for f, text in texts.items():
+        wanted = []
+        for line in _prose_lines(text):
+            if not _FOOTNOTE_DEF.match(line):
+                wanted += [label for label in _FOOTNOTE_REF.findall(line) if label not in defined[f]]
+        missing = [label for label in dict.fromkeys(wanted) if label in definitions]
+        if missing:
+            count += len(missing)
+            f.write_text(text.rstrip("\n") + "\n\n" + "\n\n".join(definitions[label] for label in missing) + "\n",
+                         encoding="utf-8")
     return count
 
 
