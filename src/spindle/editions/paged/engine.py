@@ -37,24 +37,22 @@ class Collect(logging.Handler):
 def layout(html: str, stylesheets: list[Path], extra_css: list[str], root: Path,
            allow_remote: bool = False, font_config=None, cache=None, variant: str | None = None,
            shared: tuple[Path, ...] = ()) -> Layout:
-    """The document laid out; laid out again, keeping notes on their call's page
-    (footnotes.notes_kept), when WeasyPrint set a note on a later page. *shared*: a series' theme folders."""
+    """The document laid out keeping notes on their call's page (footnotes.notes_kept); laid out
+    WeasyPrint's way as well only when a note is still set on a later page, keeping the layout with
+    fewer such notes (see worker.lay_out). *shared*: a series' theme folders."""
     from weasyprint.text.fonts import FontConfiguration
 
     from spindle.editions.paged import footnotes
 
     font_config = font_config or FontConfiguration()
     cache = cache if cache is not None else {}
-    result = _layout_once(html, stylesheets, extra_css, root, allow_remote, font_config, cache, variant, shared)
-    moved = footnotes.displaced(result.document)
-    if moved:
-        with footnotes.notes_kept() as able:
-            if able:
-                again = _layout_once(html, stylesheets, extra_css, root, allow_remote, font_config, cache, variant,
-                                     shared)
-                if len(footnotes.displaced(again.document)) < len(moved):
-                    result = again
-    return result
+    with footnotes.notes_kept() as able:
+        kept = _layout_once(html, stylesheets, extra_css, root, allow_remote, font_config, cache, variant, shared)
+    moved = footnotes.displaced(kept.document)
+    if not able or not moved:
+        return kept
+    held = _layout_once(html, stylesheets, extra_css, root, allow_remote, font_config, cache, variant, shared)
+    return kept if len(moved) < len(footnotes.displaced(held.document)) else held
 
 
 def _layout_once(html: str, stylesheets: list[Path], extra_css: list[str], root: Path,

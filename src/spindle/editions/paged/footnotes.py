@@ -64,8 +64,10 @@ def describe_pages(edition: str, where: dict[str, int]) -> list[str]:
 # to make room for it (layout/block.py, ``_linebox_layout``, the ``report`` branch, which ignores
 # footnote-policy). A book designer would rather break the paragraph elsewhere and keep the note.
 # :func:`notes_kept` lays out with that branch switched off, and the layouts (worker.lay_out,
-# engine.layout) use it again for the parts where a note was displaced: on a page without notes the
-# branch does nothing, so only those pages can change. A note still displaced is reported as before.
+# engine.layout) lay out under it: where the branch would not move a note it does nothing, so only
+# the pages where WeasyPrint would displace a note change, and a part is laid out once. Only a part
+# with a note still displaced is laid out WeasyPrint's way too (the fewer displaced wins); a note
+# still displaced is reported as before.
 
 _REPORT = "report = not context.in_column and can_break_now and not could_break_before"
 

@@ -169,19 +169,19 @@ class Held:
 
 
 def lay_out(job: Job) -> Held:
-    """The part laid out; laid out again, keeping notes on their call's page (footnotes.notes_kept),
-    when WeasyPrint set a note on a later page."""
+    """The part laid out keeping notes on their call's page (footnotes.notes_kept). That layout
+    differs from WeasyPrint's own only where WeasyPrint would move a note to a later page, so it is
+    the one layout of almost every part; only when a note is still off its call's page is the part
+    laid out WeasyPrint's way as well, and the one with fewer such notes kept (as before)."""
     from spindle.editions.paged import footnotes
 
-    held = _lay_out_once(job)
-    moved = footnotes.displaced_in(held.laid.anchors)
-    if not moved:
-        return held
     with footnotes.notes_kept() as able:
-        again = _lay_out_once(job) if able else None
-    if again is not None and len(footnotes.displaced_in(again.laid.anchors)) < len(moved):
-        return again
-    return held
+        kept = _lay_out_once(job)
+    moved = footnotes.displaced_in(kept.laid.anchors)
+    if not able or not moved:
+        return kept
+    held = _lay_out_once(job)
+    return kept if len(moved) < len(footnotes.displaced_in(held.laid.anchors)) else held
 
 
 def _lay_out_once(job: Job) -> Held:
