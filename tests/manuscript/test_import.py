@@ -100,6 +100,12 @@ def test_honkit(tmp_path, capsys):
     soil = (target / "manuscript" / "content" / "soil" / "README.md").read_text()
     assert "# description: What soil is made of" in soil and "# author: Cora Hedge" in soil
     assert (target / "manuscript" / "content" / "images" / "leaf.png").is_file()
+    # HTML pulled in by {% include %}: its images are read from the page that includes it, and '/x'
+    # from the book's root (book.json's 'root'), as HonKit does (js-primer's landing page)
+    assert (target / "manuscript" / "content" / "landing" / "img" / "badge.png").is_file()
+    assert (target / "manuscript" / "content" / "sponsors" / "seed.png").is_file()
+    banner = (target / "manuscript" / "content" / "landing" / "banner.html").read_text()
+    assert 'src="sponsors/seed.png"' in banner and 'src="./landing/img/badge.png"' in banner
     assert "'Elsewhere' links outside the book" in err
     assert "plugins are not run: include-codeblock" in err
 

@@ -83,7 +83,8 @@ def create_from(source: Path, directory: Path) -> Created:
 def _write(imported: Imported, nodes: list[Node], source: Path, src: Path, base: Path, allowed: Path,
            target: Path) -> Created:
     chapters = [n.path for n in nodes if n.path is not None and n.text is None]
-    extra, outside = _references(nodes, allowed, src if src.is_dir() else src.parent)
+    includers: dict[Path, Path] = {}
+    extra, outside = _references(nodes, allowed, src if src.is_dir() else src.parent, includers)
     everything = set(chapters) | set(extra)
     for path in everything:
         while base not in path.parents:
@@ -115,6 +116,11 @@ def _write(imported: Imported, nodes: list[Node], source: Path, src: Path, base:
             if toc_titles.get(path) and _untitled(text):
                 text = _with_title(text, toc_titles[path])
                 titled.append(str(path.relative_to(base)))
+            out.write_text(text, encoding="utf-8")
+        elif path in includers:  # included HTML: '/x' made relative to the page it is inlined into
+            text, rooted = _relative_roots(path.read_text(encoding="utf-8-sig", errors="replace"), includers[path],
+                                           src if src.is_dir() else src.parent)
+            rewritten += rooted
             out.write_text(text, encoding="utf-8")
         else:
             shutil.copyfile(path, out)
@@ -315,9 +321,24 @@ def _bases(src: Path) -> tuple[Path, Path]:
     return folder, allowed
 
 
-def _references(nodes: list[Node], allowed: Path, root: Path) -> tuple[list[Path], list[str]]:
-    """Local files the chapters refer to, transitively through included Markdown; and messages about
-    references that leave the book's repository."""
+def _rooted(ref: str, path: Path, root: Path) -> list[Path]:
+    """Where '/x' may lie: from the repository (as GitHub reads it), then from each folder above the
+    file up to it (GitBook and HonKit read it from the book's own root, e.g. book.json's 'root')."""
+    rel = ref.lstrip("/")
+    found = [root / rel]
+    for folder in (path.parent, *path.parents):
+        if folder == root or root not in folder.parents:
+            break
+        found.append(folder / rel)
+    return found
+
+
+def _references(nodes: list[Node], allowed: Path, root: Path,
+                includers: dict[Path, Path] | None = None) -> tuple[list[Path], list[str]]:
+    """Local files the chapters refer to, transitively through included Markdown and included HTML
+    (whose references GitBook reads from the page that includes it: *includers* records that page);
+    and messages about references that leave the book's repository."""
+    includers = {} if includers is None else includers
     found: dict[Path, None] = {}
     outside: list[str] = []
     queue: list[tuple[Path, str]] = []
@@ -339,7 +360,7 @@ def _references(nodes: list[Node], allowed: Path, root: Path) -> tuple[list[Path
                     ref = ref.split(":")[0]
                 if not ref:
                     continue
-                candidates = [(root / ref.lstrip("/")) if ref.startswith("/") else (path.parent / ref)]
+                candidates = _rooted(ref, path, root) if ref.startswith("/") else [path.parent / ref]
                 for candidate in candidates:
                     try:
                         resolved = candidate.resolve()
@@ -355,6 +376,10 @@ def _references(nodes: list[Node], allowed: Path, root: Path) -> tuple[list[Path
                     found[resolved] = None
                     if resolved.suffix.lower() in _MD:
                         queue.append((resolved, resolved.read_text(encoding="utf-8-sig", errors="replace")))
+                    elif resolved.suffix.lower() in (".html", ".htm") and pattern.pattern.startswith(r"\{%"):
+                        includers[resolved] = path  # inlined into *path*: its references are read from there
+                        queue.append((path, resolved.read_text(encoding="utf-8-sig", errors="replace")))
+                    break
     return list(found), sorted(set(outside))
 
 
@@ -378,8 +403,8 @@ def _relative_roots(text: str, path: Path, root: Path) -> tuple[str, int]:
         if raw.startswith("//"):
             return m.group(0)
         local, sep, rest = raw.partition("#")
-        target = (root / unquote(local).lstrip("/")).resolve()
-        if not target.is_file() or (root not in target.parents):
+        target = next((c.resolve() for c in _rooted(unquote(local), path, root) if c.is_file()), None)
+        if target is None or root not in target.parents:
             return m.group(0)
         count += 1
         return m.group(1) + os.path.relpath(target, path.parent).replace(os.sep, "/") + sep + rest
