@@ -5,50 +5,15 @@ chromium; this test skips only when Ace is not installed at all."""
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
-import subprocess
-from pathlib import Path
-
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def ace_command() -> str | None:
-    local = ROOT / ".tools" / "node_modules" / ".bin" / "ace-cli"
-    return str(local) if local.exists() else shutil.which("ace")
+from acecheck import ace_report as run_ace
+from acecheck import violations
 
 
 @pytest.fixture(scope="module")
 def ace_report(outputs, tmp_path_factory) -> dict:
-    ace = ace_command()
-    if ace is None:
-        pytest.skip("Ace by DAISY is not installed (scripts/setup.sh installs it into .tools/; "
-                    "SPINDLE_SKIP_ACE=1 skips that)")
-    env = dict(os.environ)
-    if not env.get("PUPPETEER_EXECUTABLE_PATH"):
-        browser = shutil.which("chromium") or shutil.which("chromium-browser")
-        assert browser, "Ace is installed but chromium is not (scripts/setup.sh installs Debian's chromium)"
-        env["PUPPETEER_EXECUTABLE_PATH"] = browser
-    out = tmp_path_factory.mktemp("ace")
-    run = subprocess.run([ace, "--silent", "--force", "--outdir", str(out), str(outputs["epub"])],
-                         capture_output=True, text=True, timeout=600, env=env)
-    report = out / "report.json"
-    assert report.is_file(), f"Ace wrote no report (exit {run.returncode}):\n{run.stdout}\n{run.stderr}"
-    return json.loads(report.read_text(encoding="utf-8"))
-
-
-def violations(report: dict) -> list[str]:
-    found = []
-    for document in report.get("assertions", []):
-        for assertion in document.get("assertions", []):
-            if assertion.get("earl:result", {}).get("earl:outcome") == "fail":
-                test = assertion.get("earl:test", {})
-                found.append(f"{document.get('earl:testSubject', {}).get('url')}: {test.get('earl:impact')} "
-                             f"{test.get('dct:title')}: {assertion['earl:result'].get('dct:description', '')[:200]}")
-    return found
+    return run_ace(outputs["epub"], tmp_path_factory.mktemp("ace"))
 
 
 def test_ace_reports_no_violations(ace_report):
