@@ -129,3 +129,16 @@ def test_pdf_is_reproducible_when_weasyprint_subsets_fonts_with_fonttools(sample
         "two builds with the same epoch differ; fonts stamped with the build clock: " + repr(leaked)
     )
     assert not leaked, f"fonts stamped with the build clock: {leaked}"
+
+
+def test_the_project_folder_does_not_show_in_the_bytes(outputs, epoch, tmp_path):
+    """A copy of the sample at a longer, different path (a CI runner's checkout, another author's
+    clone) builds the same screen PDF: no absolute path, nor its length, reaches the file."""
+    from conftest import copy_sample
+    from spindle.project.config import load
+
+    elsewhere = copy_sample(tmp_path / "a-much-longer-folder-name-than-the-sample-has" / "clone")
+    result = builder.build(load(elsewhere), ["pdf"], tmp_path / "out", epoch=epoch)
+    built = result.outputs[0].path.read_bytes()
+    assert str(tmp_path).encode() not in built
+    assert built == outputs["pdf"].read_bytes(), "the screen PDF depends on the project's folder"
