@@ -259,3 +259,31 @@ def test_a_screen_edition_with_its_own_layout_keeps_it(tmp_path):
             page.extract_text(visitor_text=lambda text, cm, tm, font, size: xs.append(tm[4] * cm[0] + cm[4])
                               if text.strip() else None)
         assert min(xs) == pytest.approx(16 * MM, abs=1.5)
+
+
+def test_cmyk_images_become_rgb_on_screen_only(tmp_path):
+    """A CMYK JPEG (as a press-ready photo comes) stays CMYK in print and is RGB on screen,
+    converted as the colours are: R = (1 - C)(1 - K), ..."""
+    from PIL import Image
+
+    from tinybook import make
+
+    config = make(tmp_path / "book")
+    figures = config.parent / "manuscript" / "figures"
+    Image.new("CMYK", (60, 40), (200, 30, 0, 10)).save(figures / "photo.jpg")
+    chapter = config.parent / "manuscript" / "01-alpha.md"
+    chapter.write_text(chapter.read_text() + "\n![A press-ready photo](figures/photo.jpg)\n", encoding="utf-8")
+    result = builder.build(load(config), ["pdf", "print"], tmp_path / "out", epoch=EPOCH)
+    paths = {o.edition: o.path for o in result.outputs}
+
+    def photos(path):
+        with pikepdf.open(path) as pdf:
+            return [(str(obj.get("/ColorSpace")), pikepdf.PdfImage(obj).as_pil_image().convert("RGB").getpixel((10, 10))
+                     if obj.get("/ColorSpace") == "/DeviceRGB" else None)
+                    for obj in pdf.objects
+                    if isinstance(obj, pikepdf.Stream) and obj.get("/Subtype") == "/Image" and obj.get("/Width") == 60]
+
+    assert [space for space, _ in photos(paths["print"])] == ["/DeviceCMYK"]
+    [(space, pixel)] = photos(paths["pdf"])
+    expected = tuple(round(255 * (1 - v / 255) * (1 - 10 / 255)) for v in (200, 30, 0))
+    assert space == "/DeviceRGB" and all(abs(a - b) <= 3 for a, b in zip(pixel, expected)), (pixel, expected)
