@@ -69,8 +69,10 @@ def derive(data: bytes, blanks: list[bool] | None, identifier: str, epoch: int |
         _not_for_press(pdf)
         finish.stamp(pdf, identifier, epoch)
         buffer = io.BytesIO()
+        # (streams already compressed are copied as they are: recompressing the fonts would double the time)
         pdf.save(buffer, deterministic_id=True, fix_metadata_version=False,
-                 object_stream_mode=pikepdf.ObjectStreamMode.generate)
+                 object_stream_mode=pikepdf.ObjectStreamMode.generate,
+                 stream_decode_level=pikepdf.StreamDecodeLevel.none)
         out = buffer.getvalue()
     return Screen(pdf=out, pages=len(numbers), numbers=numbers,
                   left_out=tuple(i + 1 for i in range(count) if blanks[i]))
@@ -93,6 +95,66 @@ def _trim(page) -> None:
 
 # --- colours ----------------------------------------------------------------------------------------------
 
+_DELIMITER = b"\x00\t\n\x0c\r []()<>{}/%"
+# a colour operator (checked afterwards to stand alone and follow its operands)
+_OPERATOR = re.compile(rb"(?:k|K|scn|SCN|sc|SC)(?![^\x00\t\n\x0c\r \[(<%/])")
+_SPACE = re.compile(rb"/DeviceCMYK([\x00\t\n\x0c\r ]+)(cs|CS)(?![^\x00\t\n\x0c\r \[(<%/])")
+_NUMBER = re.compile(rb"[-+]?(?:\d+(?:\.\d*)?|\.\d+)")
+_N, _W = rb"([-+]?(?:\d+(?:\.\d*)?|\.\d+))", rb"[\x00\t\n\x0c\r ]+"
+_OPERANDS = re.compile(rb"(?<![^\x00\t\n\x0c\r \])>])" + _N + _W + _N + _W + _N + _W + _N + _W + rb"\Z")
+_RGB_OPERATOR = {b"k": b"rg", b"K": b"RG", b"scn": b"scn", b"SCN": b"SCN", b"sc": b"sc", b"SC": b"SC"}
+
+
+def _rgb_operators(data: bytes) -> bytes:
+    """Every colour operator with four numbers (k, K; sc/scn, SC/SCN: only CMYK takes four)
+    given the RGB colour instead. The operators are found first (a search for a few letters is
+    fast), then their operands read backwards."""
+    out, done = [], 0
+    for match in _OPERATOR.finditer(data):
+        at = match.start()
+        if at == 0 or data[at - 1] not in b"\x00\t\n\x0c\r ":
+            continue
+        low = max(done, at - 96)
+        operands = _OPERANDS.search(data, low, at)
+        if operands is None:
+            continue
+        earlier = data[low:operands.start()].split()
+        if earlier and _NUMBER.fullmatch(earlier[-1]):
+            continue  # five or more operands: not a CMYK colour
+        first = operands.start()
+        c, m, y, k = (float(t) for t in operands.groups())
+        rgb = b" ".join(_number_bytes(v) for v in cmyk_to_rgb(c, m, y, k))
+        out += [data[done:first], rgb, b" ", _RGB_OPERATOR[match.group(0)]]
+        done = match.end()
+    out.append(data[done:])
+    return b"".join(out)
+
+
+def _number_bytes(value: float) -> bytes:
+    text = f"{value:.6f}".rstrip("0").rstrip(".")
+    return (text if text not in ("", "-0") else "0").encode("ascii")
+
+
+def _write(stream, data: bytes) -> None:
+    """*data* as *stream*'s content, compressed (the file is saved without recompressing)."""
+    import zlib
+
+    import pikepdf
+
+    stream.write(zlib.compress(data, 6), filter=pikepdf.Name.FlateDecode)
+
+
+def _content(owner) -> bytes:
+    """The decoded content of a page (its streams joined) or of a form."""
+    import pikepdf
+
+    if isinstance(owner, pikepdf.Stream):
+        return owner.read_bytes()
+    content = owner.obj.get("/Contents")
+    streams = list(content) if isinstance(content, pikepdf.Array) else [content]
+    return b"\n".join(s.read_bytes() for s in streams if s is not None)
+
+
 def cmyk_to_rgb(c: float, m: float, y: float, k: float) -> tuple[float, float, float]:
     return tuple(round((1 - v) * (1 - k), 6) for v in (c, m, y))  # type: ignore[return-value]
 
@@ -110,13 +172,16 @@ class _Colours:
 
         resources = page.obj.get("/Resources")
         self._resources(resources)
+        group = page.obj.get("/Group")
+        if isinstance(group, pikepdf.Dictionary) and _is_cmyk(group.get("/CS")):
+            group.CS = pikepdf.Name.DeviceRGB
         content = page.obj.get("/Contents")
         if content is None:
             return
         streams = list(content) if isinstance(content, pikepdf.Array) else [content]
         if any(self._cmyk_in(s.read_bytes()) for s in streams):
-            new = self._rewrite(page, resources)
-            page.obj.Contents = self.pdf.make_stream(new)
+            page.obj.Contents = self.pdf.make_stream(b"")
+            _write(page.obj.Contents, self._rewrite(page, resources))
         for annotation in page.obj.get("/Annots", ()):
             for appearance in (annotation.get("/AP") or {}).values():
                 if isinstance(appearance, pikepdf.Stream):
@@ -124,9 +189,8 @@ class _Colours:
 
     @staticmethod
     def _cmyk_in(data: bytes) -> bool:
-        """Whether a content stream may set a CMYK colour (a cheap look before parsing it)."""
-        return b"CMYK" in data or re.search(rb"(?<![A-Za-z/])[kK](?![A-Za-z])", data) is not None \
-            or re.search(rb"\b(?:sc|scn|SC|SCN)\b", data) is not None
+        """Whether a content stream may set a CMYK colour (a cheap look before rewriting it)."""
+        return b"CMYK" in data or _OPERATOR.search(data) is not None
 
     def _form(self, form) -> None:
         import pikepdf
@@ -134,10 +198,13 @@ class _Colours:
         if form.objgen in self.seen:
             return
         self.seen.add(form.objgen)
+        group = form.get("/Group")
+        if isinstance(group, pikepdf.Dictionary) and _is_cmyk(group.get("/CS")):
+            group.CS = pikepdf.Name.DeviceRGB
         resources = form.get("/Resources")
         self._resources(resources)
         if self._cmyk_in(form.read_bytes()):
-            form.write(self._rewrite(form, resources))
+            _write(form, self._rewrite(form, resources))
 
     def _resources(self, resources) -> None:
         import pikepdf
@@ -160,6 +227,10 @@ class _Colours:
                 self._shading(pattern.Shading)
         for shading in (resources.get("/Shading") or {}).values():
             self._shading(shading)
+        for state in (resources.get("/ExtGState") or {}).values():  # soft masks draw with forms too
+            mask = state.get("/SMask") if isinstance(state, pikepdf.Dictionary) else None
+            if isinstance(mask, pikepdf.Dictionary) and isinstance(mask.get("/G"), pikepdf.Stream):
+                self._form(mask.G)
         spaces = resources.get("/ColorSpace")
         if isinstance(spaces, pikepdf.Dictionary):
             for name in list(spaces.keys()):
@@ -167,7 +238,18 @@ class _Colours:
                     spaces[name] = pikepdf.Name.DeviceRGB
 
     def _rewrite(self, owner, resources) -> bytes:
-        """*owner*'s content with CMYK colour operators as RGB ones."""
+        """*owner*'s content with CMYK colour operators as RGB ones: with regular expressions over
+        its bytes (WeasyPrint's content has no literal strings or inline images, which could hold
+        look-alikes), else operator by operator (pikepdf's parser: about ten times slower)."""
+        import pikepdf
+
+        data = _content(owner)
+        if b"(" not in data and b"BI" not in data:
+            data = _SPACE.sub(lambda m: b"/DeviceRGB" + m.group(1) + m.group(2), data)
+            return _rgb_operators(data)
+        return self._parse_and_rewrite(owner, resources)
+
+    def _parse_and_rewrite(self, owner, resources) -> bytes:
         import pikepdf
 
         spaces = resources.get("/ColorSpace") if isinstance(resources, pikepdf.Dictionary) else None
@@ -228,10 +310,8 @@ class _Colours:
             return
         if picture.mode != "CMYK":
             return
-        import zlib
-
         rgb = _cmyk_image_to_rgb(picture)
-        image.write(zlib.compress(rgb.tobytes()), filter=pikepdf.Name.FlateDecode)
+        _write(image, rgb.tobytes())
         image.ColorSpace = pikepdf.Name.DeviceRGB
         for key in ("/Decode", "/DecodeParms"):
             if key in image:
