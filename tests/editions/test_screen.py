@@ -287,3 +287,27 @@ def test_cmyk_images_become_rgb_on_screen_only(tmp_path):
     [(space, pixel)] = photos(paths["pdf"])
     expected = tuple(round(255 * (1 - v / 255) * (1 - 10 / 255)) for v in (200, 30, 0))
     assert space == "/DeviceRGB" and all(abs(a - b) <= 3 for a, b in zip(pixel, expected)), (pixel, expected)
+
+
+def test_a_pdfx_print_edition_gives_a_screen_pdf_without_press_claims(tmp_path):
+    """The print fixture book (PDF/X-4 with a CMYK output profile, signature 16: 15 pages of
+    padding, a part page, a full-bleed photograph): its screen PDF claims nothing for a press
+    and has none of the padding."""
+    from lxml import etree
+
+    from printbook import padding_book
+
+    result = builder.build(load(padding_book(tmp_path / "book")), ["pdf"], tmp_path / "out", epoch=EPOCH)
+    path = result.outputs[0].path
+    with pikepdf.open(path) as pdf:
+        assert "/OutputIntents" not in pdf.Root
+        xmp = pdf.Root.Metadata.read_bytes()
+        etree.fromstring(xmp)  # still well-formed
+        assert b"pdfx" not in xmp.lower() and b"GTS_PDFX" not in xmp
+        assert not any("PDFX" in str(k) for k in pdf.docinfo.keys())
+        width, height = 6 * 72, 9 * 72
+        assert all([float(v) for v in page.obj.MediaBox] == pytest.approx([0, 0, width, height]) for page in pdf.pages)
+    reader = pypdf.PdfReader(path)
+    numbers = [int(label) for label in reader.page_labels]
+    assert numbers[-1] == 31 and not set(range(16, 31)) & set(numbers)  # the padding before the colophon
+    assert all(normalize(page.extract_text()) or page.images for page in reader.pages)  # no blank page

@@ -180,8 +180,9 @@ class _Colours:
             return
         streams = list(content) if isinstance(content, pikepdf.Array) else [content]
         if any(self._cmyk_in(s.read_bytes()) for s in streams):
+            rewritten = self._rewrite(page, resources)
             page.obj.Contents = self.pdf.make_stream(b"")
-            _write(page.obj.Contents, self._rewrite(page, resources))
+            _write(page.obj.Contents, rewritten)
         for annotation in page.obj.get("/Annots", ()):
             for appearance in (annotation.get("/AP") or {}).values():
                 if isinstance(appearance, pikepdf.Stream):
@@ -510,6 +511,6 @@ def _not_for_press(pdf) -> None:
     if "/Metadata" in pdf.Root:
         xmp = pdf.Root.Metadata.read_bytes().decode("utf-8")
         cleaned = re.sub(r"<pdfx(?:id)?:[A-Za-z_]+>[^<]*</pdfx(?:id)?:[A-Za-z_]+>", "", xmp)
-        cleaned = re.sub(r'\s+pdfx(?:id)?:[A-Za-z_]+="[^"]*"', "", cleaned)
+        cleaned = re.sub(r'\s+(?:xmlns:)?pdfx(?:id)?(?::[A-Za-z_]+)?="[^"]*"', "", cleaned)
         if cleaned != xmp:
             pdf.Root.Metadata.write(cleaned.encode("utf-8"))
