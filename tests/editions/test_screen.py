@@ -311,3 +311,22 @@ def test_a_pdfx_print_edition_gives_a_screen_pdf_without_press_claims(tmp_path):
     numbers = [int(label) for label in reader.page_labels]
     assert numbers[-1] == 31 and not set(range(16, 31)) & set(numbers)  # the padding before the colophon
     assert all(normalize(page.extract_text()) or page.images for page in reader.pages)  # no blank page
+
+
+def test_an_edit_lays_out_one_chapter_of_the_shared_layout(tmp_path):
+    """`build pdf` after a one-chapter edit lays out that chapter alone (of the print layout the
+    screen PDF is made from), and a `build print` after it nothing at all."""
+    from tinybook import make
+
+    config = make(tmp_path / "book")
+    project = load(config)
+    builder.build(project, ["pdf"], epoch=EPOCH, jobs=2)
+    chapter = config.parent / "manuscript" / "02-beta.md"
+    chapter.write_text(chapter.read_text(encoding="utf-8") + "\nOne more sentence.\n", encoding="utf-8")
+    messages: list[str] = []
+    builder.build(project, ["pdf"], epoch=EPOCH, jobs=2, report=lambda m: messages.append(str(m)))
+    assert any(re.match(r"print: laid out in \d+ parts \(1 laid out now", m) for m in messages), messages
+    assert any(m.startswith("pdf: made from the print edition's layout") for m in messages), messages
+    messages.clear()
+    builder.build(project, ["print"], epoch=EPOCH, jobs=2, report=lambda m: messages.append(str(m)))
+    assert any(re.match(r"print: laid out in \d+ parts \(0 laid out now", m) for m in messages), messages
