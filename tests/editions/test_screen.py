@@ -7,6 +7,7 @@ bytes as `build all`; a screen edition with pages of its own keeps them."""
 
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
 
@@ -330,3 +331,31 @@ def test_an_edit_lays_out_one_chapter_of_the_shared_layout(tmp_path):
     messages.clear()
     builder.build(project, ["print"], epoch=EPOCH, jobs=2, report=lambda m: messages.append(str(m)))
     assert any(re.match(r"print: laid out in \d+ parts \(0 laid out now", m) for m in messages), messages
+
+
+@pytest.mark.parametrize("text", [b"<0012>", b"(k 0 0 0 1 K)"])
+def test_colour_operators_in_any_content(text):
+    """Both ways of rewriting a content stream (over its bytes; operator by operator when it has
+    literal strings, which may hold look-alikes) give RGB colours and leave the text alone."""
+    from spindle.editions.print import screen as screen_module
+
+    pdf = pikepdf.new()
+    pdf.add_blank_page(page_size=(200, 200))
+    page = pdf.pages[0]
+    page.obj.TrimBox = pikepdf.Array([10, 10, 190, 190])
+    page.obj.Contents = pdf.make_stream(
+        b"q /DeviceCMYK cs 0 0.83 0.64 0.46 scn 0 0 0 1 K 1 0 0 0 k 0 0 100 100 re f\n"
+        b"BT /F1 12 Tf [" + text + b"] TJ ET Q")
+    buffer = io.BytesIO()
+    pdf.save(buffer)
+    made = screen_module.derive(buffer.getvalue(), None, "test", EPOCH)
+    with pikepdf.open(io.BytesIO(made.pdf)) as out:
+        assert [float(v) for v in out.pages[0].obj.MediaBox] == [10, 10, 190, 190]
+        ops = [(str(op), [float(v) if not isinstance(v, (pikepdf.Name, pikepdf.Array)) else v for v in operands])
+               for operands, op in pikepdf.parse_content_stream(out.pages[0])]
+    assert ("cs", [pikepdf.Name.DeviceRGB]) in ops
+    assert ("scn", pytest.approx([0.54, 0.0918, 0.1944])) in ops
+    assert ("RG", [0, 0, 0]) in ops and ("rg", [0, 1, 1]) in ops
+    assert not any(op in ("k", "K") for op, _ in ops)
+    tj = next(operands for op, operands in ops if op == "TJ")
+    assert bytes(tj[0][0]) == (b"\x00\x12" if text.startswith(b"<") else b"k 0 0 0 1 K")

@@ -5,10 +5,11 @@ from that layout (print/finish) and the screen PDF here, from the same, unfinish
 
 - every page cut to its trim (MediaBox and TrimBox = the trim; no bleed, crop marks or
   BleedBox);
-- DeviceCMYK colours (``k``/``K``, ``cs``/``CS`` + ``scn``/``SCN`` in page and form content,
-  CMYK shadings, 8-bit CMYK images) turned into DeviceRGB, by the plain device formula
-  (R = (1 - C)(1 - K), ...): the print stylesheet's device-cmyk() colours come out as the
-  RGB colours they were chosen from, closely enough for a screen;
+- DeviceCMYK colours (``k``/``K``, ``cs``/``CS`` + ``scn``/``SCN`` in page, form, pattern and
+  soft-mask content, named CMYK colour spaces, CMYK shadings with exponential or stitching
+  functions, 8-bit CMYK images such as a press-ready JPEG) turned into DeviceRGB, by the plain
+  device formula (R = (1 - C)(1 - K), ...): the print stylesheet's device-cmyk() colours come
+  out close to the RGB colours they were chosen from (WeasyPrint 70 draws no CMYK gradients);
 - the output intent and the PDF/X claims dropped;
 - the pages the print edition leaves blank on purpose (signature padding, the versos left
   by ``break-before: right``; pagemap.PageStart.blank) left out, and the printed page
@@ -17,7 +18,8 @@ from that layout (print/finish) and the screen PDF here, from the same, unfinish
   next page kept (the page that page was left blank for); the structure tree loses the
   elements on those pages, and its parent tree their entries.
 
-Deterministic: the same layout gives the same bytes (print/finish.save)."""
+Deterministic: the same layout gives the same bytes (a content-derived /ID, dates from
+SOURCE_DATE_EPOCH through print/finish.stamp)."""
 
 from __future__ import annotations
 
@@ -95,10 +97,10 @@ def _trim(page) -> None:
 
 # --- colours ----------------------------------------------------------------------------------------------
 
-_DELIMITER = b"\x00\t\n\x0c\r []()<>{}/%"
 # a colour operator (checked afterwards to stand alone and follow its operands)
 _OPERATOR = re.compile(rb"(?:k|K|scn|SCN|sc|SC)(?![^\x00\t\n\x0c\r \[(<%/])")
 _SPACE = re.compile(rb"/DeviceCMYK([\x00\t\n\x0c\r ]+)(cs|CS)(?![^\x00\t\n\x0c\r \[(<%/])")
+_INLINE_IMAGE = re.compile(rb"[\x00\t\n\x0c\r ]BI[\x00\t\n\x0c\r ]")
 _NUMBER = re.compile(rb"[-+]?(?:\d+(?:\.\d*)?|\.\d+)")
 _N, _W = rb"([-+]?(?:\d+(?:\.\d*)?|\.\d+))", rb"[\x00\t\n\x0c\r ]+"
 _OPERANDS = re.compile(rb"(?<![^\x00\t\n\x0c\r \])>])" + _N + _W + _N + _W + _N + _W + _N + _W + rb"\Z")
@@ -242,10 +244,8 @@ class _Colours:
         """*owner*'s content with CMYK colour operators as RGB ones: with regular expressions over
         its bytes (WeasyPrint's content has no literal strings or inline images, which could hold
         look-alikes), else operator by operator (pikepdf's parser: about ten times slower)."""
-        import pikepdf
-
         data = _content(owner)
-        if b"(" not in data and b"BI" not in data:
+        if b"(" not in data and not (b"BI" in data and _INLINE_IMAGE.search(data)):
             data = _SPACE.sub(lambda m: b"/DeviceRGB" + m.group(1) + m.group(2), data)
             return _rgb_operators(data)
         return self._parse_and_rewrite(owner, resources)
