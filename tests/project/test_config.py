@@ -363,7 +363,7 @@ def test_defaults(tmp_path):
     assert cfg.editions.pdf.page_size is None and cfg.editions.pdf.layout is None
     assert cfg.editions.screen_layout == "print"  # the screen PDF is made from the print layout
     assert cfg.editions.screen_size == (148.0, 210.0)
-    assert cfg.editions.pdf.toc_depth == 1
+    assert cfg.editions.pdf.toc_depth is None  # (1 with a layout of its own; else the print edition's)
     assert cfg.editions.epub.toc_depth == 2
     assert cfg.editions.epub.cover is None
     assert cfg.theme.name == "default"
@@ -540,6 +540,15 @@ def test_screen_layout_print_with_other_page_size(tmp_path, monkeypatch):
     assert "editions.pdf" in message and "'A4' differs from editions.print.trim 'A5'" in message
     assert "layout = 'own'" in message
     assert error.line == 3
+
+
+def test_screen_layout_print_with_other_toc_depth(tmp_path, monkeypatch):
+    """The screen PDF made from the print layout has the print edition's contents: a toc_depth of
+    its own is an error, not silently ignored."""
+    error = config_error(tmp_path, monkeypatch, '[book]\ntitle = "A"\n[editions.pdf]\ntoc_depth = 2\n')
+    assert "toc_depth 2 differs from editions.print.toc_depth 1" in str(error) and "layout = 'own'" in str(error)
+    ok = make_project(tmp_path / "ok", '[book]\ntitle = "A"\n[editions.pdf]\ntoc_depth = 2\nlayout = "own"\n')
+    assert load(ok).config.editions.pdf.toc_depth == 2
 
 
 def test_screen_layout_rejects_unknown(tmp_path, monkeypatch):

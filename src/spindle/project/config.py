@@ -232,13 +232,14 @@ class PdfEdition:
                    "'print', or 'own' when page_size is set and differs from editions.print.trim")
     page_size: str | None = _opt(None, help="Page size of a screen PDF with its own layout: A4, A5, B5, 6x9in, "
                                             "5.5x8.5in or 'WIDTH HEIGHT' lengths (default: the print trim)")
-    toc_depth: int = _opt(1, help="Heading levels in the table of contents (1-3) of a screen PDF with its own "
-                                  "layout (with layout = 'print' the print edition's toc_depth applies)")
+    toc_depth: int | None = _opt(None, help="Heading levels in the table of contents (1-3) of a screen PDF with "
+                                            "its own layout (default 1; with layout = 'print' the contents are the "
+                                            "print edition's: editions.print.toc_depth)")
 
     def __post_init__(self) -> None:
         if self.page_size is not None:
             page_dimensions(self.page_size)
-        if not 1 <= self.toc_depth <= 3:
+        if self.toc_depth is not None and not 1 <= self.toc_depth <= 3:
             raise ValueError(f"toc_depth: expected 1 to 3, got {self.toc_depth}")
 
 
@@ -372,6 +373,10 @@ class Editions:
             raise ValueError(f"pdf: page_size {pdf.page_size!r} differs from editions.print.trim {self.print.trim!r}, "
                              "but layout = 'print' makes the screen PDF from the print edition's pages; remove "
                              "page_size, or set layout = 'own' to lay the screen PDF out on pages of its own")
+        if self.screen_layout == "print" and pdf.toc_depth is not None and pdf.toc_depth != self.print.toc_depth:
+            raise ValueError(f"pdf: toc_depth {pdf.toc_depth} differs from editions.print.toc_depth "
+                             f"{self.print.toc_depth}, but the screen PDF is made from the print edition's layout "
+                             "(its table of contents too); set editions.print.toc_depth instead, or layout = 'own'")
 
     def _same_size(self) -> bool:
         width, height = page_dimensions(self.pdf.page_size)

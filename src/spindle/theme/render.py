@@ -125,7 +125,7 @@ def code_lines(html: str) -> str:
 def paged_html(book: Book, edition: str, theme: Theme, epoch: int | None, padding=None) -> str:
     """The paged editions' HTML; *padding* (print only) places blank pages for the signatures."""
     settings = book.project.config.editions
-    toc_depth = settings.pdf.toc_depth if edition == "pdf" else settings.print.toc_depth
+    toc_depth = (settings.pdf.toc_depth or 1) if edition == "pdf" else settings.print.toc_depth
     return theme.render(
         f"{edition}.html",
         **base_context(book, edition, epoch),
