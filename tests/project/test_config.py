@@ -360,8 +360,10 @@ def test_defaults(tmp_path):
     assert cfg.editions.print.bleed == Length(3.0)
     assert cfg.editions.print.bleed.css() == "3mm"
     assert cfg.editions.print.marks is True
-    assert cfg.editions.pdf.page_size == "A5"
-    assert cfg.editions.pdf.toc_depth == 1
+    assert cfg.editions.pdf.page_size is None and cfg.editions.pdf.layout is None
+    assert cfg.editions.screen_layout == "print"  # the screen PDF is made from the print layout
+    assert cfg.editions.screen_size == (148.0, 210.0)
+    assert cfg.editions.pdf.toc_depth is None  # (1 with a layout of its own; else the print edition's)
     assert cfg.editions.epub.toc_depth == 2
     assert cfg.editions.epub.cover is None
     assert cfg.theme.name == "default"
@@ -514,3 +516,41 @@ def test_page_size_in_lengths_via_config(tmp_path):
     editions = load(config).config.editions
     assert page_dimensions(editions.pdf.page_size) == pytest.approx((152.4, 228.6))
     assert editions.print.size == pytest.approx((152.4, 228.6))
+    assert editions.screen_layout == "print"  # the same size as the trim: one layout
+
+
+def test_screen_layout_choice(tmp_path):
+    """A page_size other than the trim gives the screen PDF its own layout, unless layout says."""
+    def editions(pdf: str):
+        return load(make_project(tmp_path, f'[book]\ntitle = "A"\n[editions.pdf]\n{pdf}\n'
+                                           '[editions.print]\ntrim = "A5"\n')).config.editions
+
+    assert editions('page_size = "A4"').screen_layout == "own"
+    assert editions('page_size = "A4"').screen_size == (210.0, 297.0)
+    assert editions('page_size = "148mm 210mm"').screen_layout == "print"
+    assert editions('layout = "own"').screen_layout == "own"
+    assert editions('layout = "own"').screen_size == (148.0, 210.0)
+    assert editions('layout = "print"').screen_size == (148.0, 210.0)
+
+
+def test_screen_layout_print_with_other_page_size(tmp_path, monkeypatch):
+    error = config_error(tmp_path, monkeypatch, '[book]\ntitle = "A"\n[editions.pdf]\nlayout = "print"\n'
+                                                'page_size = "A4"\n[editions.print]\ntrim = "A5"\n')
+    message = str(error)
+    assert "editions.pdf" in message and "'A4' differs from editions.print.trim 'A5'" in message
+    assert "layout = 'own'" in message
+    assert error.line == 3
+
+
+def test_screen_layout_print_with_other_toc_depth(tmp_path, monkeypatch):
+    """The screen PDF made from the print layout has the print edition's contents: a toc_depth of
+    its own is an error, not silently ignored."""
+    error = config_error(tmp_path, monkeypatch, '[book]\ntitle = "A"\n[editions.pdf]\ntoc_depth = 2\n')
+    assert "toc_depth 2 differs from editions.print.toc_depth 1" in str(error) and "layout = 'own'" in str(error)
+    ok = make_project(tmp_path / "ok", '[book]\ntitle = "A"\n[editions.pdf]\ntoc_depth = 2\nlayout = "own"\n')
+    assert load(ok).config.editions.pdf.toc_depth == 2
+
+
+def test_screen_layout_rejects_unknown(tmp_path, monkeypatch):
+    error = config_error(tmp_path, monkeypatch, '[book]\ntitle = "A"\n[editions.pdf]\nlayout = "screen"\n')
+    assert "editions.pdf.layout" in str(error)

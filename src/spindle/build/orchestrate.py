@@ -96,7 +96,8 @@ def _build(
             from spindle.editions import layouts
             from spindle.theme import Theme
 
-            every = not store.enabled or layouts.styles_changed(project, Theme(project), paged_editions,
+            every = not store.enabled or layouts.styles_changed(project, Theme(project),
+                                                                layouts.to_lay_out(project, paged_editions),
                                                                 allow_remote, store)
             pool.start(every)  # all of them when the stylesheets changed: every chapter is laid out again
         return _build_book(project, editions, out, paged_editions, pool, store, manifest, scratch, strict=strict,
@@ -144,6 +145,9 @@ def _build_book(project: Project, editions: list[str], out: Path, paged_editions
         if edition == "epub":
             from spindle.editions.epub import writer as epub
 
+            if "pages" not in for_epub and laid.get("print") is not None and laid["print"].starts:
+                # the screen PDF's layout is the print edition's: its pages are the page-list's
+                for_epub = {"pages": epub.PageList(tuple(laid["print"].starts), epub.print_identifier(book))}
             if "pages" not in for_epub:
                 report("epub: no page-list: the print edition is not built in this run (spindle build all maps its pages)")
             faults.point("epub")
@@ -167,6 +171,11 @@ def _build_book(project: Project, editions: list[str], out: Path, paged_editions
             data, pages = laid["pdf"].pdf, laid["pdf"].pages
             from spindle.editions.paged import messages, overflow
 
+            if laid["pdf"].from_print and "print" in editions:
+                # one layout: what the print edition reports of it is what the screen PDF has
+                staged.append((Output(edition, target(project, edition, out), len(data),
+                                      time.perf_counter() - started, pages), data))
+                continue
             result.warnings += messages.fold(book, edition, laid["pdf"].warnings)
             result.warnings += overflow.for_book(book, edition, laid["pdf"].spills)
             result.notes += overflow.notes_for_book(book, edition, laid["pdf"].spills)

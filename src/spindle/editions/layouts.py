@@ -33,12 +33,16 @@ def lay_out(book: Book, theme: Theme, editions: list[str], *, epoch: int | None,
     jobs = pool.jobs
     notes: list[str] = []
     laid: dict[str, Laid] = {}
-    todo = list(editions)
+    todo = to_lay_out(book.project, editions)
+    screen = "pdf" in editions and "pdf" not in todo  # the screen PDF is finished from the print layout
+    finish_print = "print" in editions
+    raw: dict = {}  # the print layout before it is finished (what the screen PDF is made from)
     reason = "--single-pass" if single_pass else pipeline.supported_engine()
     if reason is None and todo:
         specs, problems = {}, {}
         for name in todo:
-            spec = _edition(book, theme, name, epoch, allow_remote)
+            spec = _edition(book, theme, name, epoch, allow_remote, raw=raw if screen else None,
+                            finish_print=finish_print)
             if isinstance(spec, str):
                 problems[name] = spec
             else:
@@ -52,7 +56,7 @@ def lay_out(book: Book, theme: Theme, editions: list[str], *, epoch: int | None,
                 del specs[bad]
                 continue
             for name, outcome in outcomes.items():
-                laid[name] = _from_outcome(book, name, outcome)
+                laid[name] = _from_outcome(book, name, outcome, finish_print)
                 notes.append(f"{name}: laid out in {outcome.parts} parts ({outcome.laid_out} laid out now, "
                              f"the others from the cache), {jobs} worker{'s' if jobs != 1 else ''}")
             break
@@ -64,7 +68,34 @@ def lay_out(book: Book, theme: Theme, editions: list[str], *, epoch: int | None,
         if name not in laid:
             report(f"{name}: laying out in one pass …")
             laid[name] = _single_pass(book, theme, name, epoch, allow_remote, font_config)
+            if name == "print":
+                raw["pdf"] = laid[name].pdf
+    if screen:
+        laid["pdf"] = _screen(book, laid["print"], raw["pdf"], epoch)
+        notes.append(f"pdf: made from the print edition's layout: {laid['pdf'].pages} pages "
+                     f"({laid['print'].pages - laid['pdf'].pages} blank print pages left out; printed page numbers "
+                     "as page labels)")
     return laid, notes
+
+
+def to_lay_out(project, editions) -> list[str]:
+    """The layouts that *editions* need: the print edition's alone for a screen PDF made from it
+    (book.toml's editions.pdf.layout, project.config.Editions.screen_layout)."""
+    wanted = [e for e in ("pdf", "print") if e in editions]
+    if "pdf" in wanted and project.config.editions.screen_layout == "print":
+        wanted = ["print"]
+    return wanted
+
+
+def _screen(book: Book, printed: Laid, raw: bytes, epoch: int | None) -> Laid:
+    """The screen PDF finished from the print layout (editions/print/screen)."""
+    from spindle.editions.print import screen
+
+    starts = printed.starts or []
+    blanks = [s.blank for s in starts] if len(starts) == printed.pages else None
+    made = screen.derive(raw, blanks, identifier(book, "pdf"), epoch)
+    return Laid(pdf=made.pdf, pages=made.pages, where=dict(printed.where), warnings=list(printed.warnings),
+                spills=list(printed.spills), finished=True, numbers=made.numbers, from_print=True)
 
 
 def _which(exc, specs: dict) -> str:
@@ -122,7 +153,7 @@ def styles_changed(project, theme: Theme, editions: list[str], allow_remote: boo
 
 
 def _edition(book: Book, theme: Theme, name: str, epoch: int | None, allow_remote: bool, padding=None,
-             rounds: "_Rounds | None" = None):
+             rounds: "_Rounds | None" = None, raw: dict | None = None, finish_print: bool = True):
     """The pipeline's description of an edition, or why it cannot be laid out part by part."""
     from spindle.editions.paged import split as parts
     from spindle.editions.paged import scheduler as pipeline
@@ -141,23 +172,34 @@ def _edition(book: Book, theme: Theme, name: str, epoch: int | None, allow_remot
     images = _images(book, html)
     split_parts = tuple(parts.Part(p.name, p.html, images.get(p.name, "")) for p in split.parts)
 
+    if rounds is not None:
+        raw, finish_print = rounds.raw, rounds.finish_print
     edition = pipeline.Edition(name=name, styles=styles, parts=split_parts, page_starts=name == "print",
-                               sides=sides, padding=padding, finishing=_finishing(book, name, epoch))
+                               sides=sides, padding=padding,
+                               finishing=_finishing(book, name, epoch, raw, finish_print))
     if name == "print":
-        rounds = rounds or _Rounds(book, theme, epoch, allow_remote)
+        rounds = rounds or _Rounds(book, theme, epoch, allow_remote, raw, finish_print)
         edition.again = lambda pages: rounds.next(pages, padding)
     return edition
 
 
-def _finishing(book: Book, name: str, epoch: int | None):
+def _finishing(book: Book, name: str, epoch: int | None, raw: dict | None = None, finish_print: bool = True):
     """What is done to the merged PDF before it is saved: the print edition is finished there
-    (boxes, marks, output condition, ids, dates: read and written once); the screen PDF is dated."""
+    (boxes, marks, output condition, ids, dates: read and written once), after a copy of it as
+    laid out is kept in *raw* (the screen PDF is made from it) when asked for; the screen PDF
+    with a layout of its own is dated."""
     from spindle.editions.print import finish
     from spindle.editions.print import printing
 
     if name == "print":
         spec = printing.finish_spec(book, identifier(book, name), epoch)
-        return lambda pdf: finish.apply(pdf, spec)
+
+        def apply(pdf) -> None:
+            if raw is not None:
+                raw["pdf"] = finish.save(pdf)
+            if finish_print:
+                finish.apply(pdf, spec)
+        return apply
     return lambda pdf: finish.date(pdf, epoch)
 
 
@@ -165,8 +207,10 @@ class _Rounds:
     """The print edition's rounds: padded to whole signatures, as printing.lay_out pads a single
     pass (a second round differs from the first only in the closing part and the contents)."""
 
-    def __init__(self, book: Book, theme: Theme, epoch: int | None, allow_remote: bool):
+    def __init__(self, book: Book, theme: Theme, epoch: int | None, allow_remote: bool, raw: dict | None = None,
+                 finish_print: bool = True):
         self.book, self.theme, self.epoch, self.allow_remote = book, theme, epoch, allow_remote
+        self.raw, self.finish_print = raw, finish_print
         self.count = 1
 
     def next(self, pages: int, padding):
@@ -219,7 +263,7 @@ def _images(book: Book, html: str) -> dict[str, str]:
     return out
 
 
-def _from_outcome(book: Book, name: str, outcome) -> Laid:
+def _from_outcome(book: Book, name: str, outcome, finished: bool = True) -> Laid:
     from spindle.editions.print import signatures
 
     padding = None
@@ -232,7 +276,8 @@ def _from_outcome(book: Book, name: str, outcome) -> Laid:
 
     return Laid(pdf=outcome.pdf, pages=outcome.pages, where=outcome.anchors, starts=outcome.starts,
                 warnings=outcome.warnings, padding=padding,
-                variant=printing.variant_for(book) if name == "print" else None, finished=name == "print",
+                variant=printing.variant_for(book) if name == "print" else None,
+                finished=name == "print" and finished,
                 spills=outcome.spills)
 
 

@@ -225,12 +225,21 @@ class Theme:
 
 @dataclass(frozen=True)
 class PdfEdition:
-    page_size: str = _opt("A5", help="Page size: A4, A5, B5, 6x9in, 5.5x8.5in or 'WIDTH HEIGHT' lengths")
-    toc_depth: int = _opt(1, help="Heading levels in the table of contents (1-3)")
+    layout: Literal["print", "own"] | None = _opt(
+        None, help="'print': the screen PDF is made from the print edition's layout (its pages, page numbers and "
+                   "text block; no bleed, crop marks or blank pages; RGB colours; the book is laid out once); "
+                   "'own': laid out on its own pages (page_size, screen margins, pdf.css, toc_depth). Default: "
+                   "'print', or 'own' when page_size is set and differs from editions.print.trim")
+    page_size: str | None = _opt(None, help="Page size of a screen PDF with its own layout: A4, A5, B5, 6x9in, "
+                                            "5.5x8.5in or 'WIDTH HEIGHT' lengths (default: the print trim)")
+    toc_depth: int | None = _opt(None, help="Heading levels in the table of contents (1-3) of a screen PDF with "
+                                            "its own layout (default 1; with layout = 'print' the contents are the "
+                                            "print edition's: editions.print.toc_depth)")
 
     def __post_init__(self) -> None:
-        page_dimensions(self.page_size)
-        if not 1 <= self.toc_depth <= 3:
+        if self.page_size is not None:
+            page_dimensions(self.page_size)
+        if self.toc_depth is not None and not 1 <= self.toc_depth <= 3:
             raise ValueError(f"toc_depth: expected 1 to 3, got {self.toc_depth}")
 
 
@@ -357,6 +366,38 @@ class Editions:
     pdf: PdfEdition = _opt(factory=PdfEdition, help="Screen PDF")
     epub: EpubEdition = _opt(factory=EpubEdition, help="EPUB 3")
     print: PrintEdition = _opt(factory=PrintEdition, help="Print-ready PDF")
+
+    def __post_init__(self) -> None:
+        pdf = self.pdf
+        if pdf.layout == "print" and pdf.page_size is not None and not self._same_size():
+            raise ValueError(f"pdf: page_size {pdf.page_size!r} differs from editions.print.trim {self.print.trim!r}, "
+                             "but layout = 'print' makes the screen PDF from the print edition's pages; remove "
+                             "page_size, or set layout = 'own' to lay the screen PDF out on pages of its own")
+        if self.screen_layout == "print" and pdf.toc_depth is not None and pdf.toc_depth != self.print.toc_depth:
+            raise ValueError(f"pdf: toc_depth {pdf.toc_depth} differs from editions.print.toc_depth "
+                             f"{self.print.toc_depth}, but the screen PDF is made from the print edition's layout "
+                             "(its table of contents too); set editions.print.toc_depth instead, or layout = 'own'")
+
+    def _same_size(self) -> bool:
+        width, height = page_dimensions(self.pdf.page_size)
+        trim_width, trim_height = self.print.size
+        return abs(width - trim_width) < 0.01 and abs(height - trim_height) < 0.01
+
+    @property
+    def screen_layout(self) -> str:
+        """'print' when the screen PDF is made from the print edition's layout, 'own' otherwise:
+        as book.toml's editions.pdf.layout says, or, when it says nothing, 'own' only for a
+        page_size that differs from the print trim."""
+        if self.pdf.layout is not None:
+            return self.pdf.layout
+        return "own" if self.pdf.page_size is not None and not self._same_size() else "print"
+
+    @property
+    def screen_size(self) -> tuple[float, float]:
+        """The screen PDF's page size in mm."""
+        if self.screen_layout == "print" or self.pdf.page_size is None:
+            return self.print.size
+        return page_dimensions(self.pdf.page_size)
 
 
 @dataclass(frozen=True)

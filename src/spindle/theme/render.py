@@ -11,7 +11,6 @@ from urllib.parse import quote
 
 from markupsafe import Markup
 
-from spindle.project.config import page_dimensions
 from spindle.project.i18n import labels
 from spindle.manuscript.model import Book, Chapter
 from spindle.theme import Theme
@@ -126,7 +125,7 @@ def code_lines(html: str) -> str:
 def paged_html(book: Book, edition: str, theme: Theme, epoch: int | None, padding=None) -> str:
     """The paged editions' HTML; *padding* (print only) places blank pages for the signatures."""
     settings = book.project.config.editions
-    toc_depth = settings.pdf.toc_depth if edition == "pdf" else settings.print.toc_depth
+    toc_depth = (settings.pdf.toc_depth or 1) if edition == "pdf" else settings.print.toc_depth
     return theme.render(
         f"{edition}.html",
         **base_context(book, edition, epoch),
@@ -143,7 +142,7 @@ SCREEN_MARGINS = (18.0, 16.0, 20.0, 16.0)  # mm: the screen PDF's top, inside (l
 def text_margins(editions, edition: str) -> tuple[float, float, float, float]:
     """The text block's margins in mm (top, inside, bottom, outside) of a paged edition, from
     book.toml's ``[editions]`` (*editions*): what the pages are laid out with and checked against."""
-    if edition == "print":
+    if edition == "print" or editions.screen_layout == "print":
         p = editions.print
         return (p.margin_top.mm, p.margin_inside.mm + p.gutter.mm, p.margin_bottom.mm, p.margin_outside.mm)
     return SCREEN_MARGINS
@@ -159,7 +158,7 @@ def page_settings(book: Book, edition: str, theme: Theme) -> str:
                       margin_bottom=p.margin_bottom.mm, margin_inside=p.margin_inside.mm + p.gutter.mm,
                       margin_outside=p.margin_outside.mm, icc_profile=icc_url(p.icc_profile))
     else:
-        width, height = page_dimensions(editions.pdf.page_size)
+        width, height = editions.screen_size
         top, inside, bottom, outside = SCREEN_MARGINS
         values = dict(bleed=None, marks=False, mirrored=False, margin_top=top, margin_bottom=bottom,
                       margin_inside=inside, margin_outside=outside, icc_profile=None)

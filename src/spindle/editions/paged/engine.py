@@ -100,6 +100,8 @@ class Laid:
     variant: str | None = None
     finished: bool = False  # pdf is already finished (the print edition's boxes, marks, ids and dates)
     spills: list = field(default_factory=list)  # overflow.Spill per box past the text block (page numbers)
+    numbers: tuple[int, ...] | None = None  # the printed page number of each page, when they differ from 1, 2, ...
+    from_print: bool = False  # the screen PDF, made from the print edition's layout (print/screen)
 
 
 def _underfull_per_chapter(boxes: list) -> list:

@@ -40,6 +40,7 @@ class PageStart:
     images: int = 0  # images inside the anchor before that place
     image: bool = False  # the page starts with an image rather than text
     probe: str = ""  # the page's first letters and digits, lower-cased
+    blank: bool = False  # a page left blank on purpose (signature padding, a verso before a right-hand start)
 
 
 def alnum(text: str) -> str:
@@ -83,10 +84,17 @@ def page_starts(document) -> list[PageStart]:
                     images[anchor] = images.get(anchor, 0) + 1
         seen_heads |= heads_here
         if first is None:
-            starts.append(PageStart(number, None))
+            starts.append(PageStart(number, None, blank=_blank(page._page_box)))
         else:
             starts.append(dataclasses.replace(first, probe=probe[:PROBE] if not first.image else ""))
     return starts
+
+
+def _blank(page_box) -> bool:
+    """Whether a page without text or images was left blank on purpose: the page WeasyPrint
+    inserts so that the next opens on its side, or a signature-padding page (print.css)."""
+    page_type = getattr(page_box, "page_type", None)
+    return bool(page_type is not None and (page_type.blank or page_type.name == "signature-blank"))
 
 
 def _leaves(children, anchors: list[str], boxes, seen_heads: set[int], heads_here: set[int]):

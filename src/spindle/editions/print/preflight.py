@@ -550,14 +550,33 @@ def check_textblock(pdf, expect: Expect, content: _Content):
         yield _ok(expect, "textblock", f"{len(content.text)} text runs and {len(content.images)} images inside the text block")
 
 
+def printed_numbers(pdf) -> list[int]:
+    """Each page's printed number: from the /PageLabels a screen PDF made from the print layout
+    carries (its blank pages are left out, so a page's side is its label's, not its place's);
+    otherwise its place, 1, 2, ..."""
+    count = len(pdf.pages)
+    labels = pdf.Root.get("/PageLabels")
+    nums = labels.get("/Nums") if labels is not None else None
+    if nums is None:
+        return list(range(1, count + 1))
+    ranges = sorted((int(nums[i]), int(nums[i + 1].get("/St", 1))) for i in range(0, len(nums) - 1, 2))
+    out, current = [], (0, 1)
+    for index in range(count):
+        while ranges and ranges[0][0] <= index:
+            current = ranges.pop(0)
+        out.append(current[1] + index - current[0])
+    return out
+
+
 def text_blocks(pdf, margins: tuple[float, float, float, float]) -> dict[int, tuple]:
     """Page number -> (x0, y0, x1, y1, trim) of its text block in PDF points; *margins* in mm
     (top, inside, bottom, outside; the inside is on the left of odd pages)."""
     top, inside, bottom, outside = (m * MM for m in margins)
     blocks = {}
+    printed = printed_numbers(pdf)
     for number, page in enumerate(pdf.pages, 1):
         trim = _box(page, "/TrimBox") or _box(page, "/MediaBox")
-        left, right = (inside, outside) if number % 2 else (outside, inside)
+        left, right = (inside, outside) if printed[number - 1] % 2 else (outside, inside)
         blocks[number] = (trim[0] + left, trim[1] + bottom, trim[2] - right, trim[3] - top, trim)
     return blocks
 

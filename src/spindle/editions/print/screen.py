@@ -1,0 +1,516 @@
+"""The screen PDF finished from the print edition's layout (editions.pdf.layout = "print").
+
+The book is laid out once, with the print edition's pages; the print edition is finished
+from that layout (print/finish) and the screen PDF here, from the same, unfinished PDF:
+
+- every page cut to its trim (MediaBox and TrimBox = the trim; no bleed, crop marks or
+  BleedBox);
+- DeviceCMYK colours (``k``/``K``, ``cs``/``CS`` + ``scn``/``SCN`` in page, form, pattern and
+  soft-mask content, named CMYK colour spaces, CMYK shadings with exponential or stitching
+  functions, 8-bit CMYK images such as a press-ready JPEG) turned into DeviceRGB, by the plain
+  device formula (R = (1 - C)(1 - K), ...): the print stylesheet's device-cmyk() colours come
+  out close to the RGB colours they were chosen from (WeasyPrint 70 draws no CMYK gradients);
+- the output intent and the PDF/X claims dropped;
+- the pages the print edition leaves blank on purpose (signature padding, the versos left
+  by ``break-before: right``; pagemap.PageStart.blank) left out, and the printed page
+  numbers kept as /PageLabels;
+- links, named destinations and bookmarks that pointed at a page left out point at the
+  next page kept (the page that page was left blank for); the structure tree loses the
+  elements on those pages, and its parent tree their entries.
+
+Deterministic: the same layout gives the same bytes (a content-derived /ID, dates from
+SOURCE_DATE_EPOCH through print/finish.stamp)."""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass
+
+from spindle.editions.print import finish
+
+
+@dataclass(frozen=True)
+class Screen:
+    pdf: bytes
+    pages: int
+    numbers: tuple[int, ...]  # the printed page number of each screen page
+    left_out: tuple[int, ...]  # printed numbers of the blank pages left out
+
+
+def derive(data: bytes, blanks: list[bool] | None, identifier: str, epoch: int | None) -> Screen:
+    """The screen PDF from the print edition's unfinished layout *data*; *blanks*: per page,
+    whether the print edition left it blank on purpose (None: keep every page)."""
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        count = len(pdf.pages)
+        blanks = list(blanks or [])[:count] + [False] * max(0, count - len(blanks or []))
+        if all(blanks):
+            blanks = [False] * count
+        kept = [i for i in range(count) if not blanks[i]]
+        removed = {pdf.pages[i].obj.objgen for i in range(count) if blanks[i]}
+        # where a link to a page left out goes instead: the next page kept (else the last one kept)
+        instead: dict[tuple[int, int], object] = {}
+        for i in range(count):
+            if blanks[i]:
+                later = next((j for j in kept if j > i), kept[-1])
+                instead[pdf.pages[i].obj.objgen] = pdf.pages[later].obj
+        for i in kept:
+            _trim(pdf.pages[i])
+        colours = _Colours(pdf)
+        for i in kept:
+            colours.page(pdf.pages[i])
+        _redirect(pdf, instead, kept)
+        _prune_structure(pdf, removed)
+        for i in reversed(range(count)):
+            if blanks[i]:
+                del pdf.pages[i]
+        numbers = tuple(i + 1 for i in kept)
+        _labels(pdf, numbers)
+        _not_for_press(pdf)
+        finish.stamp(pdf, identifier, epoch)
+        buffer = io.BytesIO()
+        # (streams already compressed are copied as they are: recompressing the fonts would double the time)
+        pdf.save(buffer, deterministic_id=True, fix_metadata_version=False,
+                 object_stream_mode=pikepdf.ObjectStreamMode.generate,
+                 stream_decode_level=pikepdf.StreamDecodeLevel.none)
+        out = buffer.getvalue()
+    return Screen(pdf=out, pages=len(numbers), numbers=numbers,
+                  left_out=tuple(i + 1 for i in range(count) if blanks[i]))
+
+
+# --- page boxes -------------------------------------------------------------------------------------------
+
+def _trim(page) -> None:
+    import pikepdf
+
+    obj = page.obj
+    box = obj.get("/TrimBox") or obj.get("/CropBox") or obj.MediaBox
+    trim = pikepdf.Array([float(v) for v in box])
+    obj.MediaBox = trim
+    obj.TrimBox = pikepdf.Array(list(trim))
+    for key in ("/BleedBox", "/CropBox", "/ArtBox"):
+        if key in obj:
+            del obj[key]
+
+
+# --- colours ----------------------------------------------------------------------------------------------
+
+# a colour operator (checked afterwards to stand alone and follow its operands)
+_OPERATOR = re.compile(rb"(?:k|K|scn|SCN|sc|SC)(?![^\x00\t\n\x0c\r \[(<%/])")
+_SPACE = re.compile(rb"/DeviceCMYK([\x00\t\n\x0c\r ]+)(cs|CS)(?![^\x00\t\n\x0c\r \[(<%/])")
+_INLINE_IMAGE = re.compile(rb"[\x00\t\n\x0c\r ]BI[\x00\t\n\x0c\r ]")
+_NUMBER = re.compile(rb"[-+]?(?:\d+(?:\.\d*)?|\.\d+)")
+_N, _W = rb"([-+]?(?:\d+(?:\.\d*)?|\.\d+))", rb"[\x00\t\n\x0c\r ]+"
+_OPERANDS = re.compile(rb"(?<![^\x00\t\n\x0c\r \])>])" + _N + _W + _N + _W + _N + _W + _N + _W + rb"\Z")
+_RGB_OPERATOR = {b"k": b"rg", b"K": b"RG", b"scn": b"scn", b"SCN": b"SCN", b"sc": b"sc", b"SC": b"SC"}
+
+
+def _rgb_operators(data: bytes) -> bytes:
+    """Every colour operator with four numbers (k, K; sc/scn, SC/SCN: only CMYK takes four)
+    given the RGB colour instead. The operators are found first (a search for a few letters is
+    fast), then their operands read backwards."""
+    out, done = [], 0
+    for match in _OPERATOR.finditer(data):
+        at = match.start()
+        if at == 0 or data[at - 1] not in b"\x00\t\n\x0c\r ":
+            continue
+        low = max(done, at - 96)
+        operands = _OPERANDS.search(data, low, at)
+        if operands is None:
+            continue
+        earlier = data[low:operands.start()].split()
+        if earlier and _NUMBER.fullmatch(earlier[-1]):
+            continue  # five or more operands: not a CMYK colour
+        first = operands.start()
+        c, m, y, k = (float(t) for t in operands.groups())
+        rgb = b" ".join(_number_bytes(v) for v in cmyk_to_rgb(c, m, y, k))
+        out += [data[done:first], rgb, b" ", _RGB_OPERATOR[match.group(0)]]
+        done = match.end()
+    out.append(data[done:])
+    return b"".join(out)
+
+
+def _number_bytes(value: float) -> bytes:
+    text = f"{value:.6f}".rstrip("0").rstrip(".")
+    return (text if text not in ("", "-0") else "0").encode("ascii")
+
+
+def _write(stream, data: bytes) -> None:
+    """*data* as *stream*'s content, compressed (the file is saved without recompressing)."""
+    import zlib
+
+    import pikepdf
+
+    stream.write(zlib.compress(data, 6), filter=pikepdf.Name.FlateDecode)
+
+
+def _content(owner) -> bytes:
+    """The decoded content of a page (its streams joined) or of a form."""
+    import pikepdf
+
+    if isinstance(owner, pikepdf.Stream):
+        return owner.read_bytes()
+    content = owner.obj.get("/Contents")
+    streams = list(content) if isinstance(content, pikepdf.Array) else [content]
+    return b"\n".join(s.read_bytes() for s in streams if s is not None)
+
+
+def cmyk_to_rgb(c: float, m: float, y: float, k: float) -> tuple[float, float, float]:
+    return tuple(round((1 - v) * (1 - k), 6) for v in (c, m, y))  # type: ignore[return-value]
+
+
+class _Colours:
+    """Rewrites DeviceCMYK colours as DeviceRGB in content streams, shadings and images,
+    each stream once (forms and images are shared between pages)."""
+
+    def __init__(self, pdf):
+        self.pdf = pdf
+        self.seen: set[tuple[int, int]] = set()
+
+    def page(self, page) -> None:
+        import pikepdf
+
+        resources = page.obj.get("/Resources")
+        self._resources(resources)
+        group = page.obj.get("/Group")
+        if isinstance(group, pikepdf.Dictionary) and _is_cmyk(group.get("/CS")):
+            group.CS = pikepdf.Name.DeviceRGB
+        content = page.obj.get("/Contents")
+        if content is None:
+            return
+        streams = list(content) if isinstance(content, pikepdf.Array) else [content]
+        if any(self._cmyk_in(s.read_bytes()) for s in streams):
+            rewritten = self._rewrite(page, resources)
+            page.obj.Contents = self.pdf.make_stream(b"")
+            _write(page.obj.Contents, rewritten)
+        for annotation in page.obj.get("/Annots", ()):
+            for appearance in (annotation.get("/AP") or {}).values():
+                if isinstance(appearance, pikepdf.Stream):
+                    self._form(appearance)
+
+    @staticmethod
+    def _cmyk_in(data: bytes) -> bool:
+        """Whether a content stream may set a CMYK colour (a cheap look before rewriting it)."""
+        return b"CMYK" in data or _OPERATOR.search(data) is not None
+
+    def _form(self, form) -> None:
+        import pikepdf
+
+        if form.objgen in self.seen:
+            return
+        self.seen.add(form.objgen)
+        group = form.get("/Group")
+        if isinstance(group, pikepdf.Dictionary) and _is_cmyk(group.get("/CS")):
+            group.CS = pikepdf.Name.DeviceRGB
+        resources = form.get("/Resources")
+        self._resources(resources)
+        if self._cmyk_in(form.read_bytes()):
+            _write(form, self._rewrite(form, resources))
+
+    def _resources(self, resources) -> None:
+        import pikepdf
+
+        if not isinstance(resources, pikepdf.Dictionary):
+            return
+        if resources.objgen != (0, 0):
+            if ("res",) + resources.objgen in self.seen:
+                return
+            self.seen.add(("res",) + resources.objgen)
+        for xobject in (resources.get("/XObject") or {}).values():
+            if xobject.get("/Subtype") == pikepdf.Name.Form:
+                self._form(xobject)
+            elif xobject.get("/Subtype") == pikepdf.Name.Image:
+                self._image(xobject)
+        for pattern in (resources.get("/Pattern") or {}).values():
+            if pattern.get("/PatternType") == 1:
+                self._form(pattern)
+            elif "/Shading" in pattern:
+                self._shading(pattern.Shading)
+        for shading in (resources.get("/Shading") or {}).values():
+            self._shading(shading)
+        for state in (resources.get("/ExtGState") or {}).values():  # soft masks draw with forms too
+            mask = state.get("/SMask") if isinstance(state, pikepdf.Dictionary) else None
+            if isinstance(mask, pikepdf.Dictionary) and isinstance(mask.get("/G"), pikepdf.Stream):
+                self._form(mask.G)
+        spaces = resources.get("/ColorSpace")
+        if isinstance(spaces, pikepdf.Dictionary):
+            for name in list(spaces.keys()):
+                if _is_cmyk(spaces[name]):
+                    spaces[name] = pikepdf.Name.DeviceRGB
+
+    def _rewrite(self, owner, resources) -> bytes:
+        """*owner*'s content with CMYK colour operators as RGB ones: with regular expressions over
+        its bytes (WeasyPrint's content has no literal strings or inline images, which could hold
+        look-alikes), else operator by operator (pikepdf's parser: about ten times slower)."""
+        data = _content(owner)
+        if b"(" not in data and not (b"BI" in data and _INLINE_IMAGE.search(data)):
+            data = _SPACE.sub(lambda m: b"/DeviceRGB" + m.group(1) + m.group(2), data)
+            return _rgb_operators(data)
+        return self._parse_and_rewrite(owner, resources)
+
+    def _parse_and_rewrite(self, owner, resources) -> bytes:
+        import pikepdf
+
+        spaces = resources.get("/ColorSpace") if isinstance(resources, pikepdf.Dictionary) else None
+        cmyk_names = set()
+        if isinstance(spaces, pikepdf.Dictionary):  # named CMYK spaces (made DeviceRGB by _resources)
+            cmyk_names = {k for k, v in spaces.items() if v == pikepdf.Name.DeviceRGB}
+        fill, stroke, stack = False, False, []
+        out = []
+        for operands, operator in pikepdf.parse_content_stream(owner):
+            op = str(operator)
+            if op == "q":
+                stack.append((fill, stroke))
+            elif op == "Q" and stack:
+                fill, stroke = stack.pop()
+            elif op in ("cs", "CS"):
+                space = operands[0] if operands else None
+                cmyk = space == pikepdf.Name.DeviceCMYK or str(space) in cmyk_names
+                if space == pikepdf.Name.DeviceCMYK:
+                    operands = [pikepdf.Name.DeviceRGB]
+                if op == "cs":
+                    fill = cmyk
+                else:
+                    stroke = cmyk
+            elif op in ("k", "K") and len(operands) == 4:
+                operands = list(cmyk_to_rgb(*(float(v) for v in operands)))
+                operator = pikepdf.Operator("rg" if op == "k" else "RG")
+            elif op in ("sc", "scn", "SC", "SCN") and len(operands) == 4 and (fill if op.islower() else stroke) \
+                    and all(_number(v) for v in operands):
+                operands = list(cmyk_to_rgb(*(float(v) for v in operands)))
+            out.append((operands, operator))
+        return pikepdf.unparse_content_stream(out)
+
+    def _shading(self, shading) -> None:
+        import pikepdf
+
+        if shading.objgen != (0, 0):
+            if ("sh",) + shading.objgen in self.seen:
+                return
+            self.seen.add(("sh",) + shading.objgen)
+        if not _is_cmyk(shading.get("/ColorSpace")):
+            return
+        function = shading.get("/Function")
+        if function is None or not _rgb_function(function):
+            return  # (sampled functions stay CMYK: none of spindle's stylesheets make them)
+        shading.ColorSpace = pikepdf.Name.DeviceRGB
+        if "/Background" in shading and len(shading.Background) == 4:
+            shading.Background = pikepdf.Array(list(cmyk_to_rgb(*(float(v) for v in shading.Background))))
+
+    def _image(self, image) -> None:
+        import pikepdf
+
+        if image.objgen in self.seen or not _is_cmyk(image.get("/ColorSpace")) or image.get("/BitsPerComponent") != 8:
+            return
+        self.seen.add(image.objgen)
+        try:
+            picture = pikepdf.PdfImage(image).as_pil_image()
+        except Exception:  # an image pikepdf cannot decode stays as it is
+            return
+        if picture.mode != "CMYK":
+            return
+        rgb = _cmyk_image_to_rgb(picture)
+        _write(image, rgb.tobytes())
+        image.ColorSpace = pikepdf.Name.DeviceRGB
+        for key in ("/Decode", "/DecodeParms"):
+            if key in image:
+                del image[key]
+
+
+def _cmyk_image_to_rgb(picture):
+    """The device formula, as for colours: R = (1 - C)(1 - K), ..."""
+    from PIL import Image, ImageChops
+
+    c, m, y, k = picture.split()
+    white = [ImageChops.invert(band) for band in (c, m, y)]
+    paper = ImageChops.invert(k)
+    return Image.merge("RGB", [ImageChops.multiply(band, paper) for band in white])
+
+
+def _number(value) -> bool:
+    try:
+        float(value)
+        return True
+    except (TypeError, ValueError):
+        return False
+
+
+def _is_cmyk(space) -> bool:
+    import pikepdf
+
+    if space is None:
+        return False
+    if space == pikepdf.Name.DeviceCMYK:
+        return True
+    if isinstance(space, pikepdf.Array) and len(space) == 2 and space[0] == pikepdf.Name.ICCBased:
+        return int(space[1].get("/N", 0)) == 4
+    return False
+
+
+def _rgb_function(function) -> bool:
+    """Turn an exponential (type 2) or stitching (type 3) function's CMYK outputs into RGB ones."""
+    import pikepdf
+
+    if isinstance(function, pikepdf.Array):
+        return False  # one function per component
+    kind = int(function.get("/FunctionType", -1))
+    if kind == 2:
+        for key in ("/C0", "/C1"):
+            values = function.get(key)
+            if values is None:
+                values = pikepdf.Array([0, 0, 0, 0] if key == "/C0" else [1, 1, 1, 1])
+            if len(values) != 4:
+                return False
+            function[key] = pikepdf.Array(list(cmyk_to_rgb(*(float(v) for v in values))))
+        if "/Range" in function:
+            del function["/Range"]
+        return True
+    if kind == 3:
+        return all(_rgb_function(f) for f in function.Functions)
+    return False
+
+
+# --- links, bookmarks, destinations, structure -----------------------------------------------------------
+
+def _redirect(pdf, instead: dict, kept: list[int]) -> None:
+    """Destinations (named, outline items, link annotations) on a page left out: to the next page kept."""
+    import pikepdf
+
+    if not instead:
+        return
+
+    def fix(dest):
+        if isinstance(dest, pikepdf.Dictionary) and "/D" in dest:  # a named destination's dictionary form
+            fix(dest.D)
+            return
+        if isinstance(dest, pikepdf.Array) and len(dest) and isinstance(dest[0], pikepdf.Dictionary):
+            target = instead.get(dest[0].objgen)
+            if target is not None:
+                dest[0] = target
+                if len(dest) >= 5 and dest[1] == pikepdf.Name.XYZ:
+                    dest[3] = None  # its top, not a place on the blank page
+                    dest[2] = None
+
+    def fix_action(action):
+        if isinstance(action, pikepdf.Dictionary) and action.get("/S") == pikepdf.Name.GoTo:
+            fix(action.get("/D"))
+
+    names = pdf.Root.get("/Names")
+    if names is not None and "/Dests" in names:
+        for _, dest in pikepdf.NameTree(names.Dests).items():
+            fix(dest)
+    if "/Dests" in pdf.Root:
+        for dest in pdf.Root.Dests.values():
+            fix(dest)
+    outlines = pdf.Root.get("/Outlines")
+    stack = [outlines.get("/First")] if outlines is not None else []
+    while stack:
+        item = stack.pop()
+        if item is None:
+            continue
+        fix(item.get("/Dest"))
+        fix_action(item.get("/A"))
+        stack += [item.get("/Next"), item.get("/First")]
+    for i in kept:
+        for annotation in pdf.pages[i].obj.get("/Annots", ()):
+            fix(annotation.get("/Dest"))
+            fix_action(annotation.get("/A"))
+
+
+def _prune_structure(pdf, removed: set) -> None:
+    """The structure tree without the elements on pages left out (their /Pg), and the parent
+    tree without those pages' entries."""
+    import pikepdf
+
+    root = pdf.Root.get("/StructTreeRoot")
+    if root is None or not removed:
+        return
+    dropped: set = set()
+
+    def on_removed(node) -> bool:
+        page = node.get("/Pg") if isinstance(node, pikepdf.Dictionary) else None
+        return page is not None and page.objgen in removed
+
+    def prune(element) -> None:
+        kids = element.get("/K")
+        if kids is None:
+            return
+        single = not isinstance(kids, pikepdf.Array)
+        items = [kids] if single else list(kids)
+        keep = []
+        for kid in items:
+            if isinstance(kid, pikepdf.Dictionary):
+                if on_removed(kid):
+                    if kid.is_indirect:
+                        dropped.add(kid.objgen)
+                    continue
+                if kid.get("/Type") not in (pikepdf.Name.MCR, pikepdf.Name.OBJR):
+                    prune(kid)
+            keep.append(kid)
+        if single:
+            if keep:
+                element.K = keep[0]
+            else:
+                del element["/K"]
+        else:
+            element.K = pikepdf.Array(keep)
+
+    prune(root)
+    if "/ParentTree" in root:
+        pairs = []
+        for key, value in pikepdf.NumberTree(root.ParentTree).items():
+            if isinstance(value, pikepdf.Array):
+                value = pikepdf.Array([None if isinstance(v, pikepdf.Dictionary) and v.is_indirect
+                                       and v.objgen in dropped else v for v in value])
+            elif isinstance(value, pikepdf.Dictionary) and value.is_indirect and value.objgen in dropped:
+                continue
+            pairs.append((int(key), value))
+        pages_left_out = set()
+        for page in pdf.pages:
+            if page.obj.objgen in removed and "/StructParents" in page.obj:
+                pages_left_out.add(int(page.obj.StructParents))
+            if page.obj.objgen in removed:
+                for annotation in page.obj.get("/Annots", ()):
+                    if "/StructParent" in annotation:
+                        pages_left_out.add(int(annotation.StructParent))
+        flat = pikepdf.Array()
+        for key, value in sorted(pairs, key=lambda kv: kv[0]):
+            if key in pages_left_out:
+                continue
+            flat.append(key)
+            flat.append(value)
+        root.ParentTree = pdf.make_indirect(pikepdf.Dictionary(Nums=flat))
+
+
+# --- labels and claims ----------------------------------------------------------------------------------
+
+def _labels(pdf, numbers: tuple[int, ...]) -> None:
+    """/PageLabels: each screen page labelled with its printed page number (decimal)."""
+    import pikepdf
+
+    nums = pikepdf.Array()
+    for index, number in enumerate(numbers):
+        if index == 0 or number != numbers[index - 1] + 1:
+            nums.append(index)
+            nums.append(pikepdf.Dictionary(S=pikepdf.Name.D, St=number))
+    if len(nums):
+        pdf.Root.PageLabels = pdf.make_indirect(pikepdf.Dictionary(Nums=nums))
+
+
+def _not_for_press(pdf) -> None:
+    """No output intent, no PDF/X version or claims: the screen PDF is not for a press."""
+    import pikepdf
+
+    if "/OutputIntents" in pdf.Root:
+        del pdf.Root["/OutputIntents"]
+    for key in ("/GTS_PDFXVersion", "/GTS_PDFXConformance", "/Trapped"):
+        if key in pdf.docinfo:
+            del pdf.docinfo[key]
+    if "/Metadata" in pdf.Root:
+        xmp = pdf.Root.Metadata.read_bytes().decode("utf-8")
+        cleaned = re.sub(r"<pdfx(?:id)?:[A-Za-z_]+>[^<]*</pdfx(?:id)?:[A-Za-z_]+>", "", xmp)
+        cleaned = re.sub(r'\s+(?:xmlns:)?pdfx(?:id)?(?::[A-Za-z_]+)?="[^"]*"', "", cleaned)
+        if cleaned != xmp:
+            pdf.Root.Metadata.write(cleaned.encode("utf-8"))
