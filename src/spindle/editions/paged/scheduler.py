@@ -669,6 +669,39 @@ def lay_out(editions: list[Edition], pool: Pool, store: caching.Cache,
                     state.worker = None
 
 
+def lay_out_alone(edition: Edition, name: str, start: int, pages_of: dict[str, int]) -> Done:
+    """Part *name* of *edition* laid out on its own, in this process, numbered as if it began on
+    page *start*, its references to other parts (the table of contents) given the page numbers in
+    *pages_of*: a look at one part before the whole edition is laid out (``spindle serve`` shows
+    the page in view first). Nothing is cached: the edition's own layout numbers it for real.
+    Raises Unsplittable when the part cannot be laid out on its own, KeyError for no such part."""
+    from spindle.editions.paged import worker as partlayout
+
+    run = _Run(edition, caching.Cache(None), {})
+    state = next((s for s in run.states if s.part.name == name), None)
+    if state is None:
+        raise KeyError(name)
+    partlayout.reset()  # (stylesheets and images are read afresh: they may have changed)
+    if state.index == 0:
+        known = tuple(sorted(pages_of.items()))
+        held = partlayout.lay_out(run._job(state, final=True, externals=known))
+        if held.laid.problem:
+            raise Unsplittable(held.laid.problem)
+        return partlayout.finish(held, Numbering(lead=1))
+    start = max(start, 2)
+    state.want_lead, state.want_number = side_of(start - 1), start - 1
+    for _ in range(3):  # laid out again at most twice, when its side of the spread says so
+        state.final = True
+        job = run._job(state, final=True)
+        held = partlayout.lay_out(job)
+        run.on_laid(state, held.laid, job)
+        run.queue.clear()
+        numbering = run._number(state, start, {})
+        if numbering is not None and (state.lead, state.number) == (job.lead, job.number):  # (of this layout)
+            return partlayout.finish(held, numbering)
+    raise Unsplittable(f"{name}: its side of the spread keeps changing")
+
+
 def _give_back_memory() -> None:
     """Return the memory a merge freed to the system (glibc keeps it otherwise, and the next
     merge, of another edition, cannot reuse much of it: two merges would cost two merges' peak)."""
