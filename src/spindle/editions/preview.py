@@ -16,6 +16,9 @@ from spindle.manuscript.model import Book
 from spindle.theme import Theme
 
 
+AHEAD = 3  # pages laid out past the page in view (the part's pages after them wait for the whole edition)
+
+
 @dataclass(frozen=True)
 class Glimpse:
     """One part laid out on its own with the stylesheets as they are now."""
@@ -62,8 +65,8 @@ def part_at(book: Book, where: dict[str, int], page: int) -> tuple[str, int]:
 def lay_out_part(book: Book, theme: Theme, edition: str, page: int, where: dict[str, int], *,
                  allow_remote: bool) -> Glimpse | None:
     """The part of *edition* that held *page* in the layout whose named destinations are *where*,
-    laid out on its own in this process and numbered as it was; None when the edition is not laid
-    out part by part (its whole layout is then the first look)."""
+    laid out on its own in this process and numbered as it was, up to a few pages past *page*;
+    None when the edition is not laid out part by part (its whole layout is then the first look)."""
     from spindle.editions import layouts
     from spindle.editions.paged import scheduler
 
@@ -74,7 +77,7 @@ def lay_out_part(book: Book, theme: Theme, edition: str, page: int, where: dict[
         return None
     part, start = part_at(book, where, page)
     try:
-        done = scheduler.lay_out_alone(spec, part, start, where)
+        done = scheduler.lay_out_alone(spec, part, start, where, until=page + AHEAD)
     except (scheduler.Unsplittable, KeyError):
         return None
     return Glimpse(edition=edition, part=part, start=start, pages=done.pages, pdf=done.pdf)

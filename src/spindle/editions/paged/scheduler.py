@@ -669,12 +669,13 @@ def lay_out(editions: list[Edition], pool: Pool, store: caching.Cache,
                     state.worker = None
 
 
-def lay_out_alone(edition: Edition, name: str, start: int, pages_of: dict[str, int]) -> Done:
+def lay_out_alone(edition: Edition, name: str, start: int, pages_of: dict[str, int], until: int = 0) -> Done:
     """Part *name* of *edition* laid out on its own, in this process, numbered as if it began on
     page *start*, its references to other parts (the table of contents) given the page numbers in
-    *pages_of*: a look at one part before the whole edition is laid out (``spindle serve`` shows
-    the page in view first). Nothing is cached: the edition's own layout numbers it for real.
-    Raises Unsplittable when the part cannot be laid out on its own, KeyError for no such part."""
+    *pages_of*, and only up to page *until* when given: a look at one part before the whole edition
+    is laid out (``spindle serve`` shows the page in view first). Nothing is cached: the edition's
+    own layout numbers it for real. Raises Unsplittable when the part cannot be laid out on its
+    own, KeyError for no such part."""
     from spindle.editions.paged import worker as partlayout
 
     run = _Run(edition, caching.Cache(None), {})
@@ -684,7 +685,8 @@ def lay_out_alone(edition: Edition, name: str, start: int, pages_of: dict[str, i
     partlayout.reset()  # (stylesheets and images are read afresh: they may have changed)
     if state.index == 0:
         known = tuple(sorted(pages_of.items()))
-        held = partlayout.lay_out(run._job(state, final=True, externals=known))
+        stop = max(until, 0)
+        held = partlayout.lay_out(dataclasses.replace(run._job(state, final=True, externals=known), stop_after=stop))
         if held.laid.problem:
             raise Unsplittable(held.laid.problem)
         return partlayout.finish(held, Numbering(lead=1))
@@ -693,6 +695,8 @@ def lay_out_alone(edition: Edition, name: str, start: int, pages_of: dict[str, i
     for _ in range(3):  # laid out again at most twice, when its side of the spread says so
         state.final = True
         job = run._job(state, final=True)
+        if until:
+            job = dataclasses.replace(job, stop_after=1 + max(until - start + 1, 1))  # (the lead page first)
         held = partlayout.lay_out(job)
         run.on_laid(state, held.laid, job)
         run.queue.clear()
