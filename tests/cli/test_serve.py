@@ -421,3 +421,33 @@ def test_a_further_save_stops_the_rebuild_under_way_and_a_manuscript_edit_rebuil
         assert "A sentence the designer added last." in " ".join(p.extract_text() for p in pdf.pages)
     finally:
         tab.close()
+
+
+@pytest.mark.parametrize("edition", ["pdf", "print"])
+def test_the_part_in_view_alone_is_laid_out_as_the_whole_edition_lays_it_out(edition, outputs, pdf_pages,
+                                                                            sample_project, tmp_path):
+    """What the preview shows first is what the whole layout gives: the part holding a page in the
+    middle of the sample book and the front matter (its table of contents numbered from the
+    previous layout), each laid out on its own, have the built edition's text on every page,
+    running heads and page numbers included (the ones carried in from earlier parts too)."""
+    from conftest import PdfPages
+
+    from spindle.editions import preview
+    from spindle.manuscript.load import load_book
+    from spindle.theme import Theme
+
+    book, theme = load_book(sample_project), Theme(sample_project)
+    built = pdf_pages(edition)
+    where = preview.anchors(outputs[edition])
+    assert where["foreword"] < where[book.chapters[-1].id] <= len(built)
+    key = preview.styles_key(sample_project, theme, edition, False)
+    for page in (len(built) // 2, built.toc_page() + 1):
+        glimpse = preview.lay_out_part(book, theme, edition, page, where, allow_remote=False, previous=key)
+        assert glimpse is not None and glimpse.start <= page < glimpse.start + glimpse.pages
+        assert glimpse.start + glimpse.pages - 1 <= page + preview.AHEAD  # (the rest waits for the whole layout)
+        path = tmp_path / f"{edition}-{page}.pdf"
+        path.write_bytes(glimpse.pdf)
+        alone = PdfPages(path)
+        for index in range(glimpse.pages):
+            number = glimpse.start + index
+            assert alone.lines(index) == built.lines(number - 1), f"{edition}: page {number} ({glimpse.part})"

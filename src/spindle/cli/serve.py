@@ -70,6 +70,7 @@ class PdfView:
     seconds: float = 0.0
     height: int = 0  # of a page image 300 px wide
     where: dict = field(default_factory=dict)  # named destinations of the built PDF -> their pages
+    styles: str | None = None  # the key of the stylesheets it was laid out with
     viewing: int | None = None  # the page in view, as the page view last reported it
     viewed_at: float = 0.0
     glimpse: object = None  # preview.Glimpse: the part in view, laid out before the rest
@@ -245,7 +246,7 @@ class Preview:
         start = time.perf_counter()
         try:
             glimpse = preview.lay_out_part(self.book, self.theme, edition, view.viewing, view.where,
-                                           allow_remote=self.allow_remote)
+                                           allow_remote=self.allow_remote, previous=view.styles)
         except SpindleError as exc:  # the edition's own rebuild, next, reports it
             self.log(f"preview: {edition}: the page in view could not be laid out first: {exc}")
             return
@@ -278,8 +279,11 @@ class Preview:
             self.version += 1
             self.changed.notify_all()
         start = time.perf_counter()
-        error, pages, path = None, view.pages, view.path
+        error, pages, path, styles = None, view.pages, view.path, None
         try:
+            from spindle.editions import preview
+
+            styles = preview.styles_key(self.project, self.theme, edition, self.allow_remote) if self.theme else None
             out = builder.check_out_dir(self.project, (self.out_dir or self.root / "build") / "preview")
             result = builder.build(self.project, [edition], out, allow_remote=self.allow_remote,
                                    report=self._superseded,
@@ -305,6 +309,7 @@ class Preview:
             view.seconds = time.perf_counter() - start
             view.generation += 1
             view.where, view.height, view.glimpse = where, height, None
+            view.styles = styles if error is None else None
             self.images.clear()
             self.version += 1
             self.changed.notify_all()

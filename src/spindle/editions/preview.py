@@ -62,11 +62,22 @@ def part_at(book: Book, where: dict[str, int], page: int) -> tuple[str, int]:
     return found
 
 
+def styles_key(project, theme: Theme, edition: str, allow_remote: bool) -> str | None:
+    """The key of *edition*'s stylesheets as they are now (the cache holds its parts' layouts under it)."""
+    from spindle.editions import layouts
+
+    found = layouts.styles_for(project, theme, edition, allow_remote)
+    return None if isinstance(found, str) else found[0].key
+
+
 def lay_out_part(book: Book, theme: Theme, edition: str, page: int, where: dict[str, int], *,
-                 allow_remote: bool) -> Glimpse | None:
+                 allow_remote: bool, previous: str | None = None) -> Glimpse | None:
     """The part of *edition* that held *page* in the layout whose named destinations are *where*,
-    laid out on its own in this process and numbered as it was, up to a few pages past *page*;
-    None when the edition is not laid out part by part (its whole layout is then the first look)."""
+    laid out on its own in this process and numbered as it was, up to a few pages past *page*,
+    with the running heads carried in from the parts before it in that layout (*previous*: its
+    stylesheets' key, see :func:`styles_key`); None when the edition is not laid out part by part
+    (its whole layout is then the first look)."""
+    from spindle.core import cache as caching
     from spindle.editions import layouts
     from spindle.editions.paged import scheduler
 
@@ -77,7 +88,9 @@ def lay_out_part(book: Book, theme: Theme, edition: str, page: int, where: dict[
         return None
     part, start = part_at(book, where, page)
     try:
-        done = scheduler.lay_out_alone(spec, part, start, where, until=page + AHEAD)
+        store = caching.Cache(None if allow_remote else caching.folder_for(book.project.root, None))
+        earlier = (store, previous) if previous and store.enabled else None
+        done = scheduler.lay_out_alone(spec, part, start, where, until=page + AHEAD, earlier=earlier)
     except (scheduler.Unsplittable, KeyError):
         return None
     return Glimpse(edition=edition, part=part, start=start, pages=done.pages, pdf=done.pdf)

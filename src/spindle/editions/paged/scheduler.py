@@ -669,19 +669,32 @@ def lay_out(editions: list[Edition], pool: Pool, store: caching.Cache,
                     state.worker = None
 
 
-def lay_out_alone(edition: Edition, name: str, start: int, pages_of: dict[str, int], until: int = 0) -> Done:
+def lay_out_alone(edition: Edition, name: str, start: int, pages_of: dict[str, int], until: int = 0,
+                  earlier: tuple[caching.Cache, str] | None = None) -> Done:
     """Part *name* of *edition* laid out on its own, in this process, numbered as if it began on
     page *start*, its references to other parts (the table of contents) given the page numbers in
     *pages_of*, and only up to page *until* when given: a look at one part before the whole edition
-    is laid out (``spindle serve`` shows the page in view first). Nothing is cached: the edition's
-    own layout numbers it for real. Raises Unsplittable when the part cannot be laid out on its
-    own, KeyError for no such part."""
+    is laid out (``spindle serve`` shows the page in view first). The named strings it carries in
+    from the parts before it (running heads) are read from *earlier*'s cache: what those parts'
+    layouts with the stylesheets of key *earlier[1]* came to (none found: none carried in). Nothing
+    is cached: the edition's own layout numbers the part for real. Raises Unsplittable when the
+    part cannot be laid out on its own, KeyError for no such part."""
     from spindle.editions.paged import worker as partlayout
 
     run = _Run(edition, caching.Cache(None), {})
     state = next((s for s in run.states if s.part.name == name), None)
     if state is None:
         raise KeyError(name)
+    strings: dict[str, str] = {}
+    if earlier is not None:
+        store, key = earlier
+        for before in run.states[:state.index]:
+            layout_key = caching.digest(before.part.digest, key, str(edition.page_starts))
+            for lead in ((None,) if before.index == 0 else ("right", "left")):
+                value = store.read_json("table", caching.digest(layout_key, str(lead)))
+                if isinstance(value, dict) and isinstance(value.get("laid", {}).get("strings"), dict):
+                    strings.update(value["laid"]["strings"])
+                    break
     partlayout.reset()  # (stylesheets and images are read afresh: they may have changed)
     if state.index == 0:
         known = tuple(sorted(pages_of.items()))
@@ -700,7 +713,7 @@ def lay_out_alone(edition: Edition, name: str, start: int, pages_of: dict[str, i
         held = partlayout.lay_out(job)
         run.on_laid(state, held.laid, job)
         run.queue.clear()
-        numbering = run._number(state, start, {})
+        numbering = run._number(state, start, strings)
         if numbering is not None and (state.lead, state.number) == (job.lead, job.number):  # (of this layout)
             return partlayout.finish(held, numbering)
     raise Unsplittable(f"{name}: its side of the spread keeps changing")
