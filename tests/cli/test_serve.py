@@ -206,6 +206,12 @@ def test_only_project_files_are_served_and_only_on_loopback(server):
                  "/_theme/templates/book.html", "/_theme/../__init__.py", "/etc/passwd", "/manuscript/"):
         assert server.get(path)[0] == 404, path
     assert server.get("/", host="attacker.example")[0] == 403  # DNS rebinding
+    # the page in view: a page number for an edition, nothing else (it only orders the next layout)
+    assert server.get("/_view?edition=pdf&page=1")[0] == 200
+    for query in ("edition=epub&page=1", "edition=pdf&page=-1", "edition=pdf&page=1e9", "edition=pdf&page=1234567",
+                  "edition=../../etc/passwd&page=1", "edition=pdf", ""):
+        assert server.get("/_view?" + query)[0] == 400, query
+    assert server.get("/_view?edition=pdf&page=1", host="attacker.example")[0] == 403
     listening = [line.split() for line in Path("/proc/net/tcp").read_text().splitlines()[1:]]
     ours = [fields[1] for fields in listening if fields[3] == "0A" and fields[1].endswith(f":{server.port:04X}")]
     assert ours == [f"0100007F:{server.port:04X}"]  # 127.0.0.1 only
