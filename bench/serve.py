@@ -109,7 +109,7 @@ def measure(root: Path, runs: int, browser, log) -> dict:
         else:
             raise SystemExit("the page view did not report the page in view")
         image = f"img[data-page='{viewed}']"
-        first, whole, parts = [], [], []
+        first, whole, parts, cpu = [], [], [], []
         for run in range(runs):
             generation = box.get_attribute("data-generation")
             lines = len(serve.output)
@@ -122,11 +122,13 @@ def measure(root: Path, runs: int, browser, log) -> dict:
             tab.wait_for_function("g => document.querySelector('.spindle-pages').getAttribute('data-generation')"
                                   " !== g", arg=generation, timeout=3_600_000)
             whole.append(time.monotonic() - saved)
-            said = re.search(r"pages (\d+)-(\d+) \((\S+)\) laid out first, in ([\d.]+) s",
+            said = re.search(r"pages (\d+)-(\d+) \((\S+)\) laid out first, in ([\d.]+) s \(([\d.]+) s of CPU\)",
                              "".join(serve.output[lines:]))
             parts.append(f"{said.group(3)}, pages {said.group(1)}-{said.group(2)}" if said else "?")
-            log(f"  run {run + 1}: page {viewed} in {first[-1]:.2f} s ({parts[-1]}), whole PDF in {whole[-1]:.1f} s")
-        return {"pages": pages, "viewed": viewed, "first": first, "whole": whole, "parts": parts}
+            cpu.append(float(said.group(5)) if said else float("nan"))
+            log(f"  run {run + 1}: page {viewed} in {first[-1]:.2f} s ({parts[-1]}, laid out in {cpu[-1]:.2f} s of CPU),"
+                f" whole PDF in {whole[-1]:.1f} s; load {os.getloadavg()[0]:.1f}")
+        return {"pages": pages, "viewed": viewed, "first": first, "whole": whole, "parts": parts, "cpu": cpu}
     finally:
         tab.close()
         css.write_text(original, encoding="utf-8")
@@ -159,11 +161,13 @@ def main() -> None:
             browser.close()
     load_after = os.getloadavg()
     out = ["| book | PDF pages | page in view | runs | save → page in view updated (s), median | each run (s) "
-           "| save → whole PDF rebuilt (s), median | each run (s) | part laid out first |",
-           "|---|---:|---:|---:|---:|---|---:|---|---|"]
+           "| CPU of the part laid out first (s), median | save → whole PDF rebuilt (s), median | each run (s) "
+           "| part laid out first |",
+           "|---|---:|---:|---:|---:|---|---:|---:|---|---|"]
     for name, r in rows:
         out.append(f"| {name} | {r['pages']} | {r['viewed']} | {len(r['first'])} | {statistics.median(r['first']):.2f} "
-                   f"| {', '.join(f'{v:.2f}' for v in r['first'])} | {statistics.median(r['whole']):.1f} "
+                   f"| {', '.join(f'{v:.2f}' for v in r['first'])} | {statistics.median(r['cpu']):.2f} "
+                   f"| {statistics.median(r['whole']):.1f} "
                    f"| {', '.join(f'{v:.1f}' for v in r['whole'])} | {r['parts'][0]} |")
     out.append("")
     out.append(f"Load average (1, 5, 15 min) before: {', '.join(f'{v:.2f}' for v in load_before)}; "
