@@ -439,6 +439,7 @@ def test_the_part_in_view_alone_is_laid_out_as_the_whole_edition_lays_it_out(edi
     from conftest import PdfPages
 
     from spindle.editions import preview
+    from spindle.editions.paged import worker
     from spindle.manuscript.load import load_book
     from spindle.theme import Theme
 
@@ -457,3 +458,4 @@ def test_the_part_in_view_alone_is_laid_out_as_the_whole_edition_lays_it_out(edi
         for index in range(glimpse.pages):
             number = glimpse.start + index
             assert alone.lines(index) == built.lines(number - 1), f"{edition}: page {number} ({glimpse.part})"
+    worker.reset()  # (the fonts laid out with in this process go now, not at its exit)

@@ -811,4 +811,7 @@ def serve(config_path: Path, port: int = 8000, out_dir: Path | None = None, allo
         with preview.changed:
             preview.changed.notify_all()
         server.server_close()
+        laying = sys.modules.get("spindle.editions.paged.worker")
+        if laying is not None:  # the stylesheets and fonts of the parts laid out first go while Python can
+            laying.reset()      # still free them (else WeasyPrint's font configuration complains at exit)
         announce("stopped")
