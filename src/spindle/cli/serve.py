@@ -290,19 +290,21 @@ class Preview:
                                    waiting=lambda message: self.log(f"preview: {edition}: {message}"))
             path, pages = result.outputs[0].path, result.outputs[0].pages or 0
             self.log(f"preview: {edition} PDF rebuilt ({pages} pages, {time.perf_counter() - start:.1f} s)")
-        except Superseded:
-            self.log(f"preview: {edition}: rebuild stopped for a newer change")
-            with self.changed:
-                view.building = False
-                self.version += 1
-                self.changed.notify_all()
-            return False
-        except SpindleError as exc:
-            error = str(exc)
-            self.log(f"error: {edition}: {exc}")
         except Exception as exc:
-            traceback.print_exc(file=sys.stderr)
-            error = f"internal error: {exc!r}"
+            if isinstance(exc, Superseded) or self.stopping.is_set():  # (stopping: its workers may go
+                if not self.stopping.is_set():                          # first, which is no error)
+                    self.log(f"preview: {edition}: rebuild stopped for a newer change")
+                with self.changed:
+                    view.building = False
+                    self.version += 1
+                    self.changed.notify_all()
+                return False
+            if isinstance(exc, SpindleError):
+                error = str(exc)
+                self.log(f"error: {edition}: {exc}")
+            else:
+                traceback.print_exc(file=sys.stderr)
+                error = f"internal error: {exc!r}"
         where, height = self._measure(edition, path) if error is None else (view.where, view.height)
         with self.changed:
             view.building, view.error, view.path, view.pages = False, error, path, pages
