@@ -13,8 +13,9 @@ SRC = Path(__file__).resolve().parents[2] / "src" / "spindle"
 
 # Lowest first: a package may import its own layer and the ones before it, never one after it.
 LAYERS = ["core", "project", "manuscript", "theme", "editions", "checks", "build", "cli"]
-# Inside editions: paged is the engine; epub and print finish from it; layouts drives them all.
-EDITIONS = {"paged": 0, "epub": 1, "print": 1, "layouts": 2}
+# Inside editions: paged is the engine; epub and print finish from it; layouts drives them all;
+# preview (one part laid out first, for spindle serve) uses layouts.
+EDITIONS = {"paged": 0, "epub": 1, "print": 1, "layouts": 2, "preview": 3}
 
 
 def module_name(path: Path) -> str:

@@ -241,8 +241,9 @@ def proof(target, config_path, out_dir, dpi, columns) -> None:
 def serve(config_path, port, out_dir, allow_remote, verbose) -> None:
     """Preview the book in the browser, live: http://127.0.0.1:PORT/ shows it as HTML,
     /pdf and /print the pages of the paged editions. Saving a file under manuscript/,
-    templates/, styles/ or book.toml rebuilds what it touches and reloads the page;
-    a failed build shows its error in the page. Ctrl+C (or SIGTERM) stops."""
+    templates/, styles/ or book.toml rebuilds what it touches and updates the page (after
+    a stylesheet, the page in view of /pdf or /print first, then the rest); a failed
+    build shows its error in the page. Ctrl+C (or SIGTERM) stops."""
     from spindle.cli.serve import serve as run_server
 
     run_server(Path(config_path), port=port, out_dir=Path(out_dir) if out_dir else None, allow_remote=allow_remote,

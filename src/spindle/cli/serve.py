@@ -13,7 +13,13 @@ what it touches:
 
 and then the PDF editions whose view has been opened are rebuilt (into
 build/preview/). Open pages follow through server-sent events: a page reloads
-when what it shows has changed. A failed build shows its error in the page, and
+when what it shows has changed; the page views (/pdf, /print) swap the changed
+page images in where the reader is. After a stylesheet is saved, the part (the
+front matter or a chapter) that holds the page in view (each page view reports
+it to /_view) is laid out first, on its own, numbered as it was
+(editions/preview.py), and its pages are shown while the whole edition is laid
+out again; the other pages are marked stale until then. A further change stops
+a rebuild under way and starts the next. A failed build shows its error in the page, and
 the server goes on. It listens on 127.0.0.1 only, answers only requests addressed
 to 127.0.0.1 or localhost by name (no DNS rebinding), and serves only stylesheets,
 fonts and images inside the project (none hidden, such as .git; symlinks resolved)
@@ -62,6 +68,17 @@ class PdfView:
     path: Path | None = None
     pages: int = 0
     seconds: float = 0.0
+    height: int = 0  # of a page image 300 px wide
+    where: dict = field(default_factory=dict)  # named destinations of the built PDF -> their pages
+    styles: str | None = None  # the key of the stylesheets it was laid out with
+    viewing: int | None = None  # the page in view, as the page view last reported it
+    viewed_at: float = 0.0
+    glimpse: object = None  # preview.Glimpse: the part in view, laid out before the rest
+    stamp: int = 0  # bumped with every glimpse shown
+
+
+class Superseded(Exception):
+    """A newer change arrived while an edition was being rebuilt: the rebuild stops."""
 
 
 @dataclass
@@ -134,6 +151,21 @@ class Preview:
                 self.pending.add(f"pdf:{edition}")
                 self.changed.notify_all()
 
+    def look(self, edition: str, page: int) -> None:
+        """A page view reports the page in view: after a stylesheet is saved, its part is laid out first."""
+        with self.changed:
+            view = self.state.pdf[edition]
+            if 1 <= page <= max(view.pages, 1) and view.viewing != page:
+                view.viewing, view.viewed_at = page, time.monotonic()
+                self.version += 1
+                self.changed.notify_all()
+
+    def _superseded(self, message=None) -> None:
+        """Called as the rebuild goes (its progress reports): stop it when a newer change waits."""
+        with self.changed:
+            if any(not k.startswith("pdf:") for k in self.pending) or self.stopping.is_set():
+                raise Superseded
+
     def _bump(self, **changes) -> None:
         with self.changed:
             for key, value in changes.items():
@@ -155,13 +187,18 @@ class Preview:
     def refresh(self, kinds: set[str]) -> None:
         pages = {k for k in kinds if k.startswith("pdf:")}
         kinds -= pages
+        order = sorted(PAGED, key=lambda e: -self.state.pdf[e].viewed_at)  # the edition looked at last first
         if kinds:
             self._bump(working=True)
             self._html(kinds)
             pages |= {f"pdf:{e}" for e, view in self.state.pdf.items() if view.wanted}
-        for edition in PAGED:
-            if f"pdf:{edition}" in pages:
-                self._pdf(edition)
+            if kinds <= {"styles"} and self.state.error is None:  # the part in view first, then the rest
+                for edition in order:
+                    if f"pdf:{edition}" in pages:
+                        self._glimpse(edition)
+        for edition in order:
+            if f"pdf:{edition}" in pages and not self._pdf(edition):
+                break  # a newer change is waiting: it redoes every edition
         if self.state.working:
             self._bump(working=False)
 
@@ -199,7 +236,35 @@ class Preview:
         self.log(f"preview: {', '.join(sorted(kinds))} changed; HTML ready in {time.perf_counter() - start:.2f} s")
         self._bump(error=None, html=self.rendered, sheets=sheets, generation=self.state.generation + 1)
 
-    def _pdf(self, edition: str) -> None:
+    def _glimpse(self, edition: str) -> None:
+        """Lay out the part that holds the page in view on its own, and show its pages."""
+        from spindle.editions import preview
+
+        view = self.state.pdf[edition]
+        if view.path is None or view.error or view.viewing is None or not view.where:
+            return
+        start, cpu = time.perf_counter(), time.thread_time()
+        try:
+            glimpse = preview.lay_out_part(self.book, self.theme, edition, view.viewing, view.where,
+                                           allow_remote=self.allow_remote, previous=view.styles)
+        except SpindleError as exc:  # the edition's own rebuild, next, reports it
+            self.log(f"preview: {edition}: the page in view could not be laid out first: {exc}")
+            return
+        except Exception:
+            traceback.print_exc(file=sys.stderr)
+            return
+        if glimpse is None:
+            return
+        with self.changed:
+            view.glimpse, view.stamp = glimpse, view.stamp + 1
+            self.images = {k: v for k, v in self.images.items() if k[1] != "glimpse"}
+            self.version += 1
+            self.changed.notify_all()
+        self.log(f"preview: {edition}: pages {glimpse.start}-{glimpse.start + glimpse.pages - 1} ({glimpse.part}) "
+                 f"laid out first, in {time.perf_counter() - start:.2f} s ({time.thread_time() - cpu:.2f} s of CPU)")
+
+    def _pdf(self, edition: str) -> bool:
+        """Rebuild *edition*; False when a newer change stopped it."""
         from spindle.build import orchestrate as builder
 
         view = self.state.pdf[edition]
@@ -208,32 +273,77 @@ class Preview:
                 view.error, view.generation = self.state.error, view.generation + 1
                 self.version += 1
                 self.changed.notify_all()
-            return
+            return True
         with self.changed:
             view.building = True
             self.version += 1
             self.changed.notify_all()
         start = time.perf_counter()
-        error, pages, path = None, view.pages, view.path
+        error, pages, path, styles = None, view.pages, view.path, None
         try:
+            from spindle.editions import preview
+
+            styles = preview.styles_key(self.project, self.theme, edition, self.allow_remote) if self.theme else None
             out = builder.check_out_dir(self.project, (self.out_dir or self.root / "build") / "preview")
             result = builder.build(self.project, [edition], out, allow_remote=self.allow_remote,
+                                   report=self._superseded,
                                    waiting=lambda message: self.log(f"preview: {edition}: {message}"))
             path, pages = result.outputs[0].path, result.outputs[0].pages or 0
             self.log(f"preview: {edition} PDF rebuilt ({pages} pages, {time.perf_counter() - start:.1f} s)")
-        except SpindleError as exc:
-            error = str(exc)
-            self.log(f"error: {edition}: {exc}")
         except Exception as exc:
-            traceback.print_exc(file=sys.stderr)
-            error = f"internal error: {exc!r}"
+            if isinstance(exc, Superseded) or self.stopping.is_set():  # (stopping: its workers may go
+                if not self.stopping.is_set():                          # first, which is no error)
+                    self.log(f"preview: {edition}: rebuild stopped for a newer change")
+                with self.changed:
+                    view.building = False
+                    self.version += 1
+                    self.changed.notify_all()
+                return False
+            if isinstance(exc, SpindleError):
+                error = str(exc)
+                self.log(f"error: {edition}: {exc}")
+            else:
+                traceback.print_exc(file=sys.stderr)
+                error = f"internal error: {exc!r}"
+        where, height = self._measure(edition, path) if error is None else (view.where, view.height)
         with self.changed:
             view.building, view.error, view.path, view.pages = False, error, path, pages
             view.seconds = time.perf_counter() - start
             view.generation += 1
+            view.where, view.height, view.glimpse = where, height, None
+            view.styles = styles if error is None else None
             self.images.clear()
             self.version += 1
             self.changed.notify_all()
+        return True
+
+    def _measure(self, edition: str, path: Path | None) -> tuple[dict, int]:
+        """(Where each named destination is, the height of a page image 300 px wide) of a built PDF.
+        (WeasyPrint's layout is imported here too, once: the first part laid out first is not slowed by it.)"""
+        import importlib
+
+        from spindle.editions import preview
+
+        if path is None:
+            return {}, 0
+        for module in ("weasyprint.document", "weasyprint.layout", "spindle.editions.paged.worker"):
+            importlib.import_module(module)
+        import pypdfium2
+
+        try:
+            where = preview.anchors(path)
+            with self.pdfium:
+                document = pypdfium2.PdfDocument(str(path))
+                try:
+                    page = document[0]
+                    box = page.get_trimbox() if edition == "print" else page.get_mediabox()
+                finally:
+                    document.close()
+            height = round(300 * (box[3] - box[1]) / (box[2] - box[0]))
+        except Exception:  # only the page views' refinements depend on it
+            traceback.print_exc(file=sys.stderr)
+            return {}, 0
+        return where, height
 
     # --- what the pages read ------------------------------------------------------------------------------
 
@@ -242,7 +352,11 @@ class Preview:
             s = self.state
             return {"version": self.version, "html": s.generation, "working": s.working, "error": s.error,
                     "pdf": {e: {"generation": v.generation, "building": v.building, "error": v.error,
-                                "pages": v.pages, "seconds": round(v.seconds, 1)} for e, v in s.pdf.items()}}
+                                "pages": v.pages, "seconds": round(v.seconds, 1), "viewing": v.viewing,
+                                "glimpse": None if v.glimpse is None else
+                                {"stamp": v.stamp, "start": v.glimpse.start, "pages": v.glimpse.pages,
+                                 "part": v.glimpse.part}}
+                            for e, v in s.pdf.items()}}
 
     def wait(self, version: int, timeout: float) -> int:
         with self.changed:
@@ -253,17 +367,22 @@ class Preview:
         from spindle.checks import proof
 
         view = self.state.pdf[edition]
-        key = (edition, view.generation, number, width)
+        with self.changed:
+            generation, path, pages, glimpse, stamp = view.generation, view.path, view.pages, view.glimpse, view.stamp
+        if path is None or not 1 <= number <= pages:
+            return None
+        if glimpse is not None and glimpse.start <= number < glimpse.start + glimpse.pages:
+            key, source, index = (edition, "glimpse", stamp, number, width), glimpse.pdf, number - glimpse.start
+        else:  # (the other pages keep the last layout's images until the whole edition is laid out)
+            key, source, index = (edition, generation, number, width), str(path), number - 1
         if key in self.images:
             return self.images[key]
-        if view.path is None or not 1 <= number <= view.pages:
-            return None
         import pypdfium2
 
         with self.pdfium:
-            document = pypdfium2.PdfDocument(str(view.path))
+            document = pypdfium2.PdfDocument(source)
             try:
-                image = proof.thumbnail(document[number - 1], width, trim=edition == "print")
+                image = proof.thumbnail(document[index], width, trim=edition == "print")
             finally:
                 document.close()
         buffer = io.BytesIO()
@@ -326,6 +445,7 @@ _STYLE = """<style id="spindle-preview-style">
 .spindle-spread { display: flex; }
 .spindle-pages img { display: block; background: #fff; box-shadow: 0 1px 4px rgba(0, 0, 0, 0.4); }
 .spindle-blank { visibility: hidden; }
+.spindle-pages img.spindle-stale { opacity: 0.45; }
 </style>"""
 _COLUMN = """<style id="spindle-preview-column">
 /* the preview only: the book as a column of reading width (the theme's own rules follow and win) */
@@ -352,6 +472,73 @@ _SCRIPT = """<script id="spindle-preview-script">
 </script>"""
 
 
+# The page views (/pdf, /print): the page in view is reported to /_view (the one nearest the middle of
+# the window); a rebuild or a part laid out first swaps the changed images in, in place (no reload, so
+# the reader stays where they are), marking the pages not laid out again yet as stale; a page view
+# reloads only when the page count changed or an error comes or goes.
+_PAGES_SCRIPT = """<script id="spindle-preview-script">
+addEventListener("DOMContentLoaded", function () {
+  var key = %s;
+  var status = document.getElementById("spindle-preview-status");
+  var box = document.querySelector(".spindle-pages");
+  var images = box ? Array.prototype.slice.call(box.querySelectorAll("img[data-page]")) : [];
+  function url(n, view) {
+    var g = view.glimpse, base = "/_pdf/" + key.edition + "/" + n + ".png?g=" + view.generation;
+    return g && n >= g.start && n < g.start + g.pages ? base + "&e=" + g.stamp : base;
+  }
+  function swap(view) {
+    images.forEach(function (img) {
+      var want = url(+img.getAttribute("data-page"), view);
+      if (img.getAttribute("src") !== want) img.setAttribute("src", want);
+      img.classList.toggle("spindle-stale", !!view.glimpse && want.indexOf("&e=") < 0);
+    });
+    box.setAttribute("data-generation", view.generation);
+    box.setAttribute("data-stamp", view.glimpse ? view.glimpse.stamp : "");
+    key.generation = view.generation;
+  }
+  var told = null, timer = null;
+  function tell() {
+    var best = null, distance = Infinity, middle = innerHeight / 2, centre = innerWidth / 2;
+    images.forEach(function (img) {
+      var r = img.getBoundingClientRect();
+      if (r.bottom < 0 || r.top > innerHeight) return;
+      var d = Math.hypot((r.top + r.bottom) / 2 - middle, (r.left + r.right) / 2 - centre);
+      if (d < distance) { distance = d; best = img; }
+    });
+    var page = best && best.getAttribute("data-page");
+    if (page && page !== told) {
+      told = page;
+      fetch("/_view?edition=" + key.edition + "&page=" + page).catch(function () {});
+    }
+  }
+  function soon() { clearTimeout(timer); timer = setTimeout(tell, 120); }
+  if (box) {
+    if ("IntersectionObserver" in window) {
+      var seen = new IntersectionObserver(soon);
+      images.forEach(function (img) { seen.observe(img); });
+    }
+    addEventListener("scroll", soon, {passive: true});
+    addEventListener("resize", soon);
+    soon();
+  }
+  var source = new EventSource("/_events");
+  source.onmessage = function (event) {
+    var view = JSON.parse(event.data).pdf[key.edition];
+    if (view.generation !== key.generation && (!box || key.error || view.error || view.pages !== key.pages)) {
+      source.close(); location.reload(); return;
+    }
+    if (box) swap(view);
+    if (status) {
+      status.textContent = view.building ? (view.glimpse ? "pages " + view.glimpse.start + "\u2013" +
+        (view.glimpse.start + view.glimpse.pages - 1) + " laid out first; rebuilding the rest\u2026" : "rebuilding\u2026")
+        : view.error ? "error" : "up to date";
+      status.setAttribute("data-state", view.building ? "building" : "ready");
+    }
+  };
+});
+</script>"""
+
+
 def _bar(current: str, status: str = "up to date") -> str:
     here = ' aria-current="page"'
     links = " ".join(f'<a href="{href}"{here if name == current else ""}>{name}</a>'
@@ -361,7 +548,8 @@ def _bar(current: str, status: str = "up to date") -> str:
 
 
 def _head(key: dict) -> str:
-    return _STYLE + _SCRIPT % json.dumps(key)
+    script = _PAGES_SCRIPT if key.get("edition") else _SCRIPT
+    return _STYLE + script % json.dumps(key).replace("<", "\\u003c")
 
 
 def _page(title: str, body: str, key: dict, current: str, status: str = "up to date") -> str:
@@ -393,7 +581,7 @@ def book_page(preview: Preview) -> str:
 
 def pdf_page(preview: Preview, edition: str) -> str:
     view = preview.state.pdf[edition]
-    key = {"edition": edition, "generation": view.generation}
+    key = {"edition": edition, "generation": view.generation, "pages": view.pages, "error": bool(view.error)}
     name = "PDF" if edition == "pdf" else "print"
     if view.error:
         return _page(f"spindle preview: {edition}", error_body(view.error), key, name, "error")
@@ -401,12 +589,16 @@ def pdf_page(preview: Preview, edition: str) -> str:
         body = '<p style="margin: 4em 2em">Building the PDF…</p>'
         return _page(f"spindle preview: {edition}", body, key, name, "rebuilding…")
     g = view.generation
+    glimpse = view.glimpse
+    size = f' width="300" height="{view.height}"' if view.height else ' width="300"'
 
     def img(n: int | None) -> str:
         if n is None:
-            return f'<img class="spindle-blank" src="/_pdf/{edition}/1.png?g={g}" alt="" width="300"/>'
-        return (f'<img src="/_pdf/{edition}/{n}.png?g={g}" alt="page {n}" title="page {n}" width="300" '
-                f'loading="lazy" data-page="{n}"/>')
+            return f'<img class="spindle-blank" src="/_pdf/{edition}/1.png?g={g}" alt=""{size}/>'
+        fresh = glimpse is not None and glimpse.start <= n < glimpse.start + glimpse.pages
+        src = f"/_pdf/{edition}/{n}.png?g={g}" + (f"&amp;e={view.stamp}" if fresh else "")
+        stale = ' class="spindle-stale"' if glimpse is not None and not fresh else ""
+        return f'<img src="{src}" alt="page {n}" title="page {n}"{size}{stale} loading="lazy" data-page="{n}"/>'
 
     if edition == "print":
         from spindle.checks.proof import spreads
@@ -447,6 +639,8 @@ class Handler(BaseHTTPRequestHandler):
                 return self._html(pdf_page(self.preview, edition))
             if path == "/_events":
                 return self._events()
+            if path == "/_view":
+                return self._view(url.query)
             if path == "/_state":
                 return self._send(HTTPStatus.OK, json.dumps(self.preview.snapshot()).encode(), "application/json")
             if path.startswith("/_pdf/"):
@@ -457,6 +651,17 @@ class Handler(BaseHTTPRequestHandler):
             return self._send(HTTPStatus.OK, found.read_bytes(), _type(found))
         except (BrokenPipeError, ConnectionResetError):
             return None
+
+    def _view(self, query: str) -> None:
+        """/_view?edition=pdf&page=N: the page in view of a page view (no other effect)."""
+        from urllib.parse import parse_qs
+
+        asked = parse_qs(query)
+        edition, page = asked.get("edition", [""])[0], asked.get("page", [""])[0]
+        if edition not in PAGED or not page.isdigit() or len(page) > 6:
+            return self._send(HTTPStatus.BAD_REQUEST, b"edition=pdf|print&page=N\n", "text/plain")
+        self.preview.look(edition, int(page))
+        return self._send(HTTPStatus.OK, b"ok\n", "text/plain")
 
     def _host_ok(self) -> bool:
         """Only requests addressed to this server by name (no DNS rebinding from other sites)."""
@@ -608,4 +813,7 @@ def serve(config_path: Path, port: int = 8000, out_dir: Path | None = None, allo
         with preview.changed:
             preview.changed.notify_all()
         server.server_close()
+        laying = sys.modules.get("spindle.editions.paged.worker")
+        if laying is not None:  # the stylesheets and fonts of the parts laid out first go while Python can
+            laying.reset()      # still free them (else WeasyPrint's font configuration complains at exit)
         announce("stopped")

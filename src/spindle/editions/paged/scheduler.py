@@ -669,6 +669,56 @@ def lay_out(editions: list[Edition], pool: Pool, store: caching.Cache,
                     state.worker = None
 
 
+def lay_out_alone(edition: Edition, name: str, start: int, pages_of: dict[str, int], until: int = 0,
+                  earlier: tuple[caching.Cache, str] | None = None) -> Done:
+    """Part *name* of *edition* laid out on its own, in this process, numbered as if it began on
+    page *start*, its references to other parts (the table of contents) given the page numbers in
+    *pages_of*, and only up to page *until* when given: a look at one part before the whole edition
+    is laid out (``spindle serve`` shows the page in view first). The named strings it carries in
+    from the parts before it (running heads) are read from *earlier*'s cache: what those parts'
+    layouts with the stylesheets of key *earlier[1]* came to (none found: none carried in). Nothing
+    is cached: the edition's own layout numbers the part for real. Raises Unsplittable when the
+    part cannot be laid out on its own, KeyError for no such part."""
+    from spindle.editions.paged import worker as partlayout
+
+    run = _Run(edition, caching.Cache(None), {})
+    state = next((s for s in run.states if s.part.name == name), None)
+    if state is None:
+        raise KeyError(name)
+    strings: dict[str, str] = {}
+    if earlier is not None:
+        store, key = earlier
+        for before in run.states[:state.index]:
+            layout_key = caching.digest(before.part.digest, key, str(edition.page_starts))
+            for lead in ((None,) if before.index == 0 else ("right", "left")):
+                value = store.read_json("table", caching.digest(layout_key, str(lead)))
+                if isinstance(value, dict) and isinstance(value.get("laid", {}).get("strings"), dict):
+                    strings.update(value["laid"]["strings"])
+                    break
+    partlayout.reset()  # (stylesheets and images are read afresh: they may have changed)
+    if state.index == 0:
+        known = tuple(sorted(pages_of.items()))
+        stop = max(until, 0)
+        held = partlayout.lay_out(dataclasses.replace(run._job(state, final=True, externals=known), stop_after=stop))
+        if held.laid.problem:
+            raise Unsplittable(held.laid.problem)
+        return partlayout.finish(held, Numbering(lead=1))
+    start = max(start, 2)
+    state.want_lead, state.want_number = side_of(start - 1), start - 1
+    for _ in range(3):  # laid out again at most twice, when its side of the spread says so
+        state.final = True
+        job = run._job(state, final=True)
+        if until:
+            job = dataclasses.replace(job, stop_after=1 + max(until - start + 1, 1))  # (the lead page first)
+        held = partlayout.lay_out(job)
+        run.on_laid(state, held.laid, job)
+        run.queue.clear()
+        numbering = run._number(state, start, strings)
+        if numbering is not None and (state.lead, state.number) == (job.lead, job.number):  # (of this layout)
+            return partlayout.finish(held, numbering)
+    raise Unsplittable(f"{name}: its side of the spread keeps changing")
+
+
 def _give_back_memory() -> None:
     """Return the memory a merge freed to the system (glibc keeps it otherwise, and the next
     merge, of another edition, cannot reuse much of it: two merges would cost two merges' peak)."""

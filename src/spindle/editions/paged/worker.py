@@ -74,6 +74,7 @@ class Job:
     number: int = 1  # page number assumed for the lead page (or the first page of the front)
     externals: tuple[tuple[str, int], ...] = ()  # page numbers of targets in other parts
     page_starts: bool = False  # read where each page begins (the EPUB's page-list)
+    stop_after: int = 0  # lay out this many pages only, the lead page included (0: all; a preview's first look)
 
 
 @dataclass
@@ -218,8 +219,12 @@ def _lay_out_once(job: Job) -> Held:
 
     import weasyprint.layout as wlayout
 
-    original_margins = wlayout.make_margin_boxes
+    original_margins, original_pages = wlayout.make_margin_boxes, wlayout.make_all_pages
     wdoc.layout_document, wdoc.TargetCollector = capture, Collector
+    if job.stop_after:
+        import itertools
+
+        wlayout.make_all_pages = lambda *args: itertools.islice(original_pages(*args), job.stop_after)
     if job.lead is not None:  # margin boxes are laid out once the page numbers are known (finish)
         wlayout.make_margin_boxes = _margin_strings
     LOGGER.addHandler(collector)
@@ -233,7 +238,7 @@ def _lay_out_once(job: Job) -> Held:
         raise BuildError(str(exc)) from None
     finally:
         wdoc.layout_document, wdoc.TargetCollector = original_layout, original_collector
-        wlayout.make_margin_boxes = original_margins
+        wlayout.make_margin_boxes, wlayout.make_all_pages = original_margins, original_pages
         LOGGER.removeHandler(collector)
     context, boxes = captured["context"], captured["boxes"]
     del context.get_string_set_for  # the watch (an attribute of this context) goes

@@ -1,0 +1,96 @@
+"""The part in view, laid out before the rest of its edition (``spindle serve``).
+
+After a stylesheet is saved, the live preview lays out first the part (the front
+matter or a chapter) that holds the page the designer is looking at, numbered as
+it was in the edition's previous layout, and shows its pages while the whole
+edition is laid out again. The previous layout says where each part began: the
+page of its chapter's named destination in the PDF (``anchors``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from spindle.manuscript.model import Book
+from spindle.theme import Theme
+
+
+AHEAD = 3  # pages laid out past the page in view (the part's pages after them wait for the whole edition)
+
+
+@dataclass(frozen=True)
+class Glimpse:
+    """One part laid out on its own with the stylesheets as they are now."""
+
+    edition: str
+    part: str  # "front" or a chapter's id
+    start: int  # the page it begins on (as in the previous layout)
+    pages: int
+    pdf: bytes
+
+
+def anchors(pdf: Path) -> dict[str, int]:
+    """The named destinations of a laid-out edition and their pages (1-based)."""
+    import pikepdf
+
+    found: dict[str, int] = {}
+    with pikepdf.open(pdf) as document:
+        index = {page.objgen: number for number, page in enumerate(document.pages, 1)}
+        names = document.Root.get("/Names")
+        if names is None or "/Dests" not in names:
+            return found
+        for name, target in pikepdf.NameTree(names.Dests).items():
+            if isinstance(target, pikepdf.Dictionary):
+                target = target.get("/D")
+            if isinstance(target, pikepdf.Array) and len(target) and isinstance(target[0], pikepdf.Dictionary):
+                page = index.get(target[0].objgen)
+                if page is not None:
+                    found[str(name)] = page
+    return found
+
+
+def part_at(book: Book, where: dict[str, int], page: int) -> tuple[str, int]:
+    """(The part that holds *page*, the page it begins on) in a layout whose named destinations
+    are *where*: the last chapter that begins on or before it (at its part title, if it has one),
+    else the front matter."""
+    found = ("front", 1)
+    for chapter in book.chapters:
+        begins = [where[name] for name in (f"{chapter.id}-part", chapter.id) if name in where]
+        if begins and min(begins) <= page:
+            found = (chapter.id, min(begins))
+    return found
+
+
+def styles_key(project, theme: Theme, edition: str, allow_remote: bool) -> str | None:
+    """The key of *edition*'s stylesheets as they are now (the cache holds its parts' layouts under it)."""
+    from spindle.editions import layouts
+
+    found = layouts.styles_for(project, theme, edition, allow_remote)
+    return None if isinstance(found, str) else found[0].key
+
+
+def lay_out_part(book: Book, theme: Theme, edition: str, page: int, where: dict[str, int], *,
+                 allow_remote: bool, previous: str | None = None) -> Glimpse | None:
+    """The part of *edition* that held *page* in the layout whose named destinations are *where*,
+    laid out on its own in this process and numbered as it was, up to a few pages past *page*,
+    with the running heads carried in from the parts before it in that layout (*previous*: its
+    stylesheets' key, see :func:`styles_key`); None when the edition is not laid out part by part
+    (its whole layout is then the first look)."""
+    from spindle.core import cache as caching
+    from spindle.editions import layouts
+    from spindle.editions.paged import scheduler
+
+    if scheduler.supported_engine() is not None:
+        return None
+    spec = layouts._edition(book, theme, edition, None, allow_remote)
+    if isinstance(spec, str):
+        return None
+    part, start = part_at(book, where, page)
+    try:
+        store = caching.Cache(None if allow_remote else caching.folder_for(book.project.root, None))
+        earlier = (store, previous) if previous and store.enabled else None
+        done = scheduler.lay_out_alone(spec, part, start, where, until=page + AHEAD, earlier=earlier)
+    except (scheduler.Unsplittable, KeyError):
+        return None
+    return Glimpse(edition=edition, part=part, start=start, pages=done.pages, pdf=done.pdf)
