@@ -435,7 +435,9 @@ def test_the_part_in_view_alone_is_laid_out_as_the_whole_edition_lays_it_out(edi
     """What the preview shows first is what the whole layout gives: the part holding a page in the
     middle of the sample book and the front matter (its table of contents numbered from the
     previous layout), each laid out on its own, have the built edition's text on every page,
-    running heads and page numbers included (the ones carried in from earlier parts too)."""
+    running heads and page numbers included (the ones carried in from earlier parts too). The screen
+    PDF, made from the print layout, is looked at through it: its pages found by their printed
+    numbers, the part finished for the screen (trimmed, the blank pages left out)."""
     from conftest import PdfPages
 
     from spindle.editions import preview
@@ -448,8 +450,10 @@ def test_the_part_in_view_alone_is_laid_out_as_the_whole_edition_lays_it_out(edi
     where = preview.anchors(outputs[edition])
     assert where["foreword"] < where[book.chapters[-1].id] <= len(built)
     key = preview.styles_key(sample_project, theme, edition, False)
+    numbers = preview.numbers(outputs[edition])  # (the screen PDF is looked at through the print layout)
     for page in (len(built) // 2, built.toc_page() + 1):
-        glimpse = preview.lay_out_part(book, theme, edition, page, where, allow_remote=False, previous=key)
+        glimpse = preview.lay_out_part(book, theme, edition, page, where, allow_remote=False, previous=key,
+                                       numbers=numbers)
         assert glimpse is not None and glimpse.start <= page < glimpse.start + glimpse.pages
         assert glimpse.start + glimpse.pages - 1 <= page + preview.AHEAD  # (the rest waits for the whole layout)
         path = tmp_path / f"{edition}-{page}.pdf"

@@ -70,6 +70,7 @@ class PdfView:
     seconds: float = 0.0
     height: int = 0  # of a page image 300 px wide
     where: dict = field(default_factory=dict)  # named destinations of the built PDF -> their pages
+    numbers: list = field(default_factory=list)  # the printed number of each page (its /PageLabels)
     styles: str | None = None  # the key of the stylesheets it was laid out with
     viewing: int | None = None  # the page in view, as the page view last reported it
     viewed_at: float = 0.0
@@ -246,7 +247,8 @@ class Preview:
         start, cpu = time.perf_counter(), time.thread_time()
         try:
             glimpse = preview.lay_out_part(self.book, self.theme, edition, view.viewing, view.where,
-                                           allow_remote=self.allow_remote, previous=view.styles)
+                                           allow_remote=self.allow_remote, previous=view.styles,
+                                           numbers=view.numbers)
         except SpindleError as exc:  # the edition's own rebuild, next, reports it
             self.log(f"preview: {edition}: the page in view could not be laid out first: {exc}")
             return
@@ -306,11 +308,14 @@ class Preview:
                 traceback.print_exc(file=sys.stderr)
                 error = f"internal error: {exc!r}"
         where, height = self._measure(edition, path) if error is None else (view.where, view.height)
+        from spindle.editions import preview
+
+        numbers = preview.numbers(path) if error is None and path is not None else view.numbers
         with self.changed:
             view.building, view.error, view.path, view.pages = False, error, path, pages
             view.seconds = time.perf_counter() - start
             view.generation += 1
-            view.where, view.height, view.glimpse = where, height, None
+            view.where, view.height, view.glimpse, view.numbers = where, height, None, numbers
             view.styles = styles if error is None else None
             self.images.clear()
             self.version += 1

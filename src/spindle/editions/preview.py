@@ -50,6 +50,26 @@ def anchors(pdf: Path) -> dict[str, int]:
     return found
 
 
+def numbers(pdf: Path) -> list[int]:
+    """The printed number of each page of a built PDF, from its /PageLabels (a page without a
+    numeric label counts as its position)."""
+    import pikepdf
+
+    found: list[int] = []
+    with pikepdf.open(pdf) as document:
+        for position, page in enumerate(document.pages, 1):
+            label = page.label
+            found.append(int(label) if label.isdigit() else position)
+    return found
+
+
+def laid_as(project, edition: str) -> str:
+    """The layout that shows *edition*'s pages: the print edition's for a screen PDF made from it."""
+    from spindle.editions import layouts
+
+    return "print" if edition == "pdf" and layouts.to_lay_out(project, ["pdf"]) == ["print"] else edition
+
+
 def part_at(book: Book, where: dict[str, int], page: int) -> tuple[str, int]:
     """(The part that holds *page*, the page it begins on) in a layout whose named destinations
     are *where*: the last chapter that begins on or before it (at its part title, if it has one),
@@ -66,24 +86,33 @@ def styles_key(project, theme: Theme, edition: str, allow_remote: bool) -> str |
     """The key of *edition*'s stylesheets as they are now (the cache holds its parts' layouts under it)."""
     from spindle.editions import layouts
 
-    found = layouts.styles_for(project, theme, edition, allow_remote)
+    found = layouts.styles_for(project, theme, laid_as(project, edition), allow_remote)
     return None if isinstance(found, str) else found[0].key
 
 
 def lay_out_part(book: Book, theme: Theme, edition: str, page: int, where: dict[str, int], *,
-                 allow_remote: bool, previous: str | None = None) -> Glimpse | None:
+                 allow_remote: bool, previous: str | None = None,
+                 numbers: list[int] | None = None) -> Glimpse | None:
     """The part of *edition* that held *page* in the layout whose named destinations are *where*,
     laid out on its own in this process and numbered as it was, up to a few pages past *page*,
     with the running heads carried in from the parts before it in that layout (*previous*: its
     stylesheets' key, see :func:`styles_key`); None when the edition is not laid out part by part
-    (its whole layout is then the first look)."""
+    (its whole layout is then the first look). A screen PDF made from the print layout is looked at
+    through that layout: *numbers* (the printed number of each of its pages, :func:`numbers`) map
+    its pages to the print edition's, and the part's pages are finished for the screen."""
     from spindle.core import cache as caching
     from spindle.editions import layouts
     from spindle.editions.paged import scheduler
 
     if scheduler.supported_engine() is not None:
         return None
-    spec = layouts._edition(book, theme, edition, None, allow_remote)
+    layout = laid_as(book.project, edition)
+    if layout != edition:
+        if not numbers or not 0 < page <= len(numbers):
+            return None
+        where = {name: numbers[at - 1] for name, at in where.items() if 0 < at <= len(numbers)}
+        page = numbers[page - 1]
+    spec = layouts._edition(book, theme, layout, None, allow_remote)
     if isinstance(spec, str):
         return None
     part, start = part_at(book, where, page)
@@ -93,4 +122,21 @@ def lay_out_part(book: Book, theme: Theme, edition: str, page: int, where: dict[
         done = scheduler.lay_out_alone(spec, part, start, where, until=page + AHEAD, earlier=earlier)
     except (scheduler.Unsplittable, KeyError):
         return None
-    return Glimpse(edition=edition, part=part, start=start, pages=done.pages, pdf=done.pdf)
+    if layout == edition:
+        return Glimpse(edition=edition, part=part, start=start, pages=done.pages, pdf=done.pdf)
+    return _on_screen(book, edition, part, start, done, numbers)
+
+
+def _on_screen(book: Book, edition: str, part: str, start: int, done, numbers: list[int]) -> Glimpse | None:
+    """A part laid out in the print geometry, finished as the screen PDF's pages: the printed pages
+    that the screen PDF leaves out (blank ones) are left out here too, the rest take their places."""
+    from spindle.editions import layouts
+    from spindle.editions.print import screen
+
+    shown = set(numbers)
+    printed = range(start, start + done.pages)
+    kept = [n for n in printed if n in shown]
+    if not kept:
+        return None
+    made = screen.derive(done.pdf, [n not in shown for n in printed], layouts.identifier(book, edition), None)
+    return Glimpse(edition=edition, part=part, start=numbers.index(kept[0]) + 1, pages=made.pages, pdf=made.pdf)
