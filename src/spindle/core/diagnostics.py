@@ -29,6 +29,7 @@ CODES: dict[str, Code] = {c.code: c for c in (
     Code("L001", "warning", "link to a file that is not part of this book (it becomes plain text)"),
     Code("L002", "warning", "link to an anchor (#id) that does not exist (it points at the chapter's start)"),
     Code("L003", "warning", "link with an empty target (it becomes plain text)"),
+    Code("L004", "warning", "web link that is not a valid URL (percent-encoded, or plain text when it cannot be)"),
     # images
     Code("I001", "error", "image not found, outside the project, or of a kind that cannot be used"),
     Code("I002", "warning", "image without alt text"),

@@ -15,7 +15,10 @@ still finds its heading. A link to a missing id is a warning (L002) naming the
 file and line, and points at the chapter's start; a link to a file that is not
 a chapter of the book, or with an empty target, becomes plain text with one
 warning (L001, L003): no link is ever written with an empty or broken href.
-A link with a scheme (``https:``, ``mailto:``) is left as it is.
+A link with a scheme (``https:``, ``mailto:``) is kept; when it is not a valid
+URL (a space, a second ``#``, a stray ``%``) the characters that make it invalid
+are percent-encoded, and one that cannot be mended (no host, a bad scheme)
+becomes plain text, both with a warning (L004).
 """
 
 from __future__ import annotations
@@ -183,8 +186,18 @@ def _resolve_chapter(chapter: Chapter, index: _Index) -> Chapter:
 
 def _resolve_href(href: str, chapter: Chapter, index: _Index) -> tuple[str | None, tuple[str, str] | None]:
     """(new href, or None to make the link text; (code, warning) or None)."""
-    parts = urlsplit(href)
-    if parts.scheme or parts.netloc:
+    try:
+        parts = urlsplit(href)
+    except ValueError:  # a malformed [IPv6] host
+        parts = None
+    if parts is None or parts.scheme or parts.netloc or href.startswith("//"):
+        mended = web_url(href)
+        if mended is None:
+            return None, ("L004", f"link '{href}' is not a valid URL and cannot be mended; it became plain text "
+                                  "(write the full address, e.g. https://example.org/page)")
+        if mended != href:
+            return mended, ("L004", f"link '{href}' is not a valid URL; it was written as '{mended}' "
+                                    "(percent-encode spaces, a second '#' and other such characters)")
         return href, None
     if not href.strip() or href.strip() == "#":
         return None, ("L003", "a link with an empty target; it became plain text (give it a URL, a file or a #id)")
@@ -242,3 +255,50 @@ class _Lines:
 
 def _fragments(chapter: Chapter) -> list[str]:
     return [chapter.html, *(n.html for n in chapter.notes), chapter.standfirst]
+
+
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*$")
+_HOST = re.compile(r"^(?:[^@/?#\s]*@)?(?:\[[0-9A-Fa-f:.]+\]|[^\s:/?#\[\]@<>\"{}|\\^`%]*)(?::\d*)?$")
+_URL_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~:/?@!$&'()*+,;=")
+_HEX = frozenset("0123456789abcdefABCDEF")
+
+
+def web_url(url: str) -> str | None:
+    """*url* as a valid URL (RFC 3986, with IRIs' non-ASCII letters kept): characters no URL may
+    hold in its path, query or fragment (spaces, quotes, braces, a second ``#``, a ``%`` not
+    starting an escape) percent-encoded. None when no encoding can make it valid: a bad scheme, a
+    scheme that needs a host and has none, a host with spaces or such characters."""
+    url = url.strip()
+    scheme, sep, rest = url.partition(":")
+    if not sep or not _SCHEME.match(scheme):
+        if not url.startswith("//"):
+            return None
+        scheme, rest = "", url
+    head = scheme + ":" if scheme else ""
+    if rest.startswith("//"):
+        end = next((i for i, c in enumerate(rest[2:], 2) if c in "/?#"), len(rest))
+        authority, rest = rest[2:end], rest[end:]
+        if not authority and scheme.lower() in ("http", "https", "ftp"):
+            return None
+        if not _HOST.match(authority):
+            return None
+        head += "//" + authority
+    elif scheme.lower() in ("http", "https", "ftp"):
+        return None
+    before, hashed, fragment = rest.partition("#")
+    mended = head + _encode(before, "#")
+    if hashed:
+        mended += "#" + _encode(fragment, "")
+    return mended
+
+
+def _encode(text: str, keep: str) -> str:
+    out = []
+    for i, c in enumerate(text):
+        if c == "%" and text[i + 1:i + 2] in _HEX and text[i + 2:i + 3] in _HEX and len(text) > i + 2:
+            out.append(c)
+        elif c in _URL_CHARS or c in keep or (ord(c) > 127 and not c.isspace() and c.isprintable()):
+            out.append(c)
+        else:
+            out.append("".join(f"%{b:02X}" for b in c.encode("utf-8")))
+    return "".join(out)
