@@ -65,6 +65,7 @@ class ParseContext:
     slugs: dict[str, int] = field(default_factory=dict)  # heading slugs given so far (GitHub's -1, -2 for repeats)
     raw_html: bool = False  # raw HTML met: the rendered fragment is normalised to XHTML
     foreign: list[str] = field(default_factory=list)  # open <svg>/<math> elements met in raw HTML
+    opened: list[xhtml.Open] = field(default_factory=list)  # raw HTML elements not closed yet, with their lines
     expansion: dialects.Expansion | None = None  # what the dialect pass expanded (line map, blocks, includes)
     variables: dict[str, str] = field(default_factory=dict)  # GitBook/HonKit template variables, if the book has any
 
@@ -187,6 +188,10 @@ def render(text: str, lang: str, ctx: ParseContext) -> Fragment:
         except xhtml.TooDeep as exc:
             ctx.warn("C001", str(exc), None)  # an error: the build stops, with the chapter's other errors
             body, notes = "", ()
+        if ctx.opened:  # named where they were opened, instead of the parser's "left open" without a line
+            problems = [p for p in problems if p != xhtml.LEFT_OPEN]
+            for line, message in xhtml.unclosed(ctx.opened):
+                ctx.warn("X001", message, line)
         ctx.diagnostics.extend(diagnostic("X001", problem, ctx.display) for problem in problems)
     return Fragment(body, notes, tuple(ctx.headings), tuple(ctx.resources), tuple(ctx.diagnostics),
                     tuple(ctx.expansion.includes), ctx.expansion.title)
@@ -546,7 +551,7 @@ def _render_html(self, tokens, idx, options, env) -> str:
     def line_of(offset: int) -> int | None:
         return first + offset if first is not None else None
 
-    for offset, message in xhtml.scan(token.content, ctx.foreign):
+    for offset, message in xhtml.scan(token.content, ctx.foreign, ctx.opened, first):
         ctx.warn("I002" if "no alt text" in message else "X001", message, line_of(offset))
     return xhtml.rewrite(
         token.content,

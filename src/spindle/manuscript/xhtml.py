@@ -181,11 +181,28 @@ def _class(name: str) -> str:
 
 # --- the scan: warnings with lines ----------------------------------------------------------------
 
-def scan(snippet: str, foreign: list[str] | None = None) -> list[tuple[int, str]]:
+_OPTIONAL_END = frozenset("p li dt dd rt rp optgroup option colgroup caption thead tbody tfoot tr td th html head "
+                          "body".split())
+_FORMATTING = frozenset("a b big code em font i nobr s small strike strong tt u".split())
+
+
+@dataclass
+class Open:
+    """A raw HTML element whose end tag is required and not met yet (its line in the chapter)."""
+
+    name: str
+    line: int | None
+
+
+def scan(snippet: str, foreign: list[str] | None = None, opened: list[Open] | None = None,
+         first: int | None = None) -> list[tuple[int, str]]:
     """What the policy will change in one raw HTML snippet: (line within it, 0-based; message).
 
     *foreign* is the stack of open ``<svg>``/``<math>`` elements, kept by the
-    caller across the snippets of one chapter (inline HTML comes tag by tag)."""
+    caller across the snippets of one chapter (inline HTML comes tag by tag);
+    *opened* the elements whose end tag is required and not met yet, with their
+    lines (*first*: the snippet's first line in the chapter), so an element
+    never closed can be named where it was opened (:func:`unclosed`)."""
     from tinyhtml5.constants import Token
     from tinyhtml5.tokenizer import HTMLTokenizer
 
@@ -209,9 +226,14 @@ def scan(snippet: str, foreign: list[str] | None = None) -> list[tuple[int, str]
                 foreign.append(name)
             continue
         if kind == Token.END_TAG:
+            if opened is not None:
+                _close(opened, name)
             continue
         _switch_state(tokenizer, name)
         line = tokenizer.stream.position()[0] - 1
+        if opened is not None and name not in VOID and name not in _OPTIONAL_END and name not in ("svg", "math") \
+                and not token.get("selfClosing") and (element_change(name) or Change("", "")).action != "drop":
+            opened.append(Open(name, None if first is None else first + line))
         if name in ("svg", "math"):
             if not token.get("selfClosing"):
                 foreign.append(name)
@@ -237,6 +259,22 @@ def scan(snippet: str, foreign: list[str] | None = None) -> list[tuple[int, str]
     return found
 
 
+def _close(opened: list[Open], name: str) -> None:
+    """An end tag: it closes its element and the elements opened inside it, except the formatting
+    ones (<code>, <em>...), which an HTML parser opens again after it."""
+    for i in range(len(opened) - 1, -1, -1):
+        if opened[i].name == name:
+            opened[i + 1:] = [o for o in opened[i + 1:] if o.name in _FORMATTING]
+            del opened[i]
+            return
+
+
+def unclosed(opened: list[Open]) -> list[tuple[int | None, str]]:
+    """One warning (line, message) per raw HTML element never closed in a chapter."""
+    return [(o.line, f"raw HTML <{o.name}> is never closed; an HTML parser keeps it open to the end of the "
+                     f"chapter, around everything after it (add </{o.name}>)") for o in opened]
+
+
 def _stream(text: str):
     """The text as a stream: tinyhtml5 reads a string shorter than 200 characters as a file name
     when such a file exists (and fails on a long non-ASCII one), never what a snippet means."""
@@ -259,6 +297,10 @@ def _switch_state(tokenizer, name: str) -> None:
 
 # --- the rewrite -------------------------------------------------------------------------------------
 
+LEFT_OPEN = ("raw HTML leaves an element open at the end of the chapter; it was closed there "
+             "(check that every <div> or <span> has its closing tag)")
+
+
 def parse(fragment: str, problems: list[str] | None = None):
     """The fragment as an ElementTree (tinyhtml5), inside a DOCUMENT_FRAGMENT root."""
     from tinyhtml5.parser import HTMLParser
@@ -266,8 +308,7 @@ def parse(fragment: str, problems: list[str] | None = None):
     parser = HTMLParser()
     root = parser.parse_fragment(_stream(fragment), container="div")
     if problems is not None and any(code == "expected-closing-tag-but-got-eof" for _, code, _ in parser.errors):
-        problems.append("raw HTML leaves an element open at the end of the chapter; it was closed there "
-                        "(check that every <div> or <span> has its closing tag)")
+        problems.append(LEFT_OPEN)
     return root
 
 
@@ -328,9 +369,9 @@ class _Repairs:
                               for (inline, block), n in self.moved.items())
             found.append(f"raw HTML puts blocks inside elements that hold only text ({pairs}); each was closed "
                          "before the block and opened again after it (check the raw HTML's tags)")
-        for (what, into), n in self.wrapped.items():
-            found.append(f"raw HTML has {what} outside {into}" + (f" ({n} times)" if n > 1 else "")
-                         + "; it was wrapped or renamed to stay valid")
+        for (what, into), n in self.wrapped.items():  # into: where it belongs; what was done
+            where, _, done = into.partition("; ")
+            found.append(f"raw HTML has {what} outside {where}" + (f" ({n} times)" if n > 1 else "") + f"; {done}")
         return found
 
 
@@ -473,21 +514,24 @@ def _items_in_list(element, repairs: _Repairs) -> None:
         _set_contents(last, _contents(last) + [item])
     if stray:
         _set_contents(element, items)
-        key = ("text or elements", f"an <li> of a <{_local(element)}>")
+        key = ("text or elements", f"an <li> of a <{_local(element)}>; put in an <li>")
         repairs.wrapped[key] = repairs.wrapped.get(key, 0) + 1
 
 
 _ORPHANS = {  # an element that must stand in a particular parent: (parents, wrap it in / rename it to)
-    "li": (LISTS, "ul", True), "dt": (frozenset({"dl", "div"}), "dl", True),
-    "dd": (frozenset({"dl", "div"}), "dl", True),
+    "li": (LISTS, "ul", True), "dt": (frozenset({"dl", "div"}), "div", False),
+    "dd": (frozenset({"dl", "div"}), "div", False),
     "figcaption": (frozenset({"figure"}), "div", False), "legend": (frozenset({"fieldset"}), "div", False),
     "summary": (frozenset({"details"}), "div", False),
 }
 
 
 def _adopt_orphans(root, repairs: _Repairs) -> None:
+    up = {child: parent for parent in root.iter() for child in parent}
     for parent in [root, *(e for e in root.iter() if _local(e) is not None)]:
         parent_local = _local(parent)
+        if parent_local == "div" and _local(up.get(parent, root)) != "dl":
+            parent_local = "div outside a dl"  # a div groups a dl's terms only inside the dl
         if not any(_local(c) in _ORPHANS and parent_local not in _ORPHANS[_local(c)][0] for c in parent):
             continue
         items: list = []
@@ -502,7 +546,9 @@ def _adopt_orphans(root, repairs: _Repairs) -> None:
                     wrapper = None
                     items.append(item)
                 continue
-            key = (f"<{local}>", f"<{rule[1] if rule[2] else ' or '.join(sorted(rule[0]))}>")
+            where = {"li": "a list", "dt": "a <dl>", "dd": "a <dl>"}.get(local, f"a <{sorted(rule[0])[0]}>")
+            key = (f"<{local}>", where + (f"; wrapped in a <{rule[1]}>" if rule[2]
+                                          else f"; it became <{rule[1]} class=\"{local}\">"))
             repairs.wrapped[key] = repairs.wrapped.get(key, 0) + 1
             if not rule[2]:
                 item.set("class", " ".join(filter(None, [local, item.get("class", "")])))
