@@ -410,3 +410,22 @@ def test_a_code_title_is_shown_as_its_file_name(tmp_path):
     root = tree(html)
     assert text(root.xpath("//h:p[@class='listing-file']", namespaces=H)[0]) == "Filename: bubble sort.py"
     assert root.xpath("//h:pre[contains(@class, 'language-py') and contains(@class, 'numbered')]", namespaces=H)
+
+
+def test_gitbook_code_imports_slices_problems_and_code_fences(tmp_path):
+    """include-codeblock's [import](…): a line slice, a missing file (D002) and a marker that is not
+    in the file (D003) at their lines; inside a code fence it is text."""
+    config = small_book(tmp_path, """\
+        [import:2-3, title:"a.js"](code/a.js)
+
+        [import](code/missing.js)
+
+        [import:"nowhere"](code/a.js)
+
+        ```md
+        [import](code/a.js)
+        ```
+        """, {"manuscript/code/a.js": "one();\ntwo();\nthree();\nfour();\n"})
+    book = load_book(load(config))
+    assert [(d.code, d.line) for d in book.diagnostics] == [("D002", 6), ("D003", 8)]
+    assert code_blocks(book.chapters[0].html) == ["two();\nthree();\n", "[import](code/a.js)\n"]

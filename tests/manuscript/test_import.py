@@ -107,7 +107,18 @@ def test_honkit(tmp_path, capsys):
     banner = (target / "manuscript" / "content" / "landing" / "banner.html").read_text()
     assert 'src="sponsors/seed.png"' in banner and 'src="./landing/img/badge.png"' in banner
     assert "'Elsewhere' links outside the book" in err
-    assert "plugins are not run: include-codeblock" in err
+    assert "plugins are not run: anchors" in err, "include-codeblock's [import](…) is read by spindle"
+    # files imported as code by include-codeblock's [import](…) are copied, Markdown ones too
+    assert (target / "manuscript" / "content" / "soil" / "src" / "turn.py").is_file()
+    assert (target / "manuscript" / "content" / "soil" / "src" / "layers.md").is_file()
+    book = load_book_of(target)
+    soil = next(c.html for c in book.chapters if "Kitchen scraps" in c.html)  # compost.md is nested in it
+    assert soil.count('<figure class="listing">') == 1 and "turn.py</code>" in soil  # the title
+    code = [re.sub(r"<[^>]+>", "", block) for block in re.findall(r"<pre\b.*?</pre>", soil, re.S)]
+    assert code[0].startswith("def turn(heap):\n    for layer in heap:") and "[loop]" not in code[0]
+    assert code[1] == "for layer in heap:\n    layer.flip()\n", "a marker's lines, unindented"
+    assert code[2] == "# Layers\n\nGreen, then brown.\n", "a Markdown file imported as code, not as text"
+    assert "import文</a>" in soil and not book.diagnostics
 
 
 def test_mkdocs(tmp_path, capsys):

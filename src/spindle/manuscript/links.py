@@ -126,6 +126,11 @@ class _Index:
 
     def chapter_for(self, path: Path) -> Chapter | None:
         path = path.resolve()
+        if not path.suffix and path.is_dir():  # a folder's page: its README.md or index.md, as GitBook and mdBook
+            for name in ("README.md", "index.md", "readme.md"):
+                found = self.by_source.get((path / name).resolve())
+                if found is not None:
+                    return found
         if path.suffix.lower() in _CHAPTER_SUFFIXES:
             return self.by_source.get(path)
         if path.suffix.lower() in _PAGE_SUFFIXES:

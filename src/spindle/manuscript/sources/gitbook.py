@@ -14,6 +14,8 @@ from pathlib import Path
 from spindle.manuscript.sources.model import Imported, ImportError_, Node, PartNode
 from spindle.manuscript.sources.summary import parse, to_nodes
 
+_READ_BY_SPINDLE = {"include-codeblock"}  # plugins whose syntax spindle reads itself (manuscript/dialects.py)
+
 
 class GitBook:
     name = "GitBook"
@@ -62,7 +64,8 @@ class GitBook:
                 imported.chapters.extend(nodes)
         if readme.is_file() and readme.resolve() not in seen:
             imported.front.append(Node(readme.resolve(), "Introduction"))
-        plugins = [p for p in config.get("plugins") or [] if isinstance(p, str) and not p.startswith("-")]
+        plugins = [p for p in config.get("plugins") or [] if isinstance(p, str) and not p.startswith("-")
+                   and p.split("@")[0] not in _READ_BY_SPINDLE]
         if plugins:
             imported.unmapped.append(f"{source / 'book.json'}: plugins are not run: {', '.join(plugins)}")
         variables = config.get("variables") if isinstance(config.get("variables"), dict) else {}

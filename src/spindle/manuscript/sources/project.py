@@ -25,6 +25,7 @@ from spindle.manuscript.sources import read
 
 # local files a chapter can refer to: links and images, reference definitions, HTML attributes,
 # mdBook's {{#include}} family, GitBook's {% include %} and include-codeblock's [import](...)
+_CODE_IMPORT = re.compile(r"(?m)^[ \t>]*\[(?:import|include)(?:[:,\s][^\]]*)?\]\(\s*<?([^()\s>]+)")  # code, even .md
 _REFERENCES = [
     re.compile(r"\]\(\s*<([^>]+)>"),
     re.compile(r"\]\(\s*([^)\s]+)"),
@@ -32,6 +33,7 @@ _REFERENCES = [
     re.compile(r"""\b(?:src|href|data)\s*=\s*["']([^"']+)["']"""),
     re.compile(r"\{\{#(?:include|rustdoc_include|playground|playpen)\s+([^\s}]+)"),
     re.compile(r"""\{%\s*include\s+["']([^"']+)["']"""),
+    _CODE_IMPORT,
 ]
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*:", re.I)
 _MD = (".md", ".markdown")
@@ -371,10 +373,11 @@ def _references(nodes: list[Node], allowed: Path, root: Path,
                     if allowed != resolved and allowed not in resolved.parents:
                         outside.append(f"{path.name} refers to {raw}, outside the book; not copied")
                         continue
-                    if resolved.suffix.lower() in _MD and not pattern.pattern.startswith((r"\{\{#", r"\{%")):
+                    if resolved.suffix.lower() in _MD and not pattern.pattern.startswith((r"\{\{#", r"\{%")) \
+                            and pattern is not _CODE_IMPORT:
                         continue  # a link to a page that is not a chapter: not part of the book
                     found[resolved] = None
-                    if resolved.suffix.lower() in _MD:
+                    if resolved.suffix.lower() in _MD and pattern is not _CODE_IMPORT:  # code, not Markdown
                         queue.append((resolved, resolved.read_text(encoding="utf-8-sig", errors="replace")))
                     elif resolved.suffix.lower() in (".html", ".htm") and pattern.pattern.startswith(r"\{%"):
                         includers[resolved] = path  # inlined into *path*: its references are read from there
