@@ -174,7 +174,14 @@ def _write(imported: Imported, nodes: list[Node], source: Path, src: Path, base:
         messages.append(f"not mapped: front matter keys spindle does not know were kept as YAML comments in "
                         f"{len(fronts)} file(s), e.g. {fronts[0]}")
     config = target / "book.toml"
-    config.write_text(_book_toml(imported, language, file_of, source), encoding="utf-8")
+    site_folder = ""
+    if imported.site_url and imported.site_folder is not None:
+        try:
+            site_folder = (Path("manuscript") / imported.site_folder.resolve().relative_to(base)).as_posix()
+        except ValueError:  # the site's folder is above every copied file: the manuscript folder itself
+            site_folder = "manuscript"
+        messages.append(f"site_url: links to the site's pages that are not in the book link to {imported.site_url}")
+    config.write_text(_book_toml(imported, language, file_of, source, site_folder), encoding="utf-8")
     (target / "styles").mkdir(exist_ok=True)
     (target / "templates").mkdir(exist_ok=True)
     top = len(imported.front) + len(imported.back) + sum(
@@ -499,7 +506,7 @@ def _s(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
-def _book_toml(imported: Imported, language: str, file_of, source: Path) -> str:
+def _book_toml(imported: Imported, language: str, file_of, source: Path, site_folder: str = "") -> str:
     def entry(node: Node, indent: str) -> str:
         if not node.children:
             return _s(file_of(node))
@@ -526,6 +533,12 @@ def _book_toml(imported: Imported, language: str, file_of, source: Path) -> str:
         lines.append(f"description = {_s(imported.description.strip())}")
     if imported.rights.strip():
         lines.append(f"rights = {_s(imported.rights.strip())}")
+    if imported.site_url.strip():
+        lines.append(f"site_url = {_s(imported.site_url.strip())}")
+        if site_folder:
+            lines.append(f"site_folder = {_s(site_folder)}")
+        if imported.site_pages != "html":
+            lines.append(f"site_pages = {_s(imported.site_pages)}")
     lines += ["", "[contents]", array("front", imported.front), array("chapters", imported.chapters),
               array("back", imported.back), ""]
     return "\n".join(lines)
