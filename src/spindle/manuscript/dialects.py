@@ -7,8 +7,9 @@ written for them builds as it is:
 - mdBook: ``{{#include path}}`` (with ``:anchor``, ``:N``, ``:N:``, ``::M``,
   ``:N:M``), ``{{#rustdoc_include …}}`` (lines outside the selection become
   hidden ``# `` lines, dropped when the Rust code is rendered), ``{{#playground
-  path attrs}}`` (the file as a Rust code block), ``{{#title …}}`` (dropped: the title comes from
-  book.toml or the front matter), ``\\{{#…}}`` (the literal text), and
+  path attrs}}`` (the file as a Rust code block), ``{{#title …}}`` (the title of the chapter's own
+  page, as mdBook sets the HTML ``<title>``: the EPUB document's; its heading and the table of
+  contents keep the chapter's title), ``\\{{#…}}`` (the literal text), and
   ``<Listing number=… file-name=… caption=…>`` blocks;
 - GitBook/HonKit: ``{% include "path" %}``, ``{% hint style=… %}…{% endhint %}``,
   ``{% embed url=… %}``, ``{% code title=… %}``, ``{% raw %}…{% endraw %}``,
