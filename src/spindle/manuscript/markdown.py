@@ -146,6 +146,7 @@ def parser(lang: str) -> MarkdownIt:
     md.core.ruler.before("inline", "spindle_turns", _turns_rule)
     md.core.ruler.before("inline", "spindle_dialects", _dialects_rule)
     md.core.ruler.push("spindle_structure", _structure_rule)
+    md.core.ruler.push("spindle_emoji", _emoji_rule)
     md.add_render_rule("footnote_ref", _render_footnote_ref)
     md.add_render_rule("image", _render_image)
     md.add_render_rule("paragraph_open", _render_paragraph_open)
@@ -263,7 +264,7 @@ def _structure_rule(state) -> None:
             hid = ctx.unique_id(f"{ctx.chapter_id}-{explicit or _heading_slug(text, ctx)}")
             token.meta["spindle_id"] = True
             token.attrSet("id", hid)
-            ctx.headings.append(Heading(level=max(level, 2), id=hid, text=text))
+            ctx.headings.append(Heading(level=max(level, 2), id=hid, text=emojize(text)))
         elif token.type == "paragraph_open" and i + 2 < len(tokens):
             inline = tokens[i + 1]
             children = [c for c in (inline.children or []) if not (c.type == "text" and not c.content.strip())]
@@ -289,6 +290,29 @@ def _structure_rule(state) -> None:
             _namespace_attr_id(token, ctx)
             if ctx.speakers:
                 _mark_editorial(token)
+
+
+_SHORTCODE = re.compile(r":[a-z0-9_+-]+:")
+
+
+def emojize(text: str) -> str:
+    """GitHub's emoji shortcodes (':memo:', ':+1:') as the emoji GitHub and MkDocs show; a name that
+    is no emoji (':doc:') stays as written."""
+    if ":" not in text or not _SHORTCODE.search(text):
+        return text
+    import emoji
+
+    return emoji.emojize(text, language="alias")
+
+
+def _emoji_rule(state) -> None:
+    """Shortcodes in text (not in code, URLs or raw HTML). Runs after the heading ids are made, so
+    an id keeps the shortcode's name, as GitHub's anchors do ('## :memo: Notes' is #memo-notes)."""
+    for token in state.tokens:
+        if token.type == "inline" and token.children and ":" in token.content:
+            for child in token.children:
+                if child.type == "text":
+                    child.content = emojize(child.content)
 
 
 def _heading_slug(text: str, ctx: ParseContext) -> str:
