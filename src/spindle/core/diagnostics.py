@@ -18,6 +18,7 @@ class Code:
     code: str
     level: str  # "error" or "warning"
     summary: str
+    stage: str = "manuscript"  # "manuscript": spindle check finds it too; "layout": only a build, laying pages out
 
 
 CODES: dict[str, Code] = {c.code: c for c in (
@@ -59,6 +60,11 @@ CODES: dict[str, Code] = {c.code: c for c in (
     Code("W004", "warning", "Word chapter: something else dropped or changed (fields, images, language, title)"),
     # raw HTML
     Code("X001", "warning", "raw HTML that had to be changed to make valid XHTML"),
+    # laying out the paged editions (a build only: spindle check lays nothing out)
+    Code("P001", "warning", "a character no font has (it prints as an empty box), at its first use", "layout"),
+    Code("P002", "warning", "an image the layout engine could not read, at the line that uses it", "layout"),
+    Code("P003", "warning", "another message of the layout engine (a style it cannot use)", "layout"),
+    Code("P004", "warning", "text, code, an image or a table running past the text block (page and line)", "layout"),
 )}
 
 

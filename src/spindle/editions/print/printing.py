@@ -30,6 +30,7 @@ class PrintFiles:
     warnings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     starts: list | None = None  # pagemap.PageStart per page: the EPUB's page-list
+    diagnostics: list = field(default_factory=list)  # the layout's findings (core.diagnostics), also in warnings
 
 
 def output_profile(book: Book) -> str | None:
@@ -132,7 +133,8 @@ def build(book: Book, theme: Theme, epoch: int | None, allow_remote: bool, font_
     files = {"print": laid.pdf if laid.finished else finish.finish(laid.pdf, finish_spec(book, identifier, epoch))}
     from spindle.editions.paged import messages, overflow
 
-    warnings = messages.fold(book, "print", laid.warnings) + overflow.for_book(book, "print", laid.spills)
+    found = messages.fold(book, "print", laid.warnings) + overflow.for_book(book, "print", laid.spills)
+    warnings = [str(d) for d in found]
     short_pages = overflow.notes_for_book(book, "print", laid.spills)
 
     spine = cover.spine_for(book, laid.pages)
@@ -160,7 +162,7 @@ def build(book: Book, theme: Theme, epoch: int | None, allow_remote: bool, font_
     if preflight:
         warnings += _preflight(book, files)
     return PrintFiles(files=files, pages=laid.pages, padding=padding, spine=spine, warnings=warnings, notes=notes,
-                      starts=laid.starts)
+                      starts=laid.starts, diagnostics=found)
 
 
 def _preflight(book: Book, files: dict[str, bytes]) -> list[str]:
