@@ -18,7 +18,7 @@ class Code:
     code: str
     level: str  # "error" or "warning"
     summary: str
-    stage: str = "manuscript"  # "manuscript": spindle check finds it too; "layout": only a build, laying pages out
+    stage: str = "manuscript"  # "manuscript": spindle check finds it too; "layout", "print": only a build
 
 
 CODES: dict[str, Code] = {c.code: c for c in (
@@ -65,6 +65,11 @@ CODES: dict[str, Code] = {c.code: c for c in (
     Code("P002", "warning", "an image the layout engine could not read, at the line that uses it", "layout"),
     Code("P003", "warning", "another message of the layout engine (a style it cannot use)", "layout"),
     Code("P004", "warning", "text, code, an image or a table running past the text block (page and line)", "layout"),
+    # the print edition's finishing (a build only)
+    Code("R001", "warning", "the print cover: a warning of its layout, or a template that made more than one page",
+         "print"),
+    Code("R002", "warning", "a preflight warning on the print PDF, its cover or the imposed sheets (with --strict)",
+         "print"),
 )}
 
 
