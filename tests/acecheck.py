@@ -30,8 +30,10 @@ def ace_report(epub: Path, out: Path, timeout: int = 600) -> dict:
         browser = shutil.which("chromium") or shutil.which("chromium-browser")
         assert browser, "Ace is installed but chromium is not (scripts/setup.sh installs Debian's chromium)"
         env["PUPPETEER_EXECUTABLE_PATH"] = browser
-    run = subprocess.run([ace, "--silent", "--force", "--outdir", str(out), str(epub)],
-                         capture_output=True, text=True, timeout=timeout, env=env)
+    # Ace gives each document 240 s by default; a large chapter file on a busy machine needs more
+    # (js-primer's 2 MB part): the per-document limit follows the whole run's
+    run = subprocess.run([ace, "--silent", "--force", "--timeout", str(timeout * 1000), "--outdir", str(out),
+                          str(epub)], capture_output=True, text=True, timeout=timeout, env=env)
     report = out / "report.json"
     assert report.is_file(), f"Ace wrote no report (exit {run.returncode}):\n{run.stdout}\n{run.stderr}"
     return json.loads(report.read_text(encoding="utf-8"))

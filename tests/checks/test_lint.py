@@ -29,6 +29,8 @@ FILES = {
         [as a page](06-headings.html#two), [here](#start) and [a slug](#start).
         Broken: [a file](nowhere.md) and [an anchor](06-headings.md#no-such-place).
         [Not here either](#nothing-here). [Outside](https://example.org/) is fine.
+        [Two hashes](https://example.org/#/a.md#b) is mended,
+        [no host](https:///x) is not.
         """,
     "02-images.md": """\
         ---
@@ -154,6 +156,8 @@ EXPECTED = {
     ("manuscript/01-links.md", 9, "L001"),
     ("manuscript/01-links.md", 9, "L002"),
     ("manuscript/01-links.md", 10, "L002"),
+    ("manuscript/01-links.md", 11, "L004"),
+    ("manuscript/01-links.md", 12, "L004"),
     ("manuscript/02-images.md", 8, "I002"),
     ("manuscript/02-images.md", 10, "I001"),
     ("manuscript/02-images.md", 11, "I001"),
@@ -262,6 +266,13 @@ def test_l002_link_to_a_missing_anchor(report):
     assert any("'06-headings.md#no-such-place'" in m and "no id 'no-such-place'" in m for m in messages)
     assert any("'#nothing-here'" in m for m in messages)
     assert len(messages) == 2  # the fine links (file, file#id, page#id, #id) raise nothing
+
+
+def test_l004_web_link_that_is_no_valid_url(report):
+    messages = sorted(f.message for f in found(report, "L004"))
+    assert len(messages) == 2
+    assert "'https://example.org/#/a.md%23b'" in messages[1], "a second '#' is percent-encoded"
+    assert "'https:///x' is not a valid URL and cannot be mended; it became plain text" in messages[0]
 
 
 def test_i001_missing_images(report):

@@ -97,3 +97,15 @@ def test_ncx_ids_stay_unique_when_headings_differ_only_in_non_latin_letters(tmp_
         ncx = etree.fromstring(z.read(next(n for n in z.namelist() if n.endswith(".ncx"))))
     ids = ncx.xpath("//*[local-name()='navPoint']/@id")
     assert len(ids) >= 4 and len(ids) == len(set(ids)), ids
+
+
+def test_mdbook_title_directive_titles_the_chapters_own_page(documents):
+    """{{#title …}}: mdBook's HTML <title>, here the EPUB document's <title>; the chapter's heading and
+    the navigation keep its title, and the directive leaves no text behind."""
+    (name,) = [n for n, root in documents.items() if root.xpath("//h:h1[.='An mdBook chapter']", namespaces=H)]
+    page = documents[name]
+    assert page.xpath("string(//h:head/h:title)", namespaces=H) == "A title for the browser tab"
+    assert "{{#title" not in etree.tostring(page, encoding="unicode")
+    nav = next(root for n, root in documents.items() if n.endswith("nav.xhtml"))
+    assert nav.xpath(f"//h:a[contains(@href, '{posixpath.basename(name)}')][contains(., 'An mdBook chapter')]",
+                     namespaces=H)

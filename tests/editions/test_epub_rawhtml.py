@@ -147,6 +147,33 @@ def test_links_between_chapters(tmp_path):
     assert parse(b.html).xpath("//*[local-name()='a'][.='a']/@href") == ["#a"]
 
 
+def test_links_to_the_books_site_become_web_links_there(tmp_path):
+    """[book] site_url: a link to a file that is not a chapter is a page of the book's site, read from
+    the chapter's own page (x.md as x.html, README.md as index.html; MkDocs' x/ with site_pages);
+    a link to a folder reaches its README chapter; without site_url the link is text (L001)."""
+    chapters = {"src/ch01.md": "# One\n\n[std](../std/index.html#x), [two](sub/), [gone](appendix.md#a)\n",
+                "src/sub/README.md": "# Two\n\n[back](../ch01.md) [other](other.md) [up](../../x.md)\n"}
+    (tmp_path / "manuscript" / "src" / "sub").mkdir(parents=True)
+    for name, text in chapters.items():
+        (tmp_path / "manuscript" / name).write_text(text, encoding="utf-8")
+    listed = ", ".join(f'"manuscript/{n}"' for n in chapters)
+
+    def hrefs(settings: str) -> tuple[list[list[str]], list[str]]:
+        (tmp_path / "book.toml").write_text(f'[book]\ntitle = "T"\n{settings}\n[contents]\nchapters = [{listed}]\n')
+        book = load_book(load(tmp_path / "book.toml"))
+        return [parse(c.html).xpath("//*[local-name()='a']/@href") for c in book.chapters], \
+            [d.code for d in book.diagnostics]
+
+    site = 'site_url = "https://doc.rust-lang.org/book"'
+    assert hrefs(site) == ([
+        ["https://doc.rust-lang.org/std/index.html#x", "#readme", "https://doc.rust-lang.org/book/appendix.html#a"],
+        ["#ch01", "https://doc.rust-lang.org/book/sub/other.html"],
+    ], ["L001"]), "above the site's folder ('../../x.md') is no page of the site"
+    assert hrefs(site + '\nsite_pages = "folders"')[0][1] == ["#ch01", "https://doc.rust-lang.org/book/sub/other/"]
+    assert hrefs(site + '\nsite_folder = "manuscript"')[0][0][2] == "https://doc.rust-lang.org/book/src/appendix.html#a"
+    assert hrefs("") == ([["#readme"], ["#ch01"]], ["L001", "L001", "L001", "L001"])
+
+
 def test_ids_clashing_between_chapters_are_renamed_in_the_later_one(tmp_path):
     book = project(tmp_path, {
         "01-a.md": "---\ntitle: A\n---\n{#b-x}\n## Heading\n",

@@ -320,6 +320,8 @@ def test_an_overflow_is_reported_once_with_page_and_line(planted):
     assert len(reports) == 1, reports
     assert re.match(rf"print: page \d+: text 'A planted line that never wraps and so r…' runs [\d.]+ mm past the "
                     rf"text block \(manuscript/01-code\.md:{line}\)$", reports[0]), reports
+    found = [d for d in result.diagnostics if d.code == "P004"]  # findings with a code, for --json
+    assert sorted(str(d) for d in found) == sorted(reports) and all(d.level == "warning" and d.page for d in found)
 
 
 def test_strict_fails_on_an_overflow(planted, tmp_path):
@@ -414,8 +416,11 @@ def test_weasyprint_messages_are_folded_into_one_finding_each(built):
         "Failed to load image at 'file:///x/manuscript/figures/float.png': cannot identify image file",
         "Invalid math function at 3:4: calc(1em * x)",
     ]
-    folded = messages.fold(book, "pdf", raw) + messages.fold(book, "print", raw)
-    folded = list(dict.fromkeys(folded))  # as the build gathers both editions
+    found = list(dict.fromkeys(messages.fold(book, "pdf", raw) + messages.fold(book, "print", raw)))  # as a build
+    assert [(d.code, d.level, d.path, d.line) for d in found] == [
+        ("P001", "warning", "manuscript/03-scripts.md", 7), ("P002", "warning", "manuscript/02-images.md", 22),
+        ("P003", "warning", None, None)]
+    folded = [str(d) for d in found]
     assert folded == [
         "manuscript/03-scripts.md:7: no font has the character '한' (U+D55C); it prints as an empty box: add a face "
         "that has it to the theme's font stacks (--font-scripts in styles/custom.css)",

@@ -93,6 +93,28 @@ def test_missing_glyph_is_an_error_naming_the_character_and_page(faulty):
     # the build said so too, once, in its own words (WeasyPrint's .notdef messages are folded in)
     assert len([w for w in result.warnings if "no font has the character" in w and "U+10FFFD" in w]) == 1
     assert not any(".notdef" in w for w in result.warnings)
+    # with its code from the one table, where it is first used (--json lists it so)
+    assert [(d.code, d.level, d.path) for d in result.diagnostics if "U+10FFFD" in d.message] == [
+        ("P001", "warning", "manuscript/02-two.md")]
+
+
+def test_a_cover_template_of_two_pages_is_a_coded_warning(tmp_path):
+    """R001: the cover template made more than one page (the first is the cover)."""
+    from pathlib import Path
+
+    import spindle.theme
+    from spindle.project.config import load
+
+    config = write(tmp_path, '[book]\ntitle = "Covered"\n[editions.print]\nsignature = 4\n',
+                   {"01-one.md": chapter("One", "Text.")})
+    cover = (Path(spindle.theme.__file__).parent / "templates" / "cover.html").read_text(encoding="utf-8")
+    (tmp_path / "templates").mkdir(exist_ok=True)
+    (tmp_path / "templates" / "cover.html").write_text(
+        cover.replace("</body>", '<p>One.</p><p style="break-before: page">A second page.</p></body>'), encoding="utf-8")
+    result = builder.build(load(config), ["print"], tmp_path / "build", epoch=1539216000)
+    found = [d for d in result.diagnostics if d.code == "R001"]
+    assert [d.message for d in found] == ["cover: the cover template made 2 pages; only the first is the cover"]
+    assert str(found[0]) in result.warnings
 
 
 def test_check_print_cli_exits_non_zero_with_a_table_and_json(faulty, capsys, monkeypatch):

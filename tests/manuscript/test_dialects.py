@@ -410,3 +410,54 @@ def test_a_code_title_is_shown_as_its_file_name(tmp_path):
     root = tree(html)
     assert text(root.xpath("//h:p[@class='listing-file']", namespaces=H)[0]) == "Filename: bubble sort.py"
     assert root.xpath("//h:pre[contains(@class, 'language-py') and contains(@class, 'numbered')]", namespaces=H)
+
+
+def test_gitbook_code_imports_slices_problems_and_code_fences(tmp_path):
+    """include-codeblock's [import](…): a line slice, a missing file (D002) and a marker that is not
+    in the file (D003) at their lines; inside a code fence it is text."""
+    config = small_book(tmp_path, """\
+        [import:2-3, title:"a.js"](code/a.js)
+
+        [import](code/missing.js)
+
+        [import:"nowhere"](code/a.js)
+
+        ```md
+        [import](code/a.js)
+        ```
+        """, {"manuscript/code/a.js": "one();\ntwo();\nthree();\nfour();\n"})
+    book = load_book(load(config))
+    assert [(d.code, d.line) for d in book.diagnostics] == [("D002", 6), ("D003", 8)]
+    assert code_blocks(book.chapters[0].html) == ["two();\nthree();\n", "[import](code/a.js)\n"]
+
+
+def test_emoji_shortcodes_render_as_github_shows_them(tmp_path):
+    """':memo:' is 📝 in text and headings, as GitHub and MkDocs (pymdownx.emoji) show it; the heading's
+    id keeps the name, as GitHub's anchors do; code, URLs and names that are no emoji stay as written.
+    The PDF draws it with the theme's emoji face, with no missing-glyph warning."""
+    import subprocess
+
+    from spindle.build import orchestrate as builder
+
+    config = small_book(tmp_path, """\
+        ## :memo: Table of Contents
+
+        Thanks :pray: :+1: and `:pray:`, [a link](https://example.org/:smile:), :doc: at 10:30:45.
+
+        ```
+        :smile:
+        ```
+        """)
+    book = load_book(load(config))
+    chapter = book.chapters[0]
+    assert [(h.id, h.text) for h in chapter.headings] == [("one-memo-table-of-contents", "📝 Table of Contents")]
+    assert "Thanks 🙏 👍 and <code>:pray:</code>" in chapter.html
+    assert 'href="https://example.org/:smile:"' in chapter.html and ":doc: at 10:30:45." in chapter.html
+    assert code_blocks(chapter.html) == [":smile:\n"]
+    result = builder.build(load(config), ["pdf"], tmp_path / "out", epoch=0)
+    assert not result.warnings, result.warnings
+    pdf = result.outputs[0].path
+    text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf), "-"], capture_output=True, text=True).stdout
+    assert "🙏" in text and ":pray:" in text
+    fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True).stdout
+    assert "Emoji" in fonts, fonts

@@ -67,6 +67,8 @@ def test_mdbook(tmp_path, capsys):
     book = project.config.book
     assert (book.title, [a.name for a in book.authors], book.language) == ("Tide Tables", ["Ada Marlow", "Ben Quay"], "en")
     assert book.description.startswith("A small book about small boats")
+    # [output.html] cname and site-url: where the book is published; its src/ folder holds the pages
+    assert (book.site_url, book.site_folder, book.site_pages) == ("https://tide.example.org/tables/", "manuscript/src", "html")
     contents = project.config.contents
     assert _files(contents.front) == ["preface.md"]
     assert _files(contents.chapters) == [
@@ -107,7 +109,20 @@ def test_honkit(tmp_path, capsys):
     banner = (target / "manuscript" / "content" / "landing" / "banner.html").read_text()
     assert 'src="sponsors/seed.png"' in banner and 'src="./landing/img/badge.png"' in banner
     assert "'Elsewhere' links outside the book" in err
-    assert "plugins are not run: include-codeblock" in err
+    assert "plugins are not run: anchors" in err, "include-codeblock's [import](…) is read by spindle"
+    assert (project.config.book.site_url, project.config.book.site_folder) == \
+        ("https://garden.example.org/", "manuscript/content"), "canonical-link's baseURL, book.json's root"
+    # files imported as code by include-codeblock's [import](…) are copied, Markdown ones too
+    assert (target / "manuscript" / "content" / "soil" / "src" / "turn.py").is_file()
+    assert (target / "manuscript" / "content" / "soil" / "src" / "layers.md").is_file()
+    book = load_book_of(target)
+    soil = next(c.html for c in book.chapters if "Kitchen scraps" in c.html)  # compost.md is nested in it
+    assert soil.count('<figure class="listing">') == 1 and "turn.py</code>" in soil  # the title
+    code = [re.sub(r"<[^>]+>", "", block) for block in re.findall(r"<pre\b.*?</pre>", soil, re.S)]
+    assert code[0].startswith("def turn(heap):\n    for layer in heap:") and "[loop]" not in code[0]
+    assert code[1] == "for layer in heap:\n    layer.flip()\n", "a marker's lines, unindented"
+    assert code[2] == "# Layers\n\nGreen, then brown.\n", "a Markdown file imported as code, not as text"
+    assert "import文</a>" in soil and not book.diagnostics
 
 
 def test_mkdocs(tmp_path, capsys):
@@ -123,6 +138,8 @@ def test_mkdocs(tmp_path, capsys):
     assert (target / "manuscript" / "docs" / "high" / "high-clouds.md").read_text() == "# High Clouds\n"
     assert (target / "manuscript" / "docs" / "high" / "img" / "cirrus.png").is_file()  # a reference-style image
     assert "pymdownx.emoji" in err
+    assert (book.site_url, book.site_folder, book.site_pages) == \
+        ("https://clouds.example.org/guide/", "manuscript/docs", "folders"), "MkDocs: x.md is published as x/"
 
 
 def test_plain_folder(tmp_path, capsys):
@@ -210,6 +227,20 @@ def _nav(epub: Path) -> str:
         return z.read(next(n for n in z.namelist() if n.endswith("nav.xhtml"))).decode()
 
 
+def test_a_link_to_the_books_site_is_a_web_link_in_every_edition(mdbook_built):
+    """trpl's '../std/…html': a page of the site the book is published on, not in the book."""
+    import pypdf
+
+    outputs, result = mdbook_built
+    url = "https://tide.example.org/almanac/index.html#june"
+    with zipfile.ZipFile(outputs["epub"]) as z:
+        water = z.read(next(n for n in z.namelist() if n.endswith("ch02-00-water.xhtml"))).decode()
+    assert f'href="{url}">almanac</a>' in water
+    assert url in [a.get_object()["/A"].get("/URI") for page in pypdf.PdfReader(outputs["pdf"]).pages
+                   for a in (page.get("/Annots") or []) if "/A" in a.get_object()]
+    assert not [w for w in result.warnings if "almanac" in w]
+
+
 def test_mdbook_structure_in_nav_toc_and_bookmarks(mdbook_built):
     import pypdf
 
@@ -278,6 +309,10 @@ def test_other_dialects_build_epub(tmp_path, name):
         "pandoc": ["1. The Watch", "2. The Lamp", "3. Storms"],
     }[name]
     assert top == expected
+    site = {"honkit": "https://garden.example.org/shop/index.html", "mkdocs": "https://clouds.example.org/guide/glossary/#mist"}
+    if name in site:  # a link to a page of the book's web site that is not in the book: a web link to it
+        with zipfile.ZipFile(epub) as z:
+            assert any(f'href="{site[name]}"' in z.read(n).decode() for n in z.namelist() if n.endswith(".xhtml"))
     if name == "pandoc":  # a title with its own '{#id}', linked from another chapter
         assert epubcheck(epub, tmp_path) == []
 

@@ -211,6 +211,16 @@ def test_toml_date_is_accepted_as_string(tmp_path):
     assert load(config).config.book.date == "2018-10-11"
 
 
+def test_site_url_is_a_web_address_and_a_folder(tmp_path, monkeypatch):
+    config = make_project(tmp_path, '[book]\ntitle = "A"\nsite_url = "https://doc.rust-lang.org/book"\n')
+    assert load(config).config.book.site_url == "https://doc.rust-lang.org/book/", "the book's folder on the site"
+    for bad, key in (('site_url = "doc.rust-lang.org/book"', "site_url"), ('site_url = "ftp://x.org/"', "site_url"),
+                     ('site_url = "https://x.org/"\nsite_folder = "../elsewhere"', "site_folder"),
+                     ('site_url = "https://x.org/"\nsite_pages = "pages"', "site_pages")):
+        exc = config_error(tmp_path, monkeypatch, f'[book]\ntitle = "A"\n{bad}\n')
+        assert key in str(exc), str(exc)
+
+
 def test_bad_slug(tmp_path, monkeypatch):
     exc = config_error(tmp_path, monkeypatch, '[book]\ntitle = "A"\nslug = "My Slug"\n')
     assert "slug" in str(exc) and "'My Slug'" in str(exc)

@@ -162,6 +162,7 @@ def _build_book(project: Project, editions: list[str], out: Path, paged_editions
             if "epub" in editions:
                 for_epub = _print_for_epub(book, made)
             result.warnings += made.warnings
+            result.diagnostics += [d for d in made.diagnostics if d not in result.diagnostics]
             result.notes += made.notes
             seconds = time.perf_counter() - started
             extras += [(Output(role, target(project, role, out), len(blob), seconds), blob) for role, blob in made.files.items()]
@@ -176,8 +177,9 @@ def _build_book(project: Project, editions: list[str], out: Path, paged_editions
                 staged.append((Output(edition, target(project, edition, out), len(data),
                                       time.perf_counter() - started, pages), data))
                 continue
-            result.warnings += messages.fold(book, edition, laid["pdf"].warnings)
-            result.warnings += overflow.for_book(book, edition, laid["pdf"].spills)
+            found = messages.fold(book, edition, laid["pdf"].warnings) + overflow.for_book(book, edition, laid["pdf"].spills)
+            result.warnings += [str(d) for d in found]
+            result.diagnostics += [d for d in found if d not in result.diagnostics]  # one for both paged editions
             result.notes += overflow.notes_for_book(book, edition, laid["pdf"].spills)
             result.notes += footnotes.describe_pages(edition, laid["pdf"].where)
         path = target(project, edition, out)

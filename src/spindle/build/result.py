@@ -22,4 +22,4 @@ class Result:
     warnings: list[str] = field(default_factory=list)
     extras: list[Output] = field(default_factory=list)  # companion files: the print cover and imposed sheets
     notes: list[str] = field(default_factory=list)  # what the build did (padding, spine, PDF/X claim)
-    diagnostics: list = field(default_factory=list)  # the manuscript's findings (core.diagnostics), as check reports them
+    diagnostics: list = field(default_factory=list)  # findings with codes (core.diagnostics): the manuscript's, as check reports them, and the layout's

@@ -25,7 +25,9 @@ import yaml
 
 from spindle.project.language import check as check_language
 from spindle.project.config import Entry, Project
-from spindle.core.diagnostics import CODES, Code, Diagnostic, diagnostic, unique
+from spindle.core.diagnostics import CODES as ALL_CODES, Code, Diagnostic, diagnostic, unique
+
+CODES = {code: entry for code, entry in ALL_CODES.items() if entry.stage == "manuscript"}  # what check can find
 from spindle.core.errors import ConfigError, ManuscriptError, SpindleError
 from spindle.core.findings import Findings
 from spindle.manuscript.load import reading_order

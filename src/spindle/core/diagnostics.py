@@ -18,6 +18,7 @@ class Code:
     code: str
     level: str  # "error" or "warning"
     summary: str
+    stage: str = "manuscript"  # "manuscript": spindle check finds it too; "layout", "print": only a build
 
 
 CODES: dict[str, Code] = {c.code: c for c in (
@@ -29,6 +30,7 @@ CODES: dict[str, Code] = {c.code: c for c in (
     Code("L001", "warning", "link to a file that is not part of this book (it becomes plain text)"),
     Code("L002", "warning", "link to an anchor (#id) that does not exist (it points at the chapter's start)"),
     Code("L003", "warning", "link with an empty target (it becomes plain text)"),
+    Code("L004", "warning", "web link that is not a valid URL (percent-encoded, or plain text when it cannot be)"),
     # images
     Code("I001", "error", "image not found, outside the project, or of a kind that cannot be used"),
     Code("I002", "warning", "image without alt text"),
@@ -58,6 +60,16 @@ CODES: dict[str, Code] = {c.code: c for c in (
     Code("W004", "warning", "Word chapter: something else dropped or changed (fields, images, language, title)"),
     # raw HTML
     Code("X001", "warning", "raw HTML that had to be changed to make valid XHTML"),
+    # laying out the paged editions (a build only: spindle check lays nothing out)
+    Code("P001", "warning", "a character no font has (it prints as an empty box), at its first use", "layout"),
+    Code("P002", "warning", "an image the layout engine could not read, at the line that uses it", "layout"),
+    Code("P003", "warning", "another message of the layout engine (a style it cannot use)", "layout"),
+    Code("P004", "warning", "text, code, an image or a table running past the text block (page and line)", "layout"),
+    # the print edition's finishing (a build only)
+    Code("R001", "warning", "the print cover: a warning of its layout, or a template that made more than one page",
+         "print"),
+    Code("R002", "warning", "a preflight warning on the print PDF, its cover or the imposed sheets (with --strict)",
+         "print"),
 )}
 
 

@@ -7,13 +7,17 @@ written for them builds as it is:
 - mdBook: ``{{#include path}}`` (with ``:anchor``, ``:N``, ``:N:``, ``::M``,
   ``:N:M``), ``{{#rustdoc_include …}}`` (lines outside the selection become
   hidden ``# `` lines, dropped when the Rust code is rendered), ``{{#playground
-  path attrs}}`` (the file as a Rust code block), ``{{#title …}}`` (dropped: the title comes from
-  book.toml or the front matter), ``\\{{#…}}`` (the literal text), and
+  path attrs}}`` (the file as a Rust code block), ``{{#title …}}`` (the title of the chapter's own
+  page, as mdBook sets the HTML ``<title>``: the EPUB document's; its heading and the table of
+  contents keep the chapter's title), ``\\{{#…}}`` (the literal text), and
   ``<Listing number=… file-name=… caption=…>`` blocks;
 - GitBook/HonKit: ``{% include "path" %}``, ``{% hint style=… %}…{% endhint %}``,
   ``{% embed url=… %}``, ``{% code title=… %}``, ``{% raw %}…{% endraw %}``,
   ``{% tabs %}``/``{% tab title=… %}`` (the tabs one after the other, each under
-  its title) and ``{% content-ref %}`` (its link kept).
+  its title) and ``{% content-ref %}`` (its link kept); the include-codeblock
+  plugin's ``[import, title:"x.js"](src/x.js)`` (also ``[include]``, with
+  ``:"marker"``/``marker:"…"`` doxygen markers, ``:N-M`` slices, ``unindent``
+  and ``lang-x``), a line of its own: the file as a code block under its title.
 
 Includes resolve relative to the file that names them, must stay inside the
 project and are expanded recursively (to a depth of 10; a file that includes
@@ -148,6 +152,10 @@ class _Expander:
                     else:
                         self.warn("D004", "</Listing> without its <Listing …>; it was dropped", number)
                     continue
+                code = _CODE_IMPORT.match(line)
+                if code and not raw:
+                    self.code_import(code, number, source)
+                    continue
                 line, raw = self.gitbook(line, number, source, open_blocks, raw)
                 if line is None:
                     continue
@@ -261,6 +269,45 @@ class _Expander:
             self.found.includes.append(path)
         return path
 
+    # --- GitBook / HonKit: [import](path), the include-codeblock plugin -------------------------------
+
+    def code_import(self, m: re.Match, number: int, source: Path) -> None:
+        """``[import, title:"x.js"](src/x.js)``: the file (or the lines a ``:"marker"``, ``marker:"…"``
+        or ``:N-M`` selects) as a fenced code block in the file's language, under its title."""
+        quote, kind, label, target = m.group(1), m.group(2), m.group(3), m.group(4).strip("<>")
+        options, selector = _import_options(label)
+        what = f"[{kind}]({target})"
+        path = self.read_path(target, number, source, what)
+        if path is None:
+            return
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as exc:
+            self.warn("D002", f"{what}: cannot read it ({getattr(exc, 'strerror', None) or 'not UTF-8'})", number)
+            return
+        lines = text.split("\n")
+        if lines and lines[-1] == "":
+            lines.pop()
+        chosen = _import_select(lines, selector or options.get("marker", ""))
+        if chosen is None:
+            self.warn("D003", f"{what}: the file has no marker or lines '{selector or options.get('marker')}'; "
+                      "nothing was included", number)
+            return
+        import textwrap
+
+        code = "\n".join(chosen).strip("\n")
+        if options.get("unindent", "").lower() == "true":
+            code = textwrap.dedent(code)
+        lang = options.get("lang") or _language_of(path.name)
+        fence = "`" * max(3, max((len(r) for r in re.findall(r"`+", code)), default=0) + 1)
+        title = options.get("title", "")
+        if title:
+            self.marker("listing", Listing("", title, "", number + self.offset), number, quote)
+        for part in (f"{fence}{lang}", *code.split("\n"), fence):
+            self.emit(f"{quote}{part}" if part or not quote else quote.rstrip(), number)
+        if title:
+            self.marker("end", "listing", number, quote)
+
     # --- GitBook / HonKit: {% … %} -----------------------------------------------------------------
 
     def gitbook(self, line: str, number: int, source: Path, open_blocks: list, raw: bool) -> tuple[str | None, bool]:
@@ -340,7 +387,8 @@ def expand(text: str, source: Path, root: Path, display: str, line_offset: int =
     that is not defined stays as text, with a warning outside code."""
     if variables and "{{" in text:
         text = substitute(text, variables)
-    if "{{" not in text and "{%" not in text and "<Listing" not in text and "</Listing" not in text:
+    if "{{" not in text and "{%" not in text and "<Listing" not in text and "</Listing" not in text \
+            and "[import" not in text and "[include" not in text:
         found = Expansion(lines=list(range(1, text.count("\n") + 2)))
         return text, found
     expander = _Expander(root.resolve(), display, line_offset)
@@ -391,6 +439,64 @@ def _select(lines: list[str], selector: str) -> list[int] | None:
         elif inside:
             chosen.append(i)
     return chosen or None
+
+
+_CODE_IMPORT = re.compile(r"^((?:[ \t]*>)*[ \t]*)\[(import|include)((?:[:,\s][^\]]*)?)\]\(([^()\s]+)\)\s*$")
+_IMPORT_OPTION = re.compile(r"""([\w-]+)\s*[:=]\s*(?:"([^"]*)"|'([^']*)'|([^\s,"']+))|(lang-[\w+#-]+)""")
+_DOXYGEN = re.compile(r"^\s*(?://+|#|%|/\*|<!--)[*!/#][ \t]*\[([A-Za-z][\w\s-]*)\]")  # //! [name], <!--![name]-->
+
+
+def _import_options(label: str) -> tuple[dict[str, str], str]:
+    """The include-codeblock plugin's label: ``:"marker"`` or ``:N-M`` right after the keyword, then
+    ``key:"value"`` (or ``key="value"``) options and ``lang-x``, separated by commas or spaces; other
+    words (a file name shown as the label) mean nothing."""
+    selector = ""
+    m = re.match(r"""^:\s*(?:"([^"]*)"|'([^']*)'|([\d]*-?[\d]*))""", label)
+    if m:
+        selector = next((g for g in m.groups() if g is not None), "")
+        label = label[m.end():]
+    options: dict[str, str] = {}
+    for o in _IMPORT_OPTION.finditer(label):
+        if o.group(5):
+            options["lang"] = o.group(5)[5:]
+        else:
+            options[o.group(1).lower()] = next(g for g in o.groups()[1:4] if g is not None)
+    return options, selector
+
+
+def _import_select(lines: list[str], selector: str) -> list[str] | None:
+    """The lines a slice (``2-5``, ``2-``, ``-3``, 1-based) or a doxygen marker (``//! [name]`` …
+    ``//! [name]``) selects; every marker line is left out. None when it selects nothing."""
+    if re.fullmatch(r"\d*-?\d*", selector) and selector not in ("", "-"):
+        first, dash, last = selector.partition("-")
+        start = int(first) - 1 if first else 0
+        end = (int(last) if last else len(lines)) if dash else start + 1
+        chosen = lines[max(start, 0):end]
+        return [ln for ln in chosen if not _DOXYGEN.match(ln)] or None
+    if not selector:
+        return [ln for ln in lines if not _DOXYGEN.match(ln)]
+    chosen, inside, found = [], False, False
+    for line in lines:
+        marker = _DOXYGEN.match(line)
+        if marker and marker.group(1) == selector:
+            inside, found = not inside, True
+            if not inside:
+                break
+        elif inside and not marker:
+            chosen.append(line)
+    return chosen if found and chosen else None
+
+
+def _language_of(name: str) -> str:
+    """The fence language for a file name, as Pygments names it ('' when it knows none)."""
+    from pygments.lexers import get_lexer_for_filename
+    from pygments.util import ClassNotFound
+
+    try:
+        aliases = get_lexer_for_filename(name).aliases
+    except ClassNotFound:
+        return ""
+    return aliases[0] if aliases else ""
 
 
 def _hide(line: str) -> str:

@@ -15,7 +15,15 @@ still finds its heading. A link to a missing id is a warning (L002) naming the
 file and line, and points at the chapter's start; a link to a file that is not
 a chapter of the book, or with an empty target, becomes plain text with one
 warning (L001, L003): no link is ever written with an empty or broken href.
-A link with a scheme (``https:``, ``mailto:``) is left as it is.
+With ``[book] site_url`` set, a link to a file that is not a chapter is a page
+of the book's web site, not in the book: it becomes a web link to that page,
+resolved from the chapter's own page (``../std/index.html`` in ``src/ch01.md``
+of a book at ``https://doc.rust-lang.org/book/`` is
+``https://doc.rust-lang.org/std/index.html``), with no warning.
+A link with a scheme (``https:``, ``mailto:``) is kept; when it is not a valid
+URL (a space, a second ``#``, a stray ``%``) the characters that make it invalid
+are percent-encoded, and one that cannot be mended (no host, a bad scheme)
+becomes plain text, both with a warning (L004).
 """
 
 from __future__ import annotations
@@ -24,7 +32,9 @@ import dataclasses
 import html
 import re
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+import os
+import posixpath
+from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 
 from spindle.core.diagnostics import diagnostic
 from spindle.manuscript.model import Book, Chapter, Heading, Note
@@ -40,7 +50,9 @@ _PAGE_SUFFIXES = (".html", ".xhtml", ".htm")
 def resolve(book: Book) -> Book:
     """The book with unique ids and every internal link pointing at a real id."""
     chapters, renames = _unique_ids(book.chapters)
-    index = _Index(chapters, renames)
+    meta = book.meta
+    folder = book.project.root / meta.site_folder if meta.site_url and meta.site_folder else None
+    index = _Index(chapters, renames, meta.site_url, folder, meta.site_pages == "folders")
     resolved = [_resolve_chapter(chapter, index) for chapter in chapters]
     return dataclasses.replace(book, chapters=tuple(resolved))
 
@@ -114,8 +126,14 @@ def _rename_ids(chapter: Chapter, renames: dict[str, str]) -> Chapter:
 # --- links --------------------------------------------------------------------------------------------
 
 class _Index:
-    def __init__(self, chapters: list[Chapter], renames: dict[str, dict[str, str]]):
+    def __init__(self, chapters: list[Chapter], renames: dict[str, dict[str, str]], site_url: str = "",
+                 site_folder: Path | None = None, folders: bool = False):
         self.chapters = chapters
+        self.site_url = site_url
+        self.folders = folders
+        sources = [c.source.resolve().parent for c in chapters]
+        self.site_root = site_folder.resolve() if site_folder is not None \
+            else Path(os.path.commonpath(sources)) if site_url and sources else None
         self.renames = renames
         self.ids = {c.id: set(chapter_ids(c)) for c in chapters}
         self.by_source = {c.source.resolve(): c for c in chapters}
@@ -123,6 +141,11 @@ class _Index:
 
     def chapter_for(self, path: Path) -> Chapter | None:
         path = path.resolve()
+        if not path.suffix and path.is_dir():  # a folder's page: its README.md or index.md, as GitBook and mdBook
+            for name in ("README.md", "index.md", "readme.md"):
+                found = self.by_source.get((path / name).resolve())
+                if found is not None:
+                    return found
         if path.suffix.lower() in _CHAPTER_SUFFIXES:
             return self.by_source.get(path)
         if path.suffix.lower() in _PAGE_SUFFIXES:
@@ -146,6 +169,26 @@ class _Index:
         legacy = self.legacy[chapter.id]
         found = legacy.get(fragment) or legacy.get(fragment.lower()) or legacy.get(f"{chapter.id}-{fragment}".lower())
         return renames.get(found, found) if found else None
+
+    def on_site(self, chapter: Chapter, href: str) -> str | None:
+        """*href*, relative to *chapter*, as a link to the book's web site (None without a site_url):
+        the chapter's page is its file's place under the folder that holds every chapter, x.md as
+        x.html and a README.md or index.md as its folder's index.html, as mdBook and GitBook publish them."""
+        if not self.site_url or self.site_root is None:
+            return None
+        try:
+            page = chapter.source.resolve().relative_to(self.site_root).as_posix()
+        except ValueError:
+            return None
+        parts = urlsplit(href)
+        rest = urlunsplit(("", "", "", parts.query, parts.fragment))
+        if parts.path.lower().endswith((".md", ".markdown")):  # another Markdown file: its own page
+            target = posixpath.normpath(posixpath.join(posixpath.dirname(page), parts.path))
+            if target.startswith("../"):  # above the site's folder: no page of the site
+                return None
+            return web_url(urljoin(self.site_url, _page(target, self.folders)) + rest)
+        # any other file, as a browser reads the link on the chapter's page
+        return web_url(urljoin(urljoin(self.site_url, _page(page, self.folders)), parts.path) + rest)
 
 
 def _resolve_chapter(chapter: Chapter, index: _Index) -> Chapter:
@@ -183,8 +226,18 @@ def _resolve_chapter(chapter: Chapter, index: _Index) -> Chapter:
 
 def _resolve_href(href: str, chapter: Chapter, index: _Index) -> tuple[str | None, tuple[str, str] | None]:
     """(new href, or None to make the link text; (code, warning) or None)."""
-    parts = urlsplit(href)
-    if parts.scheme or parts.netloc:
+    try:
+        parts = urlsplit(href)
+    except ValueError:  # a malformed [IPv6] host
+        parts = None
+    if parts is None or parts.scheme or parts.netloc or href.startswith("//"):
+        mended = web_url(href)
+        if mended is None:
+            return None, ("L004", f"link '{href}' is not a valid URL and cannot be mended; it became plain text "
+                                  "(write the full address, e.g. https://example.org/page)")
+        if mended != href:
+            return mended, ("L004", f"link '{href}' is not a valid URL; it was written as '{mended}' "
+                                    "(percent-encode spaces, a second '#' and other such characters)")
         return href, None
     if not href.strip() or href.strip() == "#":
         return None, ("L003", "a link with an empty target; it became plain text (give it a URL, a file or a #id)")
@@ -198,6 +251,9 @@ def _resolve_href(href: str, chapter: Chapter, index: _Index) -> tuple[str | Non
     path = chapter.source.parent / unquote(parts.path)
     target = index.chapter_for(path)
     if target is None:
+        on_site = index.on_site(chapter, href)
+        if on_site is not None:  # a page of the book's web site that is not in the book
+            return on_site, None
         return None, ("L001", f"link '{href}' does not point to a chapter of this book; it became plain text "
                               "(link to a manuscript file listed in book.toml, or use a full URL)")
     found = index.target(target, fragment)
@@ -242,3 +298,60 @@ class _Lines:
 
 def _fragments(chapter: Chapter) -> list[str]:
     return [chapter.html, *(n.html for n in chapter.notes), chapter.standfirst]
+
+
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*$")
+_HOST = re.compile(r"^(?:[^@/?#\s]*@)?(?:\[[0-9A-Fa-f:.]+\]|[^\s:/?#\[\]@<>\"{}|\\^`%]*)(?::\d*)?$")
+_URL_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~:/?@!$&'()*+,;=")
+_HEX = frozenset("0123456789abcdefABCDEF")
+
+
+def web_url(url: str) -> str | None:
+    """*url* as a valid URL (RFC 3986, with IRIs' non-ASCII letters kept): characters no URL may
+    hold in its path, query or fragment (spaces, quotes, braces, a second ``#``, a ``%`` not
+    starting an escape) percent-encoded. None when no encoding can make it valid: a bad scheme, a
+    scheme that needs a host and has none, a host with spaces or such characters."""
+    url = url.strip()
+    scheme, sep, rest = url.partition(":")
+    if not sep or not _SCHEME.match(scheme):
+        if not url.startswith("//"):
+            return None
+        scheme, rest = "", url
+    head = scheme + ":" if scheme else ""
+    if rest.startswith("//"):
+        end = next((i for i, c in enumerate(rest[2:], 2) if c in "/?#"), len(rest))
+        authority, rest = rest[2:end], rest[end:]
+        if not authority and scheme.lower() in ("http", "https", "ftp"):
+            return None
+        if not _HOST.match(authority):
+            return None
+        head += "//" + authority
+    elif scheme.lower() in ("http", "https", "ftp"):
+        return None
+    before, hashed, fragment = rest.partition("#")
+    mended = head + _encode(before, "#")
+    if hashed:
+        mended += "#" + _encode(fragment, "")
+    return mended
+
+
+def _encode(text: str, keep: str) -> str:
+    out = []
+    for i, c in enumerate(text):
+        if c == "%" and text[i + 1:i + 2] in _HEX and text[i + 2:i + 3] in _HEX and len(text) > i + 2:
+            out.append(c)
+        elif c in _URL_CHARS or c in keep or (ord(c) > 127 and not c.isspace() and c.isprintable()):
+            out.append(c)
+        else:
+            out.append("".join(f"%{b:02X}" for b in c.encode("utf-8")))
+    return "".join(out)
+
+
+def _page(source: str, folders: bool = False) -> str:
+    """A Markdown file's page on the site: x.md → x.html, README.md and index.md → index.html (with
+    *folders*, as MkDocs: x.md → x/, README.md and index.md → their folder)."""
+    stem, _, _ = source.rpartition(".")
+    folder, slash, name = (stem or source).rpartition("/")
+    if name.lower() in ("readme", "index"):
+        return folder + slash if folders else f"{folder}{slash}index.html"
+    return f"{folder}{slash}{name}/" if folders else f"{folder}{slash}{name}.html"

@@ -211,6 +211,7 @@ def load_chapter(project: Project, entry: Entry, section: str, part: str | None,
         digest=_digest(data, text if entry.is_transcript else "", fragment.includes),
         diagnostics=_transcript_diagnostics(extra, shown) + tuple(extra_title) + fragment.diagnostics,
         includes=fragment.includes,
+        page_title=typographic(fragment.title, lang) if fragment.title else "",
         date=meta.date,
     )
 

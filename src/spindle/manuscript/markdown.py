@@ -65,6 +65,7 @@ class ParseContext:
     slugs: dict[str, int] = field(default_factory=dict)  # heading slugs given so far (GitHub's -1, -2 for repeats)
     raw_html: bool = False  # raw HTML met: the rendered fragment is normalised to XHTML
     foreign: list[str] = field(default_factory=list)  # open <svg>/<math> elements met in raw HTML
+    opened: list[xhtml.Open] = field(default_factory=list)  # raw HTML elements not closed yet, with their lines
     expansion: dialects.Expansion | None = None  # what the dialect pass expanded (line map, blocks, includes)
     variables: dict[str, str] = field(default_factory=dict)  # GitBook/HonKit template variables, if the book has any
 
@@ -145,6 +146,7 @@ def parser(lang: str) -> MarkdownIt:
     md.core.ruler.before("inline", "spindle_turns", _turns_rule)
     md.core.ruler.before("inline", "spindle_dialects", _dialects_rule)
     md.core.ruler.push("spindle_structure", _structure_rule)
+    md.core.ruler.push("spindle_emoji", _emoji_rule)
     md.add_render_rule("footnote_ref", _render_footnote_ref)
     md.add_render_rule("image", _render_image)
     md.add_render_rule("paragraph_open", _render_paragraph_open)
@@ -187,6 +189,10 @@ def render(text: str, lang: str, ctx: ParseContext) -> Fragment:
         except xhtml.TooDeep as exc:
             ctx.warn("C001", str(exc), None)  # an error: the build stops, with the chapter's other errors
             body, notes = "", ()
+        if ctx.opened:  # named where they were opened, instead of the parser's "left open" without a line
+            problems = [p for p in problems if p != xhtml.LEFT_OPEN]
+            for line, message in xhtml.unclosed(ctx.opened):
+                ctx.warn("X001", message, line)
         ctx.diagnostics.extend(diagnostic("X001", problem, ctx.display) for problem in problems)
     return Fragment(body, notes, tuple(ctx.headings), tuple(ctx.resources), tuple(ctx.diagnostics),
                     tuple(ctx.expansion.includes), ctx.expansion.title)
@@ -258,7 +264,7 @@ def _structure_rule(state) -> None:
             hid = ctx.unique_id(f"{ctx.chapter_id}-{explicit or _heading_slug(text, ctx)}")
             token.meta["spindle_id"] = True
             token.attrSet("id", hid)
-            ctx.headings.append(Heading(level=max(level, 2), id=hid, text=text))
+            ctx.headings.append(Heading(level=max(level, 2), id=hid, text=emojize(text)))
         elif token.type == "paragraph_open" and i + 2 < len(tokens):
             inline = tokens[i + 1]
             children = [c for c in (inline.children or []) if not (c.type == "text" and not c.content.strip())]
@@ -284,6 +290,29 @@ def _structure_rule(state) -> None:
             _namespace_attr_id(token, ctx)
             if ctx.speakers:
                 _mark_editorial(token)
+
+
+_SHORTCODE = re.compile(r":[a-z0-9_+-]+:")
+
+
+def emojize(text: str) -> str:
+    """GitHub's emoji shortcodes (':memo:', ':+1:') as the emoji GitHub and MkDocs show; a name that
+    is no emoji (':doc:') stays as written."""
+    if ":" not in text or not _SHORTCODE.search(text):
+        return text
+    import emoji
+
+    return emoji.emojize(text, language="alias")
+
+
+def _emoji_rule(state) -> None:
+    """Shortcodes in text (not in code, URLs or raw HTML). Runs after the heading ids are made, so
+    an id keeps the shortcode's name, as GitHub's anchors do ('## :memo: Notes' is #memo-notes)."""
+    for token in state.tokens:
+        if token.type == "inline" and token.children and ":" in token.content:
+            for child in token.children:
+                if child.type == "text":
+                    child.content = emojize(child.content)
 
 
 def _heading_slug(text: str, ctx: ParseContext) -> str:
@@ -546,7 +575,7 @@ def _render_html(self, tokens, idx, options, env) -> str:
     def line_of(offset: int) -> int | None:
         return first + offset if first is not None else None
 
-    for offset, message in xhtml.scan(token.content, ctx.foreign):
+    for offset, message in xhtml.scan(token.content, ctx.foreign, ctx.opened, first):
         ctx.warn("I002" if "no alt text" in message else "X001", message, line_of(offset))
     return xhtml.rewrite(
         token.content,

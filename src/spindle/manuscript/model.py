@@ -65,6 +65,7 @@ class Chapter:
     self_numbered: bool = False  # the title carries its own number ("1. Background"): print no other
     depth: int = 0  # > 0 while a nested file is loaded on its own, before it is merged into its chapter
     merged: tuple[Path, ...] = ()  # the files of sections merged into this chapter (nesting)
+    page_title: str = ""  # the title of the chapter's own page (the EPUB document's <title>): mdBook's {{#title}}
     date: str = ""  # when the interview took place (from the transcript's own metadata), YYYY-MM-DD
 
     @property

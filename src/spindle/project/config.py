@@ -95,10 +95,26 @@ class Metadata:
     rights: str = _opt("", help="Rights statement")
     description: str = _opt("", help="Blurb, used in metadata and on the back cover")
     subjects: tuple[str, ...] = _opt(factory=tuple, help="Subject keywords")
+    site_url: str = _opt("", help="Where the book is published on the web (https://…/), its chapters as pages laid "
+                                  "out like the manuscript's files (x.md → x.html): a link to one of the site's "
+                                  "pages that is not in the book becomes a web link there instead of plain text")
+    site_folder: str = _opt("", help="The folder of the project whose files the site's pages are made from, e.g. "
+                                     "'manuscript/src' (default: the folder that holds every chapter)")
+    site_pages: Literal["html", "folders"] = _opt("html", help="How the site names a chapter's page: 'html' "
+                                                                "(x.md → x.html, as mdBook and GitBook) or 'folders' "
+                                                                "(x.md → x/, as MkDocs)")
 
     def __post_init__(self) -> None:
         if not self.title.strip():
             raise ValueError("title: must not be empty")
+        if self.site_url:
+            if not re.fullmatch(r"https?://[^\s/?#@]+(/[^\s?#]*)?", self.site_url):
+                raise ValueError(f"site_url: expected the address of a web site, https://example.org/book/, "
+                                 f"got {self.site_url!r}")
+            if not self.site_url.endswith("/"):  # a folder: the chapters' pages are inside it
+                object.__setattr__(self, "site_url", self.site_url + "/")
+        if self.site_folder and (self.site_folder.startswith(("/", "\\")) or ".." in self.site_folder.split("/")):
+            raise ValueError(f"site_folder: a folder inside the project, e.g. 'manuscript/src', got {self.site_folder!r}")
         if self.date and not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", self.date):
             raise ValueError(f"date: expected YYYY-MM-DD, got {self.date!r}")
         if self.slug and not re.fullmatch(r"[a-z0-9][a-z0-9._-]*", self.slug):

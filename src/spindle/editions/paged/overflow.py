@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from spindle.core.diagnostics import Diagnostic
+
 TOLERANCE = 2.0  # CSS px (0.5 mm): WeasyPrint's rounding and a glyph's side bearing
 UNDERFULL = 1 / 3  # a page less full than this (not a chapter's last) is reported
 QUIET_PAGES = ("front", "part", "full-bleed", "signature-blank")  # named pages that are meant to be short
@@ -159,10 +161,15 @@ def locate(spill: Spill, sources: dict[str, Path]) -> int | None:
     return None
 
 
-def for_book(book, edition: str, spills: list[Spill]) -> list[str]:
-    """:func:`describe` with the book's chapters as the manuscript files (warnings)."""
+def for_book(book, edition: str, spills: list[Spill]) -> list[Diagnostic]:
+    """:func:`describe` with the book's chapters as the manuscript files: one finding (P004) per spill,
+    printed as :func:`describe` words it, with its page."""
+    from spindle.core.diagnostics import diagnostic
+
     sources = {chapter.id: chapter.source for chapter in book.chapters}
-    return describe(edition, [s for s in spills if s.kind != "underfull"], sources, book.project.display)
+    spilled = [s for s in spills if s.kind != "underfull"]
+    return [diagnostic("P004", text, page=spill.page)
+            for spill, text in zip(spilled, describe(edition, spilled, sources, book.project.display))]
 
 
 def notes_for_book(book, edition: str, spills: list[Spill]) -> list[str]:

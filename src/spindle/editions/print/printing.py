@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from spindle.editions.print import signatures
 from spindle.project.config import line_of
 from spindle.core.errors import BuildError, ConfigError
+from spindle.core.diagnostics import Diagnostic, diagnostic
 from spindle.editions.print.marks import MM, Sheet
 from spindle.manuscript.model import Book
 from spindle.editions.paged.engine import Laid
@@ -30,6 +31,7 @@ class PrintFiles:
     warnings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     starts: list | None = None  # pagemap.PageStart per page: the EPUB's page-list
+    diagnostics: list = field(default_factory=list)  # the layout's findings (core.diagnostics), also in warnings
 
 
 def output_profile(book: Book) -> str | None:
@@ -132,15 +134,16 @@ def build(book: Book, theme: Theme, epoch: int | None, allow_remote: bool, font_
     files = {"print": laid.pdf if laid.finished else finish.finish(laid.pdf, finish_spec(book, identifier, epoch))}
     from spindle.editions.paged import messages, overflow
 
-    warnings = messages.fold(book, "print", laid.warnings) + overflow.for_book(book, "print", laid.spills)
+    found = messages.fold(book, "print", laid.warnings) + overflow.for_book(book, "print", laid.spills)
     short_pages = overflow.notes_for_book(book, "print", laid.spills)
 
     spine = cover.spine_for(book, laid.pages)
     cover_width, _ = cover.sheet_size(book, spine)
     cover_layout = cover.layout(book, theme, spine, epoch, allow_remote, font_config, variant, {})
-    warnings += [f"cover: {w}" for w in cover_layout.warnings]
+    found += [diagnostic("R001", f"cover: {w}") for w in cover_layout.warnings]
     if cover_layout.pages != 1:
-        warnings.append(f"cover: the cover template made {cover_layout.pages} pages; only the first is the cover")
+        found.append(diagnostic("R001", f"cover: the cover template made {cover_layout.pages} pages; only the "
+                                "first is the cover"))
     cover_sheet = Sheet(cover_width * MM, height * MM, p.bleed.pt, folds=(width * MM, (width + spine.width_mm) * MM))
     cover_spec = finish.Finish(identifier + "|cover", epoch, cover_sheet, p.marks, condition)
     files["cover"] = finish.finish(paged.write(cover_layout, identifier + "|cover"), cover_spec)
@@ -158,12 +161,12 @@ def build(book: Book, theme: Theme, epoch: int | None, allow_remote: bool, font_
                  "print: not PDF/X: no editions.print.icc_profile, so no output intent is claimed "
                  "(CMYK colours for an unspecified press)")
     if preflight:
-        warnings += _preflight(book, files)
-    return PrintFiles(files=files, pages=laid.pages, padding=padding, spine=spine, warnings=warnings, notes=notes,
-                      starts=laid.starts)
+        found += _preflight(book, files)
+    return PrintFiles(files=files, pages=laid.pages, padding=padding, spine=spine, warnings=[str(d) for d in found],
+                      notes=notes, starts=laid.starts, diagnostics=found)
 
 
-def _preflight(book: Book, files: dict[str, bytes]) -> list[str]:
+def _preflight(book: Book, files: dict[str, bytes]) -> list[Diagnostic]:
     from spindle.editions.print import preflight
 
     stem = book.project.config.book.file_stem
@@ -173,4 +176,5 @@ def _preflight(book: Book, files: dict[str, bytes]) -> list[str]:
         first = report.errors[0]
         where = f"page {first.page}: " if first.page else ""
         raise BuildError(f"preflight: {len(report.errors)} error(s); first: {first.file}: {first.check}: {where}{first.message}")
-    return [f"preflight: {w.file}: {w.check}: " + (f"page {w.page}: " if w.page else "") + w.message for w in report.warnings]
+    return [diagnostic("R002", f"preflight: {w.file}: {w.check}: " + (f"page {w.page}: " if w.page else "") + w.message,
+                       page=w.page or None) for w in report.warnings]

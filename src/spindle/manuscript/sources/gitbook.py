@@ -14,6 +14,8 @@ from pathlib import Path
 from spindle.manuscript.sources.model import Imported, ImportError_, Node, PartNode
 from spindle.manuscript.sources.summary import parse, to_nodes
 
+_READ_BY_SPINDLE = {"include-codeblock"}  # plugins whose syntax spindle reads itself (manuscript/dialects.py)
+
 
 class GitBook:
     name = "GitBook"
@@ -52,6 +54,7 @@ class GitBook:
             dialect="GitBook/HonKit", root=source, title=str(config.get("title") or ""),
             authors=[str(a) for a in (author if isinstance(author, list) else [author]) if a and str(a).strip()],
             language=str(config.get("language") or ""), description=str(config.get("description") or ""),
+            site_url=_site_url(config), site_folder=root,
         )
         seen: set[Path] = {summary_path.resolve()}
         for part, items in summary.groups:
@@ -62,7 +65,8 @@ class GitBook:
                 imported.chapters.extend(nodes)
         if readme.is_file() and readme.resolve() not in seen:
             imported.front.append(Node(readme.resolve(), "Introduction"))
-        plugins = [p for p in config.get("plugins") or [] if isinstance(p, str) and not p.startswith("-")]
+        plugins = [p for p in config.get("plugins") or [] if isinstance(p, str) and not p.startswith("-")
+                   and p.split("@")[0] not in _READ_BY_SPINDLE]
         if plugins:
             imported.unmapped.append(f"{source / 'book.json'}: plugins are not run: {', '.join(plugins)}")
         variables = config.get("variables") if isinstance(config.get("variables"), dict) else {}
@@ -78,3 +82,13 @@ _VARIABLE = re.compile(r"\{\{\s*book\.([A-Za-z0-9_]+)\s*\}\}")
 
 def _substitute(text: str, variables: dict) -> str:
     return _VARIABLE.sub(lambda m: str(variables[m.group(1)]) if m.group(1) in variables else m.group(0), text)
+
+
+def _site_url(config: dict) -> str:
+    """Where the book is published, as its plugins name it: canonical-link's baseURL, sitemap's hostname."""
+    plugins = config.get("pluginsConfig") if isinstance(config.get("pluginsConfig"), dict) else {}
+    for name, key in (("canonical-link", "baseURL"), ("sitemap", "hostname"), ("sitemap-general", "prefix")):
+        value = plugins.get(name, {}).get(key) if isinstance(plugins.get(name), dict) else None
+        if isinstance(value, str) and value.strip().startswith(("https://", "http://")):
+            return value.strip()
+    return ""

@@ -54,6 +54,7 @@ class MdBook:
             title=str(book.get("title") or ""), authors=[str(a) for a in authors if str(a).strip()],
             language=str(book.get("language") or ""), description=str(book.get("description") or ""),
         )
+        imported.site_url, imported.site_folder = _site_url(config.get("output") or {}), src
         seen: set[Path] = set()
         imported.front = to_nodes(summary.prefix, src, seen, imported, shown)
         for part, items in summary.groups:
@@ -73,3 +74,18 @@ class MdBook:
                 imported.unmapped.append(f"{source / 'book.toml'}: [{kind}.{name}] is not run (spindle runs no "
                                          "code from a book)")
         return imported
+
+
+def _site_url(output: dict) -> str:
+    """Where the book is published: [output.html] site-url when it is a full address, or the host its
+    cname names with site-url's path (mdBook's site-url alone is a path on an unknown host)."""
+    html = output.get("html") if isinstance(output, dict) else None
+    if not isinstance(html, dict):
+        return ""
+    site = str(html.get("site-url") or "").strip()
+    if site.startswith(("https://", "http://")):
+        return site
+    cname = str(html.get("cname") or "").strip().strip("/")
+    if cname and "/" not in cname and " " not in cname:
+        return f"https://{cname}/{site.strip('/') + '/' if site.strip('/') else ''}"
+    return ""

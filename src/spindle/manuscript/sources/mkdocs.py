@@ -49,6 +49,8 @@ class MkDocs:
             authors=[str(config["site_author"])] if config.get("site_author") else [],
             language=str(theme.get("language") or ""), description=str(config.get("site_description") or ""),
             rights=html.unescape(str(config.get("copyright") or "")),
+            site_url=str(config.get("site_url") or "").strip(), site_folder=docs,
+            site_pages="html" if config.get("use_directory_urls") is False else "folders",
         )
         nav = config.get("nav") or config.get("pages")
         if nav:

@@ -43,6 +43,9 @@ class Imported:
     language: str = ""
     description: str = ""
     rights: str = ""
+    site_url: str = ""  # where the book is published (https://…/), when the source says
+    site_folder: Path | None = None  # the folder the site's pages are made from (mdBook's src, MkDocs' docs_dir)
+    site_pages: str = "html"  # "folders": x.md is published as x/ (MkDocs' use_directory_urls)
     front: list[Node] = field(default_factory=list)
     chapters: list[Node | PartNode] = field(default_factory=list)
     back: list[Node] = field(default_factory=list)

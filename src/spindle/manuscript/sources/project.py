@@ -25,6 +25,7 @@ from spindle.manuscript.sources import read
 
 # local files a chapter can refer to: links and images, reference definitions, HTML attributes,
 # mdBook's {{#include}} family, GitBook's {% include %} and include-codeblock's [import](...)
+_CODE_IMPORT = re.compile(r"(?m)^[ \t>]*\[(?:import|include)(?:[:,\s][^\]]*)?\]\(\s*<?([^()\s>]+)")  # code, even .md
 _REFERENCES = [
     re.compile(r"\]\(\s*<([^>]+)>"),
     re.compile(r"\]\(\s*([^)\s]+)"),
@@ -32,6 +33,7 @@ _REFERENCES = [
     re.compile(r"""\b(?:src|href|data)\s*=\s*["']([^"']+)["']"""),
     re.compile(r"\{\{#(?:include|rustdoc_include|playground|playpen)\s+([^\s}]+)"),
     re.compile(r"""\{%\s*include\s+["']([^"']+)["']"""),
+    _CODE_IMPORT,
 ]
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*:", re.I)
 _MD = (".md", ".markdown")
@@ -172,7 +174,14 @@ def _write(imported: Imported, nodes: list[Node], source: Path, src: Path, base:
         messages.append(f"not mapped: front matter keys spindle does not know were kept as YAML comments in "
                         f"{len(fronts)} file(s), e.g. {fronts[0]}")
     config = target / "book.toml"
-    config.write_text(_book_toml(imported, language, file_of, source), encoding="utf-8")
+    site_folder = ""
+    if imported.site_url and imported.site_folder is not None:
+        try:
+            site_folder = (Path("manuscript") / imported.site_folder.resolve().relative_to(base)).as_posix()
+        except ValueError:  # the site's folder is above every copied file: the manuscript folder itself
+            site_folder = "manuscript"
+        messages.append(f"site_url: links to the site's pages that are not in the book link to {imported.site_url}")
+    config.write_text(_book_toml(imported, language, file_of, source, site_folder), encoding="utf-8")
     (target / "styles").mkdir(exist_ok=True)
     (target / "templates").mkdir(exist_ok=True)
     top = len(imported.front) + len(imported.back) + sum(
@@ -371,10 +380,11 @@ def _references(nodes: list[Node], allowed: Path, root: Path,
                     if allowed != resolved and allowed not in resolved.parents:
                         outside.append(f"{path.name} refers to {raw}, outside the book; not copied")
                         continue
-                    if resolved.suffix.lower() in _MD and not pattern.pattern.startswith((r"\{\{#", r"\{%")):
+                    if resolved.suffix.lower() in _MD and not pattern.pattern.startswith((r"\{\{#", r"\{%")) \
+                            and pattern is not _CODE_IMPORT:
                         continue  # a link to a page that is not a chapter: not part of the book
                     found[resolved] = None
-                    if resolved.suffix.lower() in _MD:
+                    if resolved.suffix.lower() in _MD and pattern is not _CODE_IMPORT:  # code, not Markdown
                         queue.append((resolved, resolved.read_text(encoding="utf-8-sig", errors="replace")))
                     elif resolved.suffix.lower() in (".html", ".htm") and pattern.pattern.startswith(r"\{%"):
                         includers[resolved] = path  # inlined into *path*: its references are read from there
@@ -496,7 +506,7 @@ def _s(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
-def _book_toml(imported: Imported, language: str, file_of, source: Path) -> str:
+def _book_toml(imported: Imported, language: str, file_of, source: Path, site_folder: str = "") -> str:
     def entry(node: Node, indent: str) -> str:
         if not node.children:
             return _s(file_of(node))
@@ -523,6 +533,12 @@ def _book_toml(imported: Imported, language: str, file_of, source: Path) -> str:
         lines.append(f"description = {_s(imported.description.strip())}")
     if imported.rights.strip():
         lines.append(f"rights = {_s(imported.rights.strip())}")
+    if imported.site_url.strip():
+        lines.append(f"site_url = {_s(imported.site_url.strip())}")
+        if site_folder:
+            lines.append(f"site_folder = {_s(site_folder)}")
+        if imported.site_pages != "html":
+            lines.append(f"site_pages = {_s(imported.site_pages)}")
     lines += ["", "[contents]", array("front", imported.front), array("chapters", imported.chapters),
               array("back", imported.back), ""]
     return "\n".join(lines)
