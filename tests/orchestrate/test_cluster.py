@@ -108,7 +108,7 @@ def test_a_title_failing_on_the_cluster_fails_alone(cluster, tmp_path):
 
 
 def test_no_scheduler_at_the_address_is_a_one_line_error(tmp_path, monkeypatch):
-    from spindle.build import cluster as remote
+    from spindle.build import remote
 
     monkeypatch.setattr(remote, "CONNECT_TIMEOUT", "2s")
     make_series(tmp_path, 1, editions=("epub",))
