@@ -298,6 +298,7 @@ class _Sent:
     numbering: object = None
     address: str | None = None  # the worker that laid it out
     attempts: int = 1
+    stale: bool = False  # sent before the pool was closed: its answer is not wanted
 
 
 class _Slot:
@@ -332,9 +333,11 @@ class ClusterPool:
         self.sent: dict = {}  # the scheduler's key -> _Sent
         self.answers: queue.Queue = queue.Queue()
         self.scattered: dict[str, object] = {}  # styles key -> future of its files
+        self.bundles: dict[str, dict] = {}  # styles key -> its files (scattered again if the cluster lost them)
         self.places: dict[str, Places] = {}
         self.futures: dict = {}  # Dask key -> (scheduler's key, future)
         self.tasks: list[str] = []  # the Dask keys sent (what was laid out and numbered on the cluster)
+        self.shipped: set[str] = set()  # every file sent, by place ("@@root@@/manuscript/figures/x.png")
 
     # scheduler.Pool's interface
     def start(self, every: bool = False) -> "ClusterPool":
@@ -361,16 +364,22 @@ class ClusterPool:
                 key, sent, future = self.answers.get(block=wait)
             except queue.Empty:
                 return None
+            if sent.stale:
+                continue
             message = self._read(key, sent, future)
             if message is not None:
                 sent.slot.outstanding -= 1
                 return message
 
     def close(self) -> None:
+        for sent in self.sent.values():
+            sent.stale = True
         for _, future in list(self.futures.values()):
             future.cancel()
         self.futures.clear()
         self.scattered.clear()
+        self.bundles.clear()
+        self.places.clear()
         self.slots.clear()
         self.sent.clear()
         try:
@@ -390,13 +399,20 @@ class ClusterPool:
         if styles.key not in self.scattered:
             places = self.places[styles.key] = Places(styles)
             bundle = styles_files(places, styles)
-            self.scattered[styles.key] = self.client.scatter([bundle], hash=False)[0]
+            self.shipped.update(bundle)
+            self.bundles[styles.key] = bundle
+            self.scattered[styles.key] = self._scatter(bundle)
         return self.places[styles.key], self.scattered[styles.key]
+
+    def _scatter(self, bundle: dict):
+        """The stylesheets' files on every worker (a worker that dies does not take the only copy)."""
+        return self.client.scatter([bundle], hash=False, broadcast=True)[0]
 
     def _send_job(self, slot: _Slot, key, job: Job) -> None:
         places, _ = self._shared(job)
         root = Path(job.styles.root)
         files = named_files(places, [(root, job.html, False)])
+        self.shipped.update(files)
         portable = replace(job, styles=places.mapped(job.styles))
         held_key = f"{self.session}-{uuid.uuid4().hex}"
         sent = _Sent(slot, "job", portable, held_key, places, files)
@@ -429,6 +445,8 @@ class ClusterPool:
 
     def _shared_of(self, sent: _Sent):
         styles_key = next(k for k, p in self.places.items() if p is sent.places)
+        if self.scattered[styles_key].status != "finished":  # lost with the workers that held it
+            self.scattered[styles_key] = self._scatter(self.bundles[styles_key])
         return sent.places, self.scattered[styles_key]
 
     def _drop(self, key) -> None:
@@ -444,9 +462,9 @@ class ClusterPool:
     def _read(self, key, sent: _Sent, future):
         """The scheduler's message for an answered task, or None when it was sent again."""
         self.futures.pop(future.key, None)
-        if future.status == "cancelled":
-            return None
         try:
+            if future.status == "cancelled":  # (the scheduler lost what it needed: its workers died)
+                raise OSError("the task was cancelled by the Dask scheduler")
             kind, payload, address = future.result()
         except Exception as exc:  # noqa: BLE001 - the workers that ran it died (KilledWorker), or it could not run
             if _worker_died(exc) and sent.attempts <= RETRIES:
