@@ -145,6 +145,9 @@ def _build_book(project: Project, editions: list[str], out: Path, paged_editions
             if "in one pass" in line and not single_pass:
                 result.notes.append(line)
             report(line)
+        cluster = getattr(pool, "summary", lambda: None)()  # parts laid out on a Dask cluster
+        if cluster:
+            result.notes.append(cluster)
     for_epub: dict = {}  # from the print edition: the page-list and the cover
     for edition in sorted(editions, key=lambda e: e == "epub"):  # the EPUB last: it maps the print pages
         start = time.perf_counter()

@@ -29,6 +29,7 @@ import html as htmlparse
 import queue
 import re
 import threading
+import time
 import uuid
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -338,6 +339,15 @@ class ClusterPool:
         self.futures: dict = {}  # Dask key -> (scheduler's key, future)
         self.tasks: list[str] = []  # the Dask keys sent (what was laid out and numbered on the cluster)
         self.shipped: set[str] = set()  # every file sent, by place ("@@root@@/manuscript/figures/x.png")
+        self.waited = 0.0  # seconds this machine waited for the cluster's answers
+        self.laid_out = 0  # parts laid out on the cluster (layouts; numberings are not counted)
+
+    def summary(self) -> str | None:
+        """What the build note says of the cluster's share of the work."""
+        if not self.tasks:
+            return None
+        return (f"{self.laid_out} part layout(s) on the cluster ({self.jobs} worker thread(s)); this machine "
+                f"waited {self.waited:.1f} s for them")
 
     # scheduler.Pool's interface
     def start(self, every: bool = False) -> "ClusterPool":
@@ -360,10 +370,13 @@ class ClusterPool:
         while True:
             if not any(s.outstanding for s in self.slots):
                 return None
+            started = time.perf_counter()
             try:
                 key, sent, future = self.answers.get(block=wait)
             except queue.Empty:
                 return None
+            finally:
+                self.waited += time.perf_counter() - started
             if sent.stale:
                 continue
             message = self._read(key, sent, future)
@@ -428,8 +441,13 @@ class ClusterPool:
         import dask
 
         _, shared = self._shared_of(sent)
-        name = "".join(c if c.isalnum() or c in "-_" else "-" for c in sent.job.name)[:40]
-        dask_key = f"spindle-{'part' if sent.kind == 'job' else 'number'}-{name}-{uuid.uuid4().hex}"
+        def clean(text: str) -> str:
+            return "".join(c if c.isalnum() or c in "-_." else "-" for c in text)[:40]
+
+        # spindle-part-NAME@BOOK-… (the book by its folder's name: the scheduler's task stream tells them apart)
+        book = clean(Path(sent.places.folders["root"]).name)
+        dask_key = (f"spindle-{'part' if sent.kind == 'job' else 'number'}-{clean(sent.job.name)}@{book}-"
+                    f"{uuid.uuid4().hex}")
         with dask.config.set({"distributed.admin.large-graph-warning-threshold": "4GB"}):
             if sent.kind == "job":
                 future = self.client.submit(lay_out_task, self.session, shared, sent.files, sent.job, sent.held_key,
@@ -478,6 +496,7 @@ class ClusterPool:
             future.release()
         if kind == "laid":
             sent.address = address
+            self.laid_out += 1
         if kind == "error":
             payload.message = sent.places.here(payload.message)
             payload.args = (payload.message,)
