@@ -144,7 +144,12 @@ def build(workspace: Workspace, todo: list[tuple[Title, Project]], editions: lis
         for title, project in todo:
             out = orchestrate.check_out_dir(project, workspace.out_for(title))
             locks[title] = held.enter_context(contextlib.ExitStack())
-            locks[title].enter_context(lock.held(project.root / caching.FOLDER, report))
+            try:  # another build of this title (here) is running: this one waits, then fails alone
+                locks[title].enter_context(lock.held(project.root / caching.FOLDER, report))
+            except SpindleError as exc:
+                done.append(Built(title, error=one_line(title, exc)))
+                locks.pop(title).close()
+                continue
             store, key = uptodate.slot(project, editions, out, **options)
             found = uptodate.check(project, store, key) if key is not None else None
             if found is not None:
