@@ -186,7 +186,27 @@ def run(source: Path, workers: int) -> str:
     for n in (1, 2, 4, 8, 16, 20, 32):
         t, spread = model(whole, pages, sizes, part, local, n, overhead)
         lines.append(f"| {n} | {', '.join(spread) or '-'} | {t:.1f} | {wall_here / t:.2f}x |")
+    lines += ["", EXPLAINED]
     return "\n".join(lines) + "\n"
+
+
+EXPLAINED = """How the expected time on N workers is computed (an estimate from the measured costs above, not a
+measurement of N machines). Each title is built as `spindle build --cluster` would build it on N
+workers (`build.cluster.large`): a title whose manuscript is more than 1/N of the series' is spread
+(built on the machine running spindle, its parts on the workers), the others are sent whole.
+A title sent whole is one unit of work costing its measured time as one task on a worker (the task
+stream's compute time, column "on the cluster"). A spread title is split into pages/20 units (about
+one chapter each) costing, together, its print pages x the measured part cost per page (the workers'
+compute time in the longest title's layout and numbering tasks, divided by its print pages); it also
+leaves pages x the measured local cost per page (the longest title's build time on this machine minus
+the time it waited for the cluster) to the machine running spindle. The units are scheduled longest
+first onto the least loaded of N one-core workers, each costing the measured per-task overhead more
+(the cluster run's idle worker time shared out over its tasks); the expected time is the largest
+worker's load, or the spread titles' local work if that is longer (this machine does it one title after
+the other). Speed-up: the measured time here divided by that. What it leaves out: the time to send
+the files (measured within the overhead on a LocalCluster, where it is a local copy), workers slower
+or faster than this machine's cores, and the first part on each worker paying for WeasyPrint's start
+and the stylesheets (inside the measured part cost, spread over the longest title's parts)."""
 
 
 def main() -> None:
