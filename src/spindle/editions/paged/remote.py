@@ -14,9 +14,11 @@ Only the two steps of one part's layout (worker.py) run on the cluster:
 What travels: each task carries the files its part names (the images its HTML refers to, and SVGs'
 own references); the project's stylesheets and the files they refer to (fonts, images) travel once
 per edition, scattered and shared by every part's task. The built-in theme is not sent: the workers
-run the same spindle. Paths in a task are written from "places" (``@root/...``, ``@shared0/...``,
-``@builtin/...``) that each worker maps to its own folders (a temporary folder per build), and
-errors and warnings come back with this machine's paths.
+run the same spindle. A file travels under its "place" (``@@root@@/figures/x.png``, ``@@shared0@@/...``)
+and a worker keeps it in its own folder for the build; the part's paths and URLs stay this machine's
+(WeasyPrint names an image in the PDF after its URL: the same URLs give the same bytes), and the
+worker's fetcher reads each of them from its copy (``Styles.folders``). Errors and warnings come
+back with this machine's paths.
 
 A worker that dies takes its tasks back to the Dask scheduler, which runs them elsewhere; a task
 the scheduler gives up on (KilledWorker) is sent again, up to RETRIES times. A worker lays out one
@@ -58,7 +60,7 @@ class Places:
             self.folders[f"shared{index}"] = Path(folder).resolve()
 
     def place(self, path: Path) -> str | None:
-        """``@name/relative`` for a file in one of the folders (the innermost), else None."""
+        """``@@name@@/relative`` for a file in one of the folders (the innermost), else None."""
         best = None
         for name, folder in self.folders.items():
             if path == folder or folder in path.parents:
