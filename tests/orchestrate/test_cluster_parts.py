@@ -214,3 +214,18 @@ def test_the_command_line_lays_a_book_out_on_the_cluster(cluster, tmp_path, monk
     assert run(["build", "pdf", "-v", "--cluster", running.scheduler_address]) == 0
     assert "pdf: laid out in 4 parts (5 laid out now, the others from the cache), 2 workers" in capsys.readouterr().err
     assert (tmp_path / "build" / "tiny-book.pdf").is_file()
+
+
+def test_no_scheduler_for_a_book_is_a_one_line_error_and_leaves_the_outputs(tmp_path, monkeypatch, capsys):
+    from spindle.build import remote
+    from spindle.cli import run
+
+    monkeypatch.setattr(remote, "CONNECT_TIMEOUT", "2s")
+    make(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "build").mkdir()
+    (tmp_path / "build" / "tiny-book.pdf").write_bytes(b"the previous build")
+    assert run(["build", "pdf", "--cluster", "tcp://127.0.0.1:9"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: --cluster tcp://127.0.0.1:9: no Dask scheduler answers there") and err.count("\n") == 1
+    assert (tmp_path / "build" / "tiny-book.pdf").read_bytes() == b"the previous build"
