@@ -229,3 +229,32 @@ def test_no_scheduler_for_a_book_is_a_one_line_error_and_leaves_the_outputs(tmp_
     err = capsys.readouterr().err
     assert err.startswith("error: --cluster tcp://127.0.0.1:9: no Dask scheduler answers there") and err.count("\n") == 1
     assert (tmp_path / "build" / "tiny-book.pdf").read_bytes() == b"the previous build"
+
+
+def test_an_image_changed_between_two_builds_on_the_same_workers_is_the_new_one(cluster, tmp_path):
+    """The workers outlive a build and the URLs are the build's own: a worker must not lay a part out
+    with the image it read for an earlier build."""
+    import io
+
+    import pikepdf
+    from PIL import Image
+
+    running, _ = cluster
+    make(tmp_path)
+    square = tmp_path / "manuscript" / "figures" / "square.png"
+
+    def colours() -> set:
+        found = set()
+        with pikepdf.open(tmp_path / "build" / "tiny-book.pdf") as pdf:
+            for page in pdf.pages:
+                for _, raw in page.images.items():
+                    image = pikepdf.PdfImage(raw).as_pil_image().convert("RGB")
+                    found.add(image.getpixel((0, 0)))
+        return found
+
+    for colour in ((200, 30, 30), (30, 30, 200)):
+        out = io.BytesIO()
+        Image.new("RGB", (4, 4), colour).save(out, "PNG")
+        square.write_bytes(out.getvalue())
+        orchestrate.build(load(tmp_path / "book.toml"), ["pdf"], epoch=EPOCH, cluster=running.scheduler_address)
+        assert colour in colours()

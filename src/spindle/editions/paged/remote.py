@@ -153,6 +153,8 @@ def styles_files(places: Places, styles: Styles) -> dict[str, bytes]:
 
 _SESSIONS: dict[str, Path] = {}  # a build's session -> its folder on this worker
 _HELD: dict[str, object] = {}  # a job task's key -> worker.Held
+_IMAGES: dict[str, dict] = {}  # a build's session -> WeasyPrint's images by URL (the URLs are the build's own:
+                               # another build, of another version of the files, must not find them)
 LAYOUT_LOCK = threading.Lock()  # WeasyPrint is patched while a part is laid out
 
 
@@ -226,8 +228,11 @@ def _guarded(step, session: str, shared: dict, files: dict, *args):
     """Run *step* in this worker's folder of the build *session*; its answer, an error or a crash."""
     import traceback
 
-    folder = _folder(session, {**shared, **files})
+    from spindle.editions.paged import worker as partlayout
+
     with LAYOUT_LOCK:
+        folder = _folder(session, {**shared, **files})
+        partlayout._IMAGES = _IMAGES.setdefault(session, {})
         try:
             return _answer(*step(folder, *args), folder)
         except SpindleError as exc:
@@ -273,19 +278,16 @@ def drop_task(held_key: str) -> None:
 
 
 def forget(session: str) -> None:
-    """The end of a build: its held layouts and files go (and, when no build is left, parsed styles)."""
+    """The end of a build: its held layouts, images and files go. (Run in the worker's event loop:
+    it never waits for the layout lock, which a title's whole build may hold for minutes.)"""
     import shutil
-
-    from spindle.editions.paged import worker as partlayout
 
     for key in [k for k in _HELD if k.startswith(session)]:
         del _HELD[key]
+    _IMAGES.pop(session, None)
     folder = _SESSIONS.pop(session, None)
     if folder is not None:
         shutil.rmtree(folder, ignore_errors=True)
-    if not _SESSIONS:
-        with LAYOUT_LOCK:
-            partlayout.reset()
 
 
 # --- this machine: the pool ------------------------------------------------------------------------------------
