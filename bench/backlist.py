@@ -133,7 +133,7 @@ def run(source: Path, workers: int) -> str:
         pages = {b.title.folder: next((o.pages for o in b.result.outputs if o.edition == "print"), 0) or 0
                  for b in books_here}
         longest = max(pages, key=pages.get)
-        with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as c, \
+        with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0") as c, \
                 Client(c) as client:
             with get_task_stream(client) as stream:
                 wall_cluster, books_cluster = _build(there, c.scheduler_address)
