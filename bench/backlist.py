@@ -7,11 +7,12 @@ bench/generate.py, to build a whole series locally and on a Dask LocalCluster.
 With --run it builds the series cold, twice, each time from a fresh copy: here (``spindle build``
 at the root: one title after the other, each laid out by this machine's worker processes), and on
 a ``dask.distributed.LocalCluster`` of --workers single-threaded worker processes (``--cluster``).
-It reports the wall time of each, every title's own build time (pages, seconds here and on its
-worker), and from those the expected time on a cluster of N one-core workers: the titles scheduled
-longest first onto the least loaded worker (a book is the unit of work, so the longest title is
-the floor), with the per-title overhead the LocalCluster run measured (sending the files, the
-worker's start, sending the outputs back)."""
+Then it builds the longest title alone with its parts laid out on that cluster. It reports the
+wall time of each, every title's own build time (pages, seconds here and on its worker, from the
+Dask scheduler's task stream), the cost of a part per print page and of a spread title's work on
+this machine per print page, and from those the expected time on a cluster of N one-core workers
+(:func:`model`: as ``spindle build --cluster`` divides the work, titles larger than one worker's
+share spread as parts, the others whole, scheduled longest first onto the least loaded worker)."""
 
 from __future__ import annotations
 
@@ -60,12 +61,36 @@ def backlist(out: Path, books: int = 20, seed: int = 2018, scale: float = 1.0) -
     return series
 
 
-def expected(seconds: list[float], workers: int, overhead: float) -> float:
-    """Wall time of *seconds* (one per title) on *workers* one-core workers, longest first."""
+def expected(units: list[float], workers: int, overhead: float) -> float:
+    """Wall time of *units* (seconds each) on *workers* one-core workers, longest first onto the
+    least loaded worker, each unit costing *overhead* more (sending it, its answer, idle time)."""
     loads = [0.0] * workers
-    for s in sorted(seconds, reverse=True):
+    for s in sorted(units, reverse=True):
         loads[loads.index(min(loads))] += s + overhead
     return max(loads)
+
+
+def model(whole: dict[str, float], pages: dict[str, int], sizes: dict[str, int], part: float, local: float,
+          workers: int, overhead: float) -> tuple[float, list[str]]:
+    """Expected wall time of the series on *workers* one-core workers, as ``spindle build --cluster``
+    divides it (build.cluster.large): a title larger than one worker's share of the manuscript is built
+    on the machine running spindle with its parts on the workers, the others are sent whole.
+
+    *whole*: each title's measured time as one task on a worker; *part*: the measured cost of one part
+    per print page (layout and numbering on a worker); *local*: the measured cost per print page of
+    what a spread title does on the machine running spindle (reading, rendering, merging, the EPUB
+    and the print finishing). A spread title becomes units of one chapter's worth of part cost (its
+    pages x *part*, in as many units as it has chapters: pages / 20); the machine running spindle does
+    the spread titles' local work one after the other, while the workers lay out. So the expected
+    time is the larger of the workers' schedule and that local work."""
+    share = sum(sizes.values()) / workers
+    spread = [t for t in whole if workers > 1 and sizes[t] > share]
+    units = [whole[t] for t in whole if t not in spread]
+    for t in spread:
+        chunks = max(1, round(pages[t] / 20))
+        units += [pages[t] * part / chunks] * chunks
+    here = sum(pages[t] * local for t in spread)
+    return max(expected(units, workers, overhead), here), spread
 
 
 def _build(root: Path, cluster: str | None) -> tuple[float, list]:
@@ -80,8 +105,24 @@ def _build(root: Path, cluster: str | None) -> tuple[float, list]:
     return wall, done.books
 
 
+def _computed(stream: list[dict]) -> dict[str, float]:
+    """Seconds of computing per Dask key (the scheduler's task stream)."""
+    found: dict[str, float] = {}
+    for task in stream:
+        for step in task.get("startstops", ()):
+            if step["action"] == "compute":
+                found[str(task["key"])] = found.get(str(task["key"]), 0.0) + step["stop"] - step["start"]
+    return found
+
+
 def run(source: Path, workers: int) -> str:
-    from distributed import LocalCluster
+    import re
+
+    from distributed import Client, LocalCluster, get_task_stream
+
+    from spindle.build import cluster as remote
+    from spindle.build import orchestrate
+    from spindle.project.series import book_project, load_series
 
     with tempfile.TemporaryDirectory() as tmp:
         here = Path(tmp) / "here"
@@ -89,29 +130,83 @@ def run(source: Path, workers: int) -> str:
         wall_here, books_here = _build(here, None)
         there = Path(tmp) / "cluster"
         shutil.copytree(source, there, ignore=shutil.ignore_patterns("build", ".spindle-cache"))
-        with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as c:
-            wall_cluster, books_cluster = _build(there, c.scheduler_address)
-    remote = {b.title.folder: b.seconds for b in books_cluster}
-    pages = {b.title.folder: next((o.pages for o in b.result.outputs if o.edition == "print"), None)
-             for b in books_here}
-    on_workers = sorted(remote.values())
-    overhead = max(0.0, (wall_cluster * workers - sum(on_workers)) / len(on_workers))
-    lines = [f"Backlist: {len(books_here)} titles, {sum(p or 0 for p in pages.values())} print pages, every edition, "
+        pages = {b.title.folder: next((o.pages for o in b.result.outputs if o.edition == "print"), 0) or 0
+                 for b in books_here}
+        longest = max(pages, key=pages.get)
+        with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0") as c, \
+                Client(c) as client:
+            with get_task_stream(client) as stream:
+                wall_cluster, books_cluster = _build(there, c.scheduler_address)
+            titles = _computed(stream.data)
+            # the parts: the longest title alone, its parts on the cluster (a fresh copy: no cache)
+            alone = Path(tmp) / "alone"
+            shutil.copytree(source, alone, ignore=shutil.ignore_patterns("build", ".spindle-cache"))
+            workspace = load_series(alone / "series.toml")
+            with get_task_stream(client) as stream:
+                started = time.perf_counter()
+                made = orchestrate.build(book_project(workspace, workspace.title(longest)), epoch=EPOCH,
+                                         cluster=client, out_dir=alone / "build")
+                wall_alone = time.perf_counter() - started
+            parts = {k: v for k, v in _computed(stream.data).items() if k.startswith(("spindle-part-", "spindle-number-"))}
+        workspace = load_series(there / "series.toml")
+        sizes = {t.folder: remote.size(book_project(workspace, t)) for t in workspace.titles}
+    where = {b.title.folder: b.where for b in books_cluster}
+    whole = {}
+    for b in books_cluster:
+        keys = [k for k in titles if re.fullmatch(rf"spindle-{re.escape(b.title.folder)}-[0-9a-f]{{32}}", k)]
+        whole[b.title.folder] = sum(titles[k] for k in keys) if keys else b.seconds
+    waited = next((float(m.group(1)) for n in made.notes for m in [re.search(r"waited ([0-9.]+) s", n)] if m), 0.0)
+    part = sum(parts.values()) / max(1, pages[longest])  # seconds of workers' time per print page, in parts
+    local = max(0.0, wall_alone - waited) / max(1, pages[longest])  # seconds here per print page of a spread title
+    on_workers = sorted(whole.values())
+    tasks = len(on_workers)
+    overhead = max(0.0, (wall_cluster * workers - sum(titles.values())) / max(1, tasks + len(
+        [k for k in titles if k.startswith(("spindle-part-", "spindle-number-"))])))
+    lines = [f"Backlist: {len(books_here)} titles, {sum(pages.values())} print pages, every edition, "
              f"cold, SOURCE_DATE_EPOCH set; {os.cpu_count()} CPUs.", "",
              "| build | wall (s) |", "|---|---:|",
              f"| here (one title after the other, {os.cpu_count()} layout processes each) | {wall_here:.1f} |",
-             f"| LocalCluster, {workers} single-threaded workers | {wall_cluster:.1f} |", "",
-             "| title | print pages | here (s) | on a worker (s) |", "|---|---:|---:|---:|"]
+             f"| LocalCluster, {workers} single-threaded workers | {wall_cluster:.1f} |",
+             f"| the longest title ({longest}, {pages[longest]} print pages) alone, its parts on that cluster | "
+             f"{wall_alone:.1f} |", "",
+             "| title | print pages | here (s) | on the cluster (s) | built |", "|---|---:|---:|---:|---|"]
     for b in books_here:
-        lines.append(f"| {b.title.folder} | {pages[b.title.folder]} | {b.seconds:.1f} | {remote[b.title.folder]:.1f} |")
-    lines += ["", f"Per-title overhead on the cluster (files out, outputs back, idle): {overhead:.1f} s. "
-              f"Expected wall time on N one-core workers (longest title first; the longest, "
-              f"{max(on_workers):.1f} s, is the floor while a book is the unit of work):", "",
-              "| N | expected (s) | speed-up over here |", "|---:|---:|---:|"]
-    for n in (1, 2, 4, 8, 16, 20):
-        t = expected(on_workers, n, overhead)
-        lines.append(f"| {n} | {t:.1f} | {wall_here / t:.2f}x |")
+        t = b.title.folder
+        lines.append(f"| {t} | {pages[t]} | {b.seconds:.1f} | {whole[t]:.1f} | "
+                     f"{'here, parts on the cluster' if where[t].startswith('here') else 'whole, on a worker'} |")
+    lines += ["", f"Measured costs: a title sent whole, its time on a worker (above); the parts of {longest}: "
+              f"{len(parts)} layout and numbering tasks, {sum(parts.values()):.1f} s of workers' time, "
+              f"{part:.3f} s per print page; what building {longest} did on this machine besides waiting "
+              f"for them: {wall_alone - waited:.1f} s, {local:.3f} s per print page; the cluster's overhead "
+              f"per task (files out, answers back, idle): {overhead:.2f} s.", "",
+              "Expected wall time on N one-core workers (bench/backlist.py `model`: titles larger than one "
+              "worker's share spread as parts, the rest whole, scheduled longest first; never less than "
+              "the spread titles' work on the machine running spindle):", "",
+              "| N | spread titles | expected (s) | speed-up over here |", "|---:|---|---:|---:|"]
+    for n in (1, 2, 4, 8, 16, 20, 32):
+        t, spread = model(whole, pages, sizes, part, local, n, overhead)
+        lines.append(f"| {n} | {', '.join(spread) or '-'} | {t:.1f} | {wall_here / t:.2f}x |")
+    lines += ["", EXPLAINED]
     return "\n".join(lines) + "\n"
+
+
+EXPLAINED = """How the expected time on N workers is computed (an estimate from the measured costs above, not a
+measurement of N machines). Each title is built as `spindle build --cluster` would build it on N
+workers (`build.cluster.large`): a title whose manuscript is more than 1/N of the series' is spread
+(built on the machine running spindle, its parts on the workers), the others are sent whole.
+A title sent whole is one unit of work costing its measured time as one task on a worker (the task
+stream's compute time, column "on the cluster"). A spread title is split into pages/20 units (about
+one chapter each) costing, together, its print pages x the measured part cost per page (the workers'
+compute time in the longest title's layout and numbering tasks, divided by its print pages); it also
+leaves pages x the measured local cost per page (the longest title's build time on this machine minus
+the time it waited for the cluster) to the machine running spindle. The units are scheduled longest
+first onto the least loaded of N one-core workers, each costing the measured per-task overhead more
+(the cluster run's idle worker time shared out over its tasks); the expected time is the largest
+worker's load, or the spread titles' local work if that is longer (this machine does it one title after
+the other). Speed-up: the measured time here divided by that. What it leaves out: the time to send
+the files (measured within the overhead on a LocalCluster, where it is a local copy), workers slower
+or faster than this machine's cores, and the first part on each worker paying for WeasyPrint's start
+and the stylesheets (inside the measured part cost, spread over the longest title's parts)."""
 
 
 def main() -> None:

@@ -26,7 +26,7 @@ EPOCH = 1539216000
 
 @pytest.fixture(scope="module")
 def cluster():
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
                                   silence_logs=50) as running:
         yield running
 
@@ -57,9 +57,42 @@ def test_the_cluster_builds_the_same_bytes_as_a_build_here(cluster, local_build,
     assert workers <= set(cluster.scheduler_info["workers"]) and workers  # built there, not here
     assert sum("sent to the cluster" in line for line in seen) == 3
     assert digests(root / "build") == digests(local_build / "build")
-    # what the cluster built is recorded here: the next build (here) is a no-op
+    # what the cluster built is recorded here, as a build here records it: the next build (here) is a no-op
+    assert recorded(root) == recorded(local_build)
     again = series.build(load_series(root / "series.toml"), epoch=EPOCH, report=seen.append)
     assert not again.failed and sum("nothing changed" in line for line in seen) == 3
+
+
+def recorded(root: Path) -> dict:
+    """Each title's up-to-date record: its inputs with their sizes and hashes (times differ)."""
+    from spindle.build import uptodate
+    from spindle.build.orchestrate import EDITIONS
+    from spindle.project.series import book_project
+
+    workspace = load_series(root / "series.toml")
+    found = {}
+    for title in workspace.titles:
+        store, key = uptodate.slot(book_project(workspace, title), list(EDITIONS), workspace.out_for(title),
+                                   strict=False, epoch=EPOCH, single_pass=False, allow_remote=False)
+        inputs = store.read_json("builds", key)["inputs"]
+        found[title.folder] = {path.replace(str(root.resolve()), "ROOT"): stamp if stamp is None or len(stamp) == 1
+                               else (stamp[0], stamp[2]) for path, stamp in inputs.items()}
+    assert all(found.values())
+    return found
+
+
+def test_a_cluster_build_holds_each_titles_build_lock(cluster, tmp_path, monkeypatch):
+    """A title another build (here) is building waits for it, then fails alone; the others build."""
+    from spindle.core import lock
+
+    make_series(tmp_path, 2, editions=("epub",))
+    monkeypatch.setattr(lock, "WAIT", 0.3)
+    with lock.held(tmp_path / "two-b" / ".spindle-cache"):
+        done = series.build(load_series(tmp_path / "series.toml"), cluster=cluster.scheduler_address, epoch=EPOCH)
+    assert [b.title.folder for b in done.failed] == ["two-b"]
+    assert done.failed[0].error.startswith("two-b: another build of this project")
+    assert (tmp_path / "build" / "one-a" / "small-book-1.epub").is_file()
+    assert not (tmp_path / "build" / "two-b").exists()
 
 
 def test_a_worker_killed_mid_build_does_not_stop_the_series(cluster, local_build, tmp_path):
@@ -108,7 +141,7 @@ def test_a_title_failing_on_the_cluster_fails_alone(cluster, tmp_path):
 
 
 def test_no_scheduler_at_the_address_is_a_one_line_error(tmp_path, monkeypatch):
-    from spindle.build import cluster as remote
+    from spindle.build import remote
 
     monkeypatch.setattr(remote, "CONNECT_TIMEOUT", "2s")
     make_series(tmp_path, 1, editions=("epub",))

@@ -267,11 +267,25 @@ def test_check_print_preflights_every_title_from_the_root(series, monkeypatch, c
         assert (f"build/{folder}/{stem}-cover.pdf", "fonts", "ok") in rows
 
 
-def test_book_and_cluster_options_need_a_series(tmp_path, monkeypatch, capsys):
+def test_out_sends_a_series_elsewhere(tmp_path, monkeypatch, capsys):
+    make_series(tmp_path / "series", 2, editions=("epub",))
+    monkeypatch.chdir(tmp_path / "series")
+    assert run(["build", "--out", str(tmp_path / "site")]) == 0
+    assert (tmp_path / "site" / "one-a" / "small-book-1.epub").is_file()
+    assert (tmp_path / "site" / "two-b" / "small-book-2.epub").is_file()
+    catalogue = (tmp_path / "site" / "catalogue.xml").read_text(encoding="utf-8")
+    assert 'href="one-a/small-book-1.epub"' in catalogue
+    assert not (tmp_path / "series" / "build").exists()
+    capsys.readouterr()
+    assert run(["build", "--out", "one-a/site"]) == 2
+    assert capsys.readouterr().err.startswith("error: --out one-a/site: it lies inside the book 'one-a'")
+
+
+def test_the_book_option_needs_a_series(tmp_path, monkeypatch, capsys):
     make_series(tmp_path, 1)
     monkeypatch.chdir(tmp_path / "one-a")
-    assert run(["build", "--cluster", "tcp://127.0.0.1:8786"]) == 2
-    assert capsys.readouterr().err.startswith("error: --cluster: only for a series")
+    assert run(["build", "--book", "one-a"]) == 2
+    assert capsys.readouterr().err.startswith("error: --book: only for a series")
 
 
 def test_a_change_to_the_shared_theme_rebuilds_every_title(tmp_path, monkeypatch, capsys):

@@ -60,3 +60,8 @@ def test_the_backlist_is_a_series_of_twenty_titles_of_mixed_length(tmp_path):
     # the expected time on N workers: longest first onto the least loaded worker
     assert backlist.expected([5.0, 4.0, 3.0, 3.0], 2, 0.0) == 8.0
     assert backlist.expected([5.0, 1.0], 4, 0.5) == 5.5
+    # with parts: a title over one worker's share is spread in chapter-sized units; its local work bounds it
+    whole, pages, sizes = {"a": 10.0, "b": 2.0, "c": 2.0}, {"a": 100, "b": 20, "c": 20}, {"a": 1000, "b": 100, "c": 100}
+    assert backlist.model(whole, pages, sizes, part=0.1, local=0.02, workers=1, overhead=0.0) == (14.0, [])
+    assert backlist.model(whole, pages, sizes, part=0.1, local=0.02, workers=4, overhead=0.0) == (4.0, ["a"])
+    assert backlist.model(whole, pages, sizes, part=0.1, local=0.2, workers=4, overhead=0.0) == (20.0, ["a"])

@@ -45,7 +45,10 @@ def build(project: Project, editions: Iterable[str] = EDITIONS, out_dir: Path | 
     Options: strict, allow_remote, epoch (SOURCE_DATE_EPOCH), report (a progress callback),
     jobs (worker processes for the paged editions; default: the number of CPUs), single_pass
     (lay each paged edition out as one document: no parallel layout, no chapter cache),
-    cache (the cache folder; default .spindle-cache/ beside book.toml; False: none).
+    cache (the cache folder; default .spindle-cache/ beside book.toml; False: none),
+    cluster (a Dask scheduler's address, or a connected ``distributed.Client``: the paged
+    editions' parts are laid out on its workers instead of *jobs* processes here; the cache,
+    the merge and the outputs stay here).
     While it runs, SOURCE_DATE_EPOCH is set for the libraries that honour it (fontTools), and
     the project's build lock is held (core.lock): a second build of the project waits for
     this one, reporting that through *waiting* (default: *report*)."""
@@ -69,6 +72,7 @@ def _build(
     jobs: int | None = None,
     single_pass: bool = False,
     cache: Path | str | bool | None = None,
+    cluster=None,
 ) -> Result:
     from spindle.core import cache as caching
     from spindle.build import uptodate
@@ -78,11 +82,9 @@ def _build(
     remove_stale(out)
     scratch = project.root / caching.FOLDER / "tmp"  # temporary outputs: never left in build/ by a killed build
     remove_stale(scratch)
-    # With --allow-remote nothing is cached: remote files may change without notice.
-    store = caching.Cache(None if allow_remote else caching.folder_for(project.root, cache))
-    manifest = None
-    if store.enabled and not allow_remote:
-        manifest = uptodate.key(project, editions, out, {"strict": strict, "epoch": epoch, "single_pass": single_pass})
+    store, manifest = uptodate.slot(project, editions, out, strict=strict, epoch=epoch, single_pass=single_pass,
+                                    allow_remote=allow_remote, cache=cache)
+    if manifest is not None:
         done = uptodate.check(project, store, manifest)
         if done is not None:
             report("nothing changed since the last build")
@@ -91,7 +93,13 @@ def _build(
     from spindle.editions.paged.scheduler import Pool, default_jobs
 
     paged_editions = [e for e in ("pdf", "print") if e in editions]
-    with Pool(jobs or default_jobs()) as pool:
+    if cluster is not None and paged_editions and not single_pass:
+        from spindle.build import remote
+
+        pooled = remote.parts_pool(cluster)
+    else:
+        pooled = Pool(jobs or default_jobs())
+    with pooled as pool:
         if paged_editions and not single_pass:  # the workers get ready while the manuscript is read
             from spindle.editions import layouts
             from spindle.theme import Theme
@@ -138,6 +146,9 @@ def _build_book(project: Project, editions: list[str], out: Path, paged_editions
             if "in one pass" in line and not single_pass:
                 result.notes.append(line)
             report(line)
+        cluster = getattr(pool, "summary", lambda: None)()  # parts laid out on a Dask cluster
+        if cluster:
+            result.notes.append(cluster)
     for_epub: dict = {}  # from the print edition: the page-list and the cover
     for edition in sorted(editions, key=lambda e: e == "epub"):  # the EPUB last: it maps the print pages
         start = time.perf_counter()
@@ -198,8 +209,9 @@ def _build_book(project: Project, editions: list[str], out: Path, paged_editions
     result.outputs += [o for o, _ in staged]
     result.extras += [o for o, _ in extras]
     faults.point("manifest")
+    result.inputs = uptodate.inputs(project, book)
     if manifest is not None:
-        uptodate.record(project, store, manifest, book, result)
+        uptodate.record(project, store, manifest, result)
     store.prune()
     return result
 

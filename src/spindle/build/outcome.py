@@ -31,11 +31,6 @@ class SeriesResult:
         return [b for b in self.books if b.error is not None]
 
 
-def options_key(strict: bool, epoch: int | None, single_pass: bool) -> dict:
-    """The build options the up-to-date check compares (as ``orchestrate`` records them)."""
-    return {"strict": strict, "epoch": epoch, "single_pass": single_pass}
-
-
 def one_line(title: Title, exc: SpindleError) -> str:
     """The error as the user reads it, the book's folder in front of a path relative to it."""
     text = str(exc).replace("\n", " ")

@@ -23,3 +23,4 @@ class Result:
     extras: list[Output] = field(default_factory=list)  # companion files: the print cover and imposed sheets
     notes: list[str] = field(default_factory=list)  # what the build did (padding, spine, PDF/X claim)
     diagnostics: list = field(default_factory=list)  # findings with codes (core.diagnostics): the manuscript's, as check reports them, and the layout's
+    inputs: list = field(default_factory=list)  # what the build read: ("file"|"tree", path) (build.uptodate.inputs)

@@ -34,6 +34,18 @@ def key(project, editions: list[str], out: Path, options: dict) -> str:
                           ",".join(editions), json.dumps(options, sort_keys=True))
 
 
+def slot(project, editions: list[str], out: Path, *, strict: bool, epoch: int | None, single_pass: bool,
+         allow_remote: bool, cache=None) -> tuple[caching.Cache, str | None]:
+    """(the cache, the key of the build's record) for a build of *editions* into *out* with these
+    options; the key is None when no record is kept (no cache; --allow-remote: remote files may
+    change without notice, so nothing is cached). The one rule for a book built here
+    (``build.orchestrate``) and for a title built on a cluster (``build.cluster``)."""
+    store = caching.Cache(None if allow_remote else caching.folder_for(project.root, cache))
+    if not store.enabled or allow_remote:
+        return store, None
+    return store, key(project, editions, out, {"strict": strict, "epoch": epoch, "single_pass": single_pass})
+
+
 def check(project, store: caching.Cache, manifest_key: str):
     """The recorded Result when nothing changed since the last build, else None."""
     from spindle.build.result import Output, Result
@@ -60,32 +72,39 @@ def check(project, store: caching.Cache, manifest_key: str):
     return result
 
 
-def record(project, store: caching.Cache, manifest_key: str, book, result) -> None:
-    """Write the manifest of a successful build."""
-    stamps = caching.Stamps()
-    root = project.root.resolve()
-    stamps.add(root, project.config_path)
+def inputs(project, book) -> list[tuple[str, Path]]:
+    """What a build of *book* read, the record's inputs: ("file", path) for a file, ("tree", path)
+    for a folder whose every file and listing count (the templates and styles)."""
+    found: list = [project.config_path]
     for chapter in book.chapters:
-        for source in (chapter.source, *chapter.merged):  # nested files merged into the chapter too
-            stamps.add(root, source)
-        for included in chapter.includes:  # code and text pulled in by include directives
-            stamps.add(root, included)
-        for resource in chapter.resources:
-            stamps.add(root, project.path(resource))
+        found += [chapter.source, *chapter.merged]  # nested files merged into the chapter too
+        found += list(chapter.includes)  # code and text pulled in by include directives
+        found += [project.path(resource) for resource in chapter.resources]
     theme = project.config.theme
+    root = project.root.resolve()
     shared = tuple(p.resolve() for p in project.shared)  # a series' theme folders
     for folder in (project.path(theme.templates), project.path(theme.styles), *shared):
-        stamps.add_tree(root, folder)
+        found.append(("tree", folder))
     styles = [project.path(theme.styles), *shared]
     for sheet in sorted(p for folder in styles for p in folder.rglob("*.css")):  # fonts and images the CSS uses
         for target in _URL.findall(sheet.read_text(encoding="utf-8", errors="replace")):
             path = (sheet.parent / unquote(target[1].split("#")[0].split("?")[0])).resolve()
             if ":" not in target[1].split("/")[0] and any(f in path.parents for f in (root, *shared)) and path.is_file():
-                stamps.add(root, path)
+                found.append(path)
     editions = project.config.editions
-    for relative in (editions.print.icc_profile, editions.epub.cover):
-        if relative:
-            stamps.add(root, project.path(relative))
+    found += [project.path(relative) for relative in (editions.print.icc_profile, editions.epub.cover) if relative]
+    return list(dict.fromkeys(p if isinstance(p, tuple) else ("file", Path(p)) for p in found))
+
+
+def record(project, store: caching.Cache, manifest_key: str, result) -> None:
+    """Write the manifest of a successful build (its inputs: ``result.inputs``)."""
+    stamps = caching.Stamps()
+    root = project.root.resolve()
+    for kind, path in result.inputs:
+        if kind == "tree":
+            stamps.add_tree(root, Path(path))
+        else:
+            stamps.add(root, Path(path))
 
     def outputs(items) -> list[dict]:
         return [{"edition": o.edition, "path": str(o.path), "bytes": o.bytes, "pages": o.pages,

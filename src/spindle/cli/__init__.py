@@ -48,8 +48,8 @@ def main() -> None:
 @click.option("--book", "books", multiple=True, metavar="FOLDER",
               help="In a series (series.toml): build only this title (repeatable)  [default: every title]")
 @click.option("--cluster", default=None, metavar="tcp://HOST:8786",
-              help="In a series: build the titles on this Dask scheduler's workers (pip install 'spindle[cluster]')  "
-                   "[default: series.toml's build.cluster, else here]")
+              help="Lay out on this Dask scheduler's workers (pip install 'spindle[cluster]'): a book's parts; "
+                   "a series' titles, and a large title's parts  [default: series.toml's build.cluster, else here]")
 def build(editions, config_path, out_dir, strict, allow_remote, quiet, verbose, as_json, jobs, single_pass,
           books, cluster) -> None:
     """Build EDITIONS (pdf, epub, print; default: all).
@@ -66,20 +66,19 @@ def build(editions, config_path, out_dir, strict, allow_remote, quiet, verbose, 
     chosen = builder.EDITIONS if not editions or "all" in editions else editions
     series_path = _series_config(config_path)
     if series_path is not None:
-        if out_dir:
-            raise ConfigError("--out: a series writes to build.out in series.toml; set it there", str(series_path))
-        return _build_series(series_path, editions and chosen, books, cluster, strict=strict, allow_remote=allow_remote,
-                             quiet=quiet, verbose=verbose, as_json=as_json, jobs=jobs, single_pass=single_pass)
-    if books or cluster:
-        raise ConfigError(f"--{'book' if books else 'cluster'}: only for a series; run it where series.toml is "
-                          "or pass --config series.toml")
+        return _build_series(series_path, editions and chosen, books, cluster, out_dir, strict=strict,
+                             allow_remote=allow_remote, quiet=quiet, verbose=verbose, as_json=as_json, jobs=jobs,
+                             single_pass=single_pass)
+    if books:
+        raise ConfigError("--book: only for a series; run it where series.toml is or pass --config series.toml")
     project = load(config_path)
     display = progress.Display(click.get_text_stream("stderr"), live=not quiet and sys.stderr.isatty(),
                                verbose=verbose, editions=len(set(chosen)))
     with display.pages():
         result = builder.build(project, chosen, Path(out_dir) if out_dir else None, strict=strict,
                                allow_remote=allow_remote, epoch=_epoch(), report=display, jobs=jobs,
-                               single_pass=single_pass, waiting=lambda message: click.echo(message, err=True))
+                               single_pass=single_pass, cluster=cluster,
+                               waiting=lambda message: click.echo(message, err=True))
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
     if as_json:
@@ -107,8 +106,8 @@ def _series_config(config_path: str) -> Path | None:
     return None
 
 
-def _build_series(series_path: Path, editions, books, cluster, *, quiet: bool, verbose: bool, as_json: bool,
-                  **options) -> None:
+def _build_series(series_path: Path, editions, books, cluster, out_dir, *, quiet: bool, verbose: bool,
+                  as_json: bool, **options) -> None:
     import json
 
     from spindle.build import manifest
@@ -117,6 +116,8 @@ def _build_series(series_path: Path, editions, books, cluster, *, quiet: bool, v
     from spindle.project.series import load_series
 
     workspace = load_series(series_path)
+    if out_dir:
+        workspace = workspace.writing_to(Path(out_dir))
     say = (lambda m: click.echo(m, err=True)) if verbose else (lambda m: None)
     done = series.build(workspace, books, editions or None, cluster=cluster, epoch=_epoch(), report=say, **options)
     for book in done.books:

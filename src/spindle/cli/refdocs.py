@@ -100,7 +100,17 @@ def series_reference() -> str:
               "folders); the worker builds in a temporary folder and sends the files back. The up-to-date check,",
               "the outputs and their record stay here: an unchanged title is not sent. A title whose worker dies is",
               "built by another (and sent again up to `build.retries` times); a title that fails reports its one-line",
-              "error and the others are written. Part layouts inside one book stay on the worker building it.", ""]
+              "error and the others are written. Each title's build lock is held here from its up-to-date check",
+              "until its outputs are written.", "",
+              "A title whose manuscript (its Markdown, transcripts and Word files) is more than one worker's share",
+              "of what is built is not sent whole: it is built here as `spindle build --cluster` builds a single",
+              "book, its manuscript read and rendered here, its chapters' page layouts (the parts) laid out on the",
+              "workers, merged here. Each part's task carries the files that part names (its images) and, once per",
+              "edition, the stylesheets and the files they name; the built-in theme is the workers' own. The layout",
+              "cache stays here: a part it holds is not sent, and each part that comes back is written into it. A",
+              "worker that dies loses the parts it held; they are laid out again elsewhere. Start the workers with",
+              "`--nthreads 1` (a worker lays out one part at a time). `spindle build --out DIR` writes the titles",
+              "and the catalogue to DIR instead of `build.out`.", ""]
     return "\n".join(lines)
 
 

@@ -116,13 +116,25 @@ class Workspace:
     config_path: Path
     config: SeriesConfig
     titles: tuple[Title, ...]
+    out_dir: Path | None = None  # spindle build --out (else build.out)
 
     def path(self, relative: str) -> Path:
         return (self.root / relative).resolve()
 
     @property
     def out(self) -> Path:
-        return self.path(self.config.build.out)
+        return self.out_dir if self.out_dir is not None else self.path(self.config.build.out)
+
+    def writing_to(self, folder: Path) -> "Workspace":
+        """This series with its outputs going to *folder* (``spindle build --out``): any folder
+        but one inside a book (a book's own build would then read its outputs as its files)."""
+        out = Path(folder).resolve()
+        for title in self.titles:
+            book = (self.root / title.folder).resolve()
+            if out == book or book in out.parents:
+                raise ConfigError(f"--out {folder}: it lies inside the book '{title.folder}'; choose a folder "
+                                  "beside the books")
+        return dataclasses.replace(self, out_dir=out)
 
     def out_for(self, title: Title) -> Path:
         return self.out / title.folder

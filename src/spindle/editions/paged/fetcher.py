@@ -53,11 +53,31 @@ class RefusedURL(FatalURLFetchingError):
         return (type(self), (self.url, self.reason))
 
 
+class _Copied(URLFetcherResponse):
+    """A file read from a copy: its URL is the original's, its path the copy's."""
+
+    def __init__(self, url: str, copy: Path, **kwargs):
+        super().__init__(url, **kwargs)
+        self.copy = copy
+
+    @property
+    def path(self):
+        return str(self.copy)
+
+
 class ProjectFetcher(URLFetcher):
-    def __init__(self, roots: list[Path], allow_remote: bool = False):
+    def __init__(self, roots: list[Path], allow_remote: bool = False, folders: dict[Path, Path] | None = None):
         super().__init__(timeout=10, allowed_protocols=None)
         self.roots = [r.resolve() for r in roots]
         self.allow_remote = allow_remote
+        # a folder as the build names it -> where its files are read from (a cluster worker's copies)
+        self.folders = {a.resolve(): b for a, b in (folders or {}).items()}
+
+    def _copy_of(self, path: Path) -> Path | None:
+        for named, copy in sorted(self.folders.items(), key=lambda item: -len(item[0].parts)):
+            if path == named or named in path.parents:
+                return copy / path.relative_to(named)
+        return None
 
     def fetch(self, url, headers=None):
         parts = urlsplit(url)
@@ -68,6 +88,8 @@ class ProjectFetcher(URLFetcher):
             path = Path(unquote(parts.path)).resolve()
             if not any(path == root or root in path.parents for root in self.roots):
                 raise RefusedURL(url, "it lies outside the project; move the file into the project")
+            if self.folders:
+                return self._copied(url, path)
             if not path.is_file():
                 raise RefusedURL(url, "no such file; check the path")
             if path.suffix.lower() == ".svg":
@@ -79,3 +101,16 @@ class ProjectFetcher(URLFetcher):
                 return super().fetch(url, headers)
             raise RefusedURL(url, "network access is off; download it into the project or build with --allow-remote")
         raise RefusedURL(url, f"the '{scheme}:' scheme is not supported")
+
+    def _copied(self, url: str, path: Path):
+        """A file of the build read from its copy here, under its own URL."""
+        import mimetypes
+
+        copy = self._copy_of(path)
+        if copy is None or not copy.is_file():
+            raise RefusedURL(url, "no such file; check the path")
+        data = copy.read_bytes()
+        if path.suffix.lower() == ".svg":
+            data = svg_with_theme_faces(data)
+        kind = "image/svg+xml" if path.suffix.lower() == ".svg" else mimetypes.guess_type(path.name)[0]
+        return _Copied(url, copy, body=data, headers={"Content-Type": kind or "application/octet-stream"})

@@ -63,6 +63,10 @@ class Styles:
     variant: str | None = None  # a WeasyPrint pdf_variant ("pdf/x-4")
     identifier: str = ""
     shared: tuple[str, ...] = ()  # a series' shared theme folders, readable besides root
+    # (a folder as the build names it, where its files are in this process): on a cluster worker
+    # (remote.py), the paths and URLs stay the build's own (they name images in the PDF) and are
+    # read from the worker's copies
+    folders: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -134,13 +138,18 @@ def _styles(styles: Styles):
         from spindle.theme import BUILTIN
 
         root = Path(styles.root)
-        fetcher = ProjectFetcher([root, *map(Path, styles.shared), BUILTIN], allow_remote=styles.allow_remote)
+        fetcher = ProjectFetcher([root, *map(Path, styles.shared), BUILTIN], allow_remote=styles.allow_remote,
+                                 folders={Path(a): Path(b) for a, b in styles.folders})
         font_config = FontConfiguration()
         profiles: dict = {}
         common = dict(url_fetcher=fetcher, font_config=font_config, color_profiles=profiles)
-        sheets = [CSS(filename=p, **common) for p in styles.sheets[:-1]]
+
+        def sheet(path: str):  # through the fetcher when the files are copies (their URLs stay the build's)
+            return CSS(url=Path(path).as_uri(), **common) if styles.folders else CSS(filename=path, **common)
+
+        sheets = [sheet(p) for p in styles.sheets[:-1]]
         sheets.append(CSS(string=styles.settings, base_url=root.as_uri() + "/", **common))
-        sheets.append(CSS(filename=styles.sheets[-1], **common))
+        sheets.append(sheet(styles.sheets[-1]))
         for profile in profiles.values():
             _freeze(profile)
         if len(_STYLES) >= 2:  # a build lays out at most two paged editions
