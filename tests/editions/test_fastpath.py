@@ -367,3 +367,16 @@ def test_page_references_to_other_chapters_fall_back_to_one_pass(project_copy):
     assert any("pdf: laid out in one pass: alpha refers to page numbers in other chapters" in n for n in result.notes)
     single = builder.build(project, ["pdf"], project.root / "single", epoch=EPOCH, single_pass=True)
     assert_same(Book(result.outputs[0].path), Book(single.outputs[0].path))
+
+
+def test_code_ending_in_a_blank_line_keeps_the_fast_path(project_copy):
+    """A code block whose last line is blank (common in real books: trpl, chip8) once left a
+    line span unclosed in the paged HTML, and the whole edition fell back to one pass."""
+    project = project_copy
+    gamma = project.root / "manuscript" / "03-gamma.md"
+    gamma.write_text(gamma.read_text(encoding="utf-8") + "\n```rust\npub struct Emu {\n    pc: u16,\n}\n\n```\n",
+                     encoding="utf-8")
+    result = builder.build(project, ["pdf"], epoch=EPOCH, jobs=1)
+    assert not any("in one pass" in n for n in result.notes), result.notes
+    text = " ".join(Book(result.outputs[0].path).texts)
+    assert "pub struct Emu {" in text and "pc: u16," in text

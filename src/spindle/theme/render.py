@@ -95,8 +95,6 @@ def code_lines(html: str) -> str:
         start = _with_columns(start, inner)
         if '<span class="line">' in inner:  # already a span per line (numbered code from the Markdown stage)
             return start + re.sub(r'(</span>)\n(?=<span class="line">|$)', r"\1", inner) + end
-        if '<span class="line">' in inner:  # already a span per line (numbered code, manuscript.code)
-            return start + re.sub(r'(</span>)\n(?=<span class="line">|$)', r"\1", inner) + end
         out, open_tags = ['<span class="line">'], []
         for token in _TOKEN_RE.split(inner):
             if token.startswith("<"):
@@ -117,7 +115,9 @@ def code_lines(html: str) -> str:
                     out.append(f'{closing}</span><span class="line">{opening}')
                 out.append(piece)
         text = "".join(out) + "</span>"
-        text = re.sub(r'<span class="line">((?:<[^>]+>)*)</span>$', r"\1", text)  # the final newline
+        # the final newline opens a line with nothing in it: drop that line (only the last one: the
+        # tags kept must not reach back over an earlier line's end, or the spans no longer nest)
+        text = re.sub(r'<span class="line">((?:(?!<span class="line">)<[^>]+>)*)</span>$', r"\1", text)
         return start + text + end
 
     return _PRE_RE.sub(lines, html)
