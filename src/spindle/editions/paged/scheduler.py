@@ -443,10 +443,28 @@ class _Run:
 
 # --- workers -----------------------------------------------------------------------------------------------
 
+# What a worker imports before its first job. Forked workers inherit them from this process when
+# it has them: WeasyPrint's import alone costs about a second of CPU (its cffi declarations are
+# parsed anew by every process), paid once here instead of once in every worker; a build that
+# makes a print edition imports it here anyway, for the cover.
+PRELOAD = ("weasyprint", "weasyprint.document", "weasyprint.layout", "weasyprint.text.fonts",
+           "spindle.editions.paged.worker", "spindle.editions.paged.pagemap", "spindle.editions.paged.footnotes",
+           "spindle.editions.paged.overflow", "spindle.editions.paged.fetcher")
+
+
+def preload() -> None:
+    import importlib
+
+    for module in PRELOAD:
+        importlib.import_module(module)
+
+
 class _Worker:
     def __init__(self, context):
         from spindle.editions.paged.worker import serve
 
+        if context.get_start_method() == "fork":
+            preload()
         self.conn, child = context.Pipe()
         self.process = context.Process(target=serve, args=(child,), daemon=True)
         self.process.start()
