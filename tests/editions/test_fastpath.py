@@ -380,3 +380,21 @@ def test_code_ending_in_a_blank_line_keeps_the_fast_path(project_copy):
     assert not any("in one pass" in n for n in result.notes), result.notes
     text = " ".join(Book(result.outputs[0].path).texts)
     assert "pub struct Emu {" in text and "pc: u16," in text
+
+
+def test_a_tiny_book_is_laid_out_in_the_build_process(tmp_path, project_copy):
+    """Without --jobs, a book below scheduler.INLINE_BELOW bytes of chapter HTML is laid out in the
+    build's own process (a worker pool costs it more than it saves); a larger one gets the workers."""
+    from spindle.editions.paged.scheduler import default_jobs
+
+    root = tmp_path / "tiny"
+    (root / "manuscript").mkdir(parents=True)
+    (root / "manuscript" / "one.md").write_text("# One\n\n" + prose(1, 60) + "\n", encoding="utf-8")
+    (root / "book.toml").write_text('[book]\ntitle = "Tiny"\nauthors = ["A. Writer"]\nlanguage = "en"\n\n'
+                                    '[contents]\nchapters = ["manuscript/one.md"]\n', encoding="utf-8")
+    for project, workers in ((load(root / "book.toml"), 1), (project_copy, default_jobs())):
+        messages: list[str] = []
+        result = builder.build(project, ["pdf"], epoch=EPOCH, report=messages.append)
+        line = next(m for m in messages if m.startswith("pdf: laid out in "))
+        assert line.endswith(f", {workers} worker{'s' if workers != 1 else ''}"), line
+        assert len(Book(result.outputs[0].path).texts) > 1

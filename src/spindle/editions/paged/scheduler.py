@@ -37,6 +37,11 @@ from spindle.editions.paged.worker import Done, Job, Laid, Numbering, Styles
 from spindle.core import faults
 
 MAX_HELD = 1  # parts a worker keeps laid out while it waits for their page numbers
+# Below this much chapter HTML a book is laid out in the build's own process (Pool.fit). Measured
+# (bench/results.md, 2026-12-01): the worker pool costs about 0.6 s of CPU more than one process,
+# and laying out 89 kB of chapter HTML (the 45-page small book, both paged editions) about 12 s,
+# so two workers are faster once a book's layout takes more than twice their cost: from about 5 kB.
+INLINE_BELOW = 5_000
 
 
 class Unsplittable(Exception):
@@ -463,8 +468,6 @@ class _Worker:
     def __init__(self, context):
         from spindle.editions.paged.worker import serve
 
-        if context.get_start_method() == "fork":
-            preload()
         self.conn, child = context.Pipe()
         self.process = context.Process(target=serve, args=(child,), daemon=True)
         self.process.start()
@@ -549,8 +552,20 @@ class Pool:
         them: a rebuild after an edit often needs one, and starting more would slow this process
         reading the manuscript)."""
         if self.jobs > 1:
+            context = _start_method()
+            if every and context.get_start_method() == "fork":
+                preload()  # (a rebuild with one chapter to lay out keeps its worker's import beside the reading)
             while len(self.workers) < (self.jobs if every else 1):
-                self.workers.append(_Worker(_start_method()))
+                self.workers.append(_Worker(context))
+        return self
+
+    def fit(self, html_bytes: int) -> "Pool":
+        """Lay a small book out in this process: below INLINE_BELOW bytes of chapter HTML the
+        workers' own costs (stylesheets parsed per process, results sent back) exceed what the
+        second processor saves. Workers already started are stopped."""
+        if self.jobs > 1 and html_bytes < INLINE_BELOW:
+            self.close()
+            self.jobs = 1
         return self
 
     def idle(self):
