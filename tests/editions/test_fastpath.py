@@ -398,3 +398,29 @@ def test_a_tiny_book_is_laid_out_in_the_build_process(tmp_path, project_copy):
         line = next(m for m in messages if m.startswith("pdf: laid out in "))
         assert line.endswith(f", {workers} worker{'s' if workers != 1 else ''}"), line
         assert len(Book(result.outputs[0].path).texts) > 1
+
+
+def test_code_spans_no_stylesheet_styles_are_left_out_of_the_paged_html(project_copy):
+    """Highlighting spans whose class no stylesheet names (Pygments' whitespace and plain names
+    with the built-in theme) are left out of the paged HTML: the text is the same, and each span
+    cost WeasyPrint an inline box. A class the project's CSS styles keeps its spans."""
+    from spindle.manuscript.load import load_book
+    from spindle.theme import Theme, render
+
+    project = project_copy
+    gamma = project.root / "manuscript" / "03-gamma.md"
+    gamma.write_text(gamma.read_text(encoding="utf-8") + "\n```rust\nlet answer = compute(41) + 1;\n```\n",
+                     encoding="utf-8")
+
+    def code_html() -> str:
+        html = render.paged_html(load_book(project), "pdf", Theme(project), EPOCH)
+        return re.search(r"<pre\b.*?</pre>", html, re.S).group(0)
+
+    code = code_html()
+    assert 'class="w"' not in code and 'class="n"' not in code
+    assert '<span class="kd">let</span> answer <span class="o">=</span> compute<span class="p">(</span>' in code
+    (project.root / "styles").mkdir()
+    (project.root / "styles" / "custom.css").write_text("pre.code .n { color: teal; }\n", encoding="utf-8")
+    assert '<span class="n">answer</span>' in code_html()
+    result = builder.build(project, ["pdf"], epoch=EPOCH, jobs=1)
+    assert "let answer = compute(41) + 1;" in " ".join(Book(result.outputs[0].path).texts)
