@@ -376,3 +376,60 @@ def test_page_references_to_other_chapters_fall_back_to_one_pass(project_copy):
     assert any("pdf: laid out in one pass: alpha refers to page numbers in other chapters" in n for n in result.notes)
     single = builder.build(project, ["pdf"], project.root / "single", epoch=EPOCH, single_pass=True)
     assert_same(Book(result.outputs[0].path), Book(single.outputs[0].path))
+
+
+def test_code_ending_in_a_blank_line_keeps_the_fast_path(project_copy):
+    """A code block whose last line is blank (common in real books: trpl, chip8) once left a
+    line span unclosed in the paged HTML, and the whole edition fell back to one pass."""
+    project = project_copy
+    gamma = project.root / "manuscript" / "03-gamma.md"
+    gamma.write_text(gamma.read_text(encoding="utf-8") + "\n```rust\npub struct Emu {\n    pc: u16,\n}\n\n```\n",
+                     encoding="utf-8")
+    result = builder.build(project, ["pdf"], epoch=EPOCH, jobs=1)
+    assert not any("in one pass" in n for n in result.notes), result.notes
+    text = " ".join(Book(result.outputs[0].path).texts)
+    assert "pub struct Emu {" in text and "pc: u16," in text
+
+
+def test_a_tiny_book_is_laid_out_in_the_build_process(tmp_path, project_copy):
+    """Without --jobs, a book below scheduler.INLINE_BELOW bytes of chapter HTML is laid out in the
+    build's own process (a worker pool costs it more than it saves); a larger one gets the workers."""
+    from spindle.editions.paged.scheduler import default_jobs
+
+    root = tmp_path / "tiny"
+    (root / "manuscript").mkdir(parents=True)
+    (root / "manuscript" / "one.md").write_text("# One\n\n" + prose(1, 60) + "\n", encoding="utf-8")
+    (root / "book.toml").write_text('[book]\ntitle = "Tiny"\nauthors = ["A. Writer"]\nlanguage = "en"\n\n'
+                                    '[contents]\nchapters = ["manuscript/one.md"]\n', encoding="utf-8")
+    for project, workers in ((load(root / "book.toml"), 1), (project_copy, default_jobs())):
+        messages: list[str] = []
+        result = builder.build(project, ["pdf"], epoch=EPOCH, report=messages.append)
+        line = next(m for m in messages if m.startswith("pdf: laid out in "))
+        assert line.endswith(f", {workers} worker{'s' if workers != 1 else ''}"), line
+        assert len(Book(result.outputs[0].path).texts) > 1
+
+
+def test_code_spans_no_stylesheet_styles_are_left_out_of_the_paged_html(project_copy):
+    """Highlighting spans whose class no stylesheet names (Pygments' whitespace and plain names
+    with the built-in theme) are left out of the paged HTML: the text is the same, and each span
+    cost WeasyPrint an inline box. A class the project's CSS styles keeps its spans."""
+    from spindle.manuscript.load import load_book
+    from spindle.theme import Theme, render
+
+    project = project_copy
+    gamma = project.root / "manuscript" / "03-gamma.md"
+    gamma.write_text(gamma.read_text(encoding="utf-8") + "\n```rust\nlet answer = compute(41) + 1;\n```\n",
+                     encoding="utf-8")
+
+    def code_html() -> str:
+        html = render.paged_html(load_book(project), "pdf", Theme(project), EPOCH)
+        return re.search(r"<pre\b.*?</pre>", html, re.S).group(0)
+
+    code = code_html()
+    assert 'class="w"' not in code and 'class="n"' not in code
+    assert '<span class="kd">let</span> answer <span class="o">=</span> compute<span class="p">(</span>' in code
+    (project.root / "styles").mkdir()
+    (project.root / "styles" / "custom.css").write_text("pre.code .n { color: teal; }\n", encoding="utf-8")
+    assert '<span class="n">answer</span>' in code_html()
+    result = builder.build(project, ["pdf"], epoch=EPOCH, jobs=1)
+    assert "let answer = compute(41) + 1;" in " ".join(Book(result.outputs[0].path).texts)

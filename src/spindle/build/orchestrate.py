@@ -109,12 +109,13 @@ def _build(
                                                                 allow_remote, store)
             pool.start(every)  # all of them when the stylesheets changed: every chapter is laid out again
         return _build_book(project, editions, out, paged_editions, pool, store, manifest, scratch, strict=strict,
-                           allow_remote=allow_remote, epoch=epoch, report=report, single_pass=single_pass)
+                           allow_remote=allow_remote, epoch=epoch, report=report, single_pass=single_pass,
+                           fit=jobs is None)
 
 
 def _build_book(project: Project, editions: list[str], out: Path, paged_editions: list[str], pool, store,
                 manifest: str | None, scratch: Path, *, strict: bool, allow_remote: bool, epoch: int | None,
-                report: Callable[[str], None], single_pass: bool) -> Result:
+                report: Callable[[str], None], single_pass: bool, fit: bool = False) -> Result:
     from spindle.build import uptodate
     from spindle.manuscript.load import load_book
     from spindle.theme import Theme
@@ -125,6 +126,8 @@ def _build_book(project: Project, editions: list[str], out: Path, paged_editions
     result.notes += book.notes
     _manuscript_findings(project, book, result, strict)
     theme = Theme(project)
+    if fit and paged_editions and not single_pass:  # (--jobs not given) a small book: in this process
+        pool.fit(sum(len(c.html) for c in book.chapters))
     from spindle.theme import stylecheck
 
     result.warnings += stylecheck.check(theme, allow_remote)

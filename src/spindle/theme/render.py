@@ -36,8 +36,9 @@ def base_context(book: Book, edition: str, epoch: int | None) -> dict:
     }
 
 
-def inline_notes(chapter: Chapter) -> Markup:
-    """Chapter body with each note set in place as a ``float: footnote`` span."""
+def inline_notes(chapter: Chapter, plain: frozenset[str] | None = None) -> Markup:
+    """Chapter body with each note set in place as a ``float: footnote`` span (and its code
+    blocks' lines marked, leaving out the highlighting spans of the classes in *plain*)."""
     notes = {n.id: n for n in chapter.notes}
 
     def replace(m: re.Match) -> str:
@@ -51,7 +52,7 @@ def inline_notes(chapter: Chapter) -> Markup:
         # note landed on the same page (footnotes.displaced).
         return f'<span class="noteref-anchor" id="{ref_id}"></span><span class="footnote" id="{note.id}">{inner}</span>'
 
-    return Markup(code_lines(_NOTEREF_RE.sub(replace, chapter.html)))
+    return Markup(code_lines(_NOTEREF_RE.sub(replace, chapter.html), plain))
 
 
 _PRE_RE = re.compile(r"(<pre\b[^>]*>)(.*?)(</pre>)", re.S)
@@ -80,11 +81,17 @@ def _with_columns(start: str, inner: str) -> str:
     return start[:4] + f' style="--code-columns: {columns}"' + start[4:]
 
 
-def code_lines(html: str) -> str:
+def code_lines(html: str, plain: frozenset[str] | None = None) -> str:
     """Each source line of a code block in a ``<span class="line">`` of its own (the paged
     editions): a line too long for the text block wraps, and its continuation lines carry the
     theme's continuation mark (base.css). Inline markup open across a line end (a highlighted
-    multi-line string) is closed before the line's end and opened again on the next line."""
+    multi-line string) is closed before the line's end and opened again on the next line.
+
+    A highlighting span whose one class is not in *plain*'s complement, i.e. a class in *plain*
+    (no stylesheet of the edition names it: Pygments' whitespace ``w`` and names ``n`` with the
+    built-in theme), is left out and its text joined to its neighbours': it looks the same, and
+    every inline box costs WeasyPrint layout, drawing and a tag in the PDF's structure tree (a
+    quarter to a third of a code-heavy book's spans)."""
 
     def lines(m: re.Match) -> str:
         start, inner, end = m.groups()
@@ -94,44 +101,74 @@ def code_lines(html: str) -> str:
         start = _with_columns(start, inner)
         if '<span class="line">' in inner:  # already a span per line (numbered code from the Markdown stage)
             return start + re.sub(r'(</span>)\n(?=<span class="line">|$)', r"\1", inner) + end
-        if '<span class="line">' in inner:  # already a span per line (numbered code, manuscript.code)
-            return start + re.sub(r'(</span>)\n(?=<span class="line">|$)', r"\1", inner) + end
-        out, open_tags = ['<span class="line">'], []
+        out, open_tags = ['<span class="line">'], []  # open_tags: (tag, start tag, written)
         for token in _TOKEN_RE.split(inner):
             if token.startswith("<"):
-                out.append(token)
                 name = re.match(r"</?\s*([\w:-]+)", token)
                 tag = name.group(1).lower() if name else ""
                 if token.startswith("</"):
                     if open_tags and open_tags[-1][0] == tag:
-                        open_tags.pop()
+                        if open_tags.pop()[2]:
+                            out.append(token)
+                    else:
+                        out.append(token)
                 elif not token.endswith("/>") and tag not in _VOID:
-                    open_tags.append((tag, token))
+                    plain_span = _plain_span(token, plain) if tag == "span" else False
+                    open_tags.append((tag, token, not plain_span))
+                    if not plain_span:
+                        out.append(token)
+                else:
+                    out.append(token)
                 continue
             pieces = token.split("\n")
             for i, piece in enumerate(pieces):
                 if i:
-                    closing = "".join(f"</{t}>" for t, _ in reversed(open_tags))
-                    opening = "".join(o for _, o in open_tags)
+                    closing = "".join(f"</{t}>" for t, _, written in reversed(open_tags) if written)
+                    opening = "".join(o for _, o, written in open_tags if written)
                     out.append(f'{closing}</span><span class="line">{opening}')
                 out.append(piece)
         text = "".join(out) + "</span>"
-        text = re.sub(r'<span class="line">((?:<[^>]+>)*)</span>$', r"\1", text)  # the final newline
+        # the final newline opens a line with nothing in it: drop that line (only the last one: the
+        # tags kept must not reach back over an earlier line's end, or the spans no longer nest)
+        text = re.sub(r'<span class="line">((?:(?!<span class="line">)<[^>]+>)*)</span>$', r"\1", text)
         return start + text + end
 
     return _PRE_RE.sub(lines, html)
+
+
+_CLASS_ONLY_RE = re.compile(r'<span class="([\w-]+)">$')
+
+
+def _plain_span(token: str, plain: frozenset[str] | None) -> bool:
+    if not plain:
+        return False
+    found = _CLASS_ONLY_RE.match(token)
+    return found is not None and found.group(1) in plain
+
+
+_SELECTOR_CLASS_RE = re.compile(r"\.(-?[_a-zA-Z][\w-]*)")
+def plain_classes(stylesheets: list[str]) -> frozenset[str]:
+    """The highlighting classes no rule of *stylesheets* (their texts) names."""
+    from pygments.token import STANDARD_TYPES  # the classes of Pygments' HTML formatter
+
+    named = set()
+    for text in stylesheets:
+        named.update(_SELECTOR_CLASS_RE.findall(re.sub(r"/\*.*?\*/", "", text, flags=re.S)))
+    return frozenset(c for c in STANDARD_TYPES.values() if c) - named
 
 
 def paged_html(book: Book, edition: str, theme: Theme, epoch: int | None, padding=None) -> str:
     """The paged editions' HTML; *padding* (print only) places blank pages for the signatures."""
     settings = book.project.config.editions
     toc_depth = (settings.pdf.toc_depth or 1) if edition == "pdf" else settings.print.toc_depth
+    sheets = theme.stylesheets(edition) + [theme.custom_stylesheet()]
+    plain = plain_classes([p.read_text(encoding="utf-8", errors="replace") for p in sheets])
     return theme.render(
         f"{edition}.html",
         **base_context(book, edition, epoch),
         toc_depth=toc_depth,
         notes_at_end=False,
-        body=inline_notes,
+        body=lambda chapter: inline_notes(chapter, plain),
         padding=padding,
     )
 

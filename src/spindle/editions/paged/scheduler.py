@@ -37,6 +37,11 @@ from spindle.editions.paged.worker import Done, Job, Laid, Numbering, Styles
 from spindle.core import faults
 
 MAX_HELD = 1  # parts a worker keeps laid out while it waits for their page numbers
+# Below this much chapter HTML a book is laid out in the build's own process (Pool.fit). Measured
+# (bench/results.md, 2026-12-01): the worker pool costs about 0.6 s of CPU more than one process,
+# and laying out 89 kB of chapter HTML (the 45-page small book, both paged editions) about 12 s,
+# so two workers are faster once a book's layout takes more than twice their cost: from about 5 kB.
+INLINE_BELOW = 5_000
 
 
 class Unsplittable(Exception):
@@ -443,6 +448,22 @@ class _Run:
 
 # --- workers -----------------------------------------------------------------------------------------------
 
+# What a worker imports before its first job. Forked workers inherit them from this process when
+# it has them: WeasyPrint's import alone costs about a second of CPU (its cffi declarations are
+# parsed anew by every process), paid once here instead of once in every worker; a build that
+# makes a print edition imports it here anyway, for the cover.
+PRELOAD = ("weasyprint", "weasyprint.document", "weasyprint.layout", "weasyprint.text.fonts",
+           "spindle.editions.paged.worker", "spindle.editions.paged.pagemap", "spindle.editions.paged.footnotes",
+           "spindle.editions.paged.overflow", "spindle.editions.paged.fetcher")
+
+
+def preload() -> None:
+    import importlib
+
+    for module in PRELOAD:
+        importlib.import_module(module)
+
+
 class _Worker:
     def __init__(self, context):
         from spindle.editions.paged.worker import serve
@@ -531,8 +552,20 @@ class Pool:
         them: a rebuild after an edit often needs one, and starting more would slow this process
         reading the manuscript)."""
         if self.jobs > 1:
+            context = _start_method()
+            if every and context.get_start_method() == "fork":
+                preload()  # (a rebuild with one chapter to lay out keeps its worker's import beside the reading)
             while len(self.workers) < (self.jobs if every else 1):
-                self.workers.append(_Worker(_start_method()))
+                self.workers.append(_Worker(context))
+        return self
+
+    def fit(self, html_bytes: int) -> "Pool":
+        """Lay a small book out in this process: below INLINE_BELOW bytes of chapter HTML the
+        workers' own costs (stylesheets parsed per process, results sent back) exceed what the
+        second processor saves. Workers already started are stopped."""
+        if self.jobs > 1 and html_bytes < INLINE_BELOW:
+            self.close()
+            self.jobs = 1
         return self
 
     def idle(self):
