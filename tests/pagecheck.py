@@ -196,7 +196,10 @@ def separated_captions(result: Scan, chapters) -> list[str]:
     problems, start = [], 0
     for caption in captions(chapters):
         head, tail = caption.text[:24], caption.text[-24:]
-        found = next((p for p in result.pages[start:] if head in p.text), None)
+        # a caption starts a line (the text may name it before, mid-line)
+        found = next((p for p in result.pages[start:] if head in p.text
+                      and any(line.text.startswith(head[:10]) for line in p.lines)), None) \
+            or next((p for p in result.pages[start:] if head in p.text), None)
         if found is None:
             problems.append(f"{caption.where}: caption '{caption.text[:40]}' is in no page's text")
             continue
@@ -205,7 +208,9 @@ def separated_captions(result: Scan, chapters) -> list[str]:
         for index, line in enumerate(found.lines):
             joined += line.text
             owner += [index] * len(line.text)
-        at = joined.find(head)
+        at = next((len("".join(x.text for x in found.lines[:i])) for i, line in enumerate(found.lines)
+                   if "".join(x.text for x in found.lines[i:i + 4]).startswith(head)),
+                  joined.find(head))
         first = owner[at]
         end = joined.find(tail, at)
         last = owner[end + len(tail) - 1] if end >= 0 else first
