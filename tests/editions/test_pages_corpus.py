@@ -33,7 +33,7 @@ BOOKS = {
     "mdbook-guide/guide": ["format/markdown.md", "format/configuration/renderers.md", "format/theme/index-hbs.md"],
     "js-primer": ["source/intro/README.md", "basic/implicit-coercion/README.md", "basic/data-type/README.md",
                   "basic/array/README.md", "nodecli/argument-parse/README.md"],
-    "mostly-adequate": ["ch08.md", "ch09.md"],
+    "mostly-adequate": ["ch08.md", "ch10.md", "ch13.md"],
     "crypto-gitbook": ["elliptic-curve-cryptography-ecc.md", "aes-cipher-concepts.md"],
     "csharp-basics-bg": ["chapter-01-first-steps-in-programming.md", "chapter-02-simple-calculations.md"],
     "mkdocs-mobile-azure": ["chapter1/firstapp_pc.md", "chapter3/dataconcepts.md"],
