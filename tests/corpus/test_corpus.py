@@ -15,7 +15,10 @@ directive (``{{#``, ``{%``), GitHub alert (``[!NOTE]``...) or admonition marker 
 the PDF's or the EPUB's text beyond what the author wrote as code or escaped text; every caption of
 an mdBook ``<Listing>`` is in the PDF's text and among the EPUB's figure captions; epubcheck reports
 0 errors and 0 warnings; Ace by DAISY reports no serious or critical violation (about a minute for
-trpl's 800 pages)."""
+trpl's 800 pages). Every page right (issue 13), in the screen PDF and the print PDF, read with
+pdfplumber (tests/pagecheck.py): 0 glyphs and 0 images past the text block, 0 .notdef glyphs, 0
+fonts not embedded, 0 notes on a page without their call, 0 captions parted from what they caption;
+and the build reported no overflow and no character without a font."""
 
 from __future__ import annotations
 
@@ -34,6 +37,7 @@ import pytest
 import yaml
 from lxml import etree
 from acecheck import ace_report, violations
+import pagecheck
 
 CORPUS = Path(os.environ.get("SPINDLE_CORPUS", "/work/corpus"))
 pytestmark = pytest.mark.corpus
@@ -122,7 +126,8 @@ class Built:
         from spindle.project.config import load
 
         stem = load(self.target / "book.toml").config.book.file_stem
-        return {"pdf": self.target / "build" / f"{stem}.pdf", "epub": self.target / "build" / f"{stem}.epub"}
+        return {"pdf": self.target / "build" / f"{stem}.pdf", "epub": self.target / "build" / f"{stem}.epub",
+                "print": self.target / "build" / f"{stem}-print.pdf"}
 
 
 @pytest.fixture(scope="module", params=list(BOOKS))
@@ -299,3 +304,43 @@ def test_ace_no_serious_or_critical_violations(book, tmp_path_factory):
     report = ace_report(outputs["epub"], tmp_path_factory.mktemp("ace"), timeout=1800)
     found = violations(report, impacts=("serious", "critical"))
     assert not found, f"{len(found)} serious or critical:\n" + "\n".join(found[:30])
+
+
+# --- every page right (issue 13) ---------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def pages(book) -> dict:
+    """The loaded book's chapters and both paged editions read page by page (a minute or two for trpl)."""
+    from spindle.manuscript.load import load_book
+    from spindle.project.config import load
+    from spindle.theme import render
+
+    outputs = book.outputs()
+    project = load(book.target / "book.toml")
+    chapters = load_book(project).chapters
+    scans = {edition: pagecheck.scan(outputs[edition], render.text_margins(project.config.editions, edition))
+             for edition in ("pdf", "print")}
+    return {"chapters": chapters, **scans}
+
+
+@pytest.mark.parametrize("edition", ["pdf", "print"])
+def test_pages_nothing_past_the_text_block(book, pages, edition):
+    assert pages[edition].outside == [], f"{len(pages[edition].outside)}: " + "\n".join(pages[edition].outside[:20])
+    reported = [line for line in book.build.stderr.splitlines() if "past the text block" in line]
+    assert reported == []
+
+
+@pytest.mark.parametrize("edition", ["pdf", "print"])
+def test_pages_every_glyph_real_every_font_embedded(book, pages, edition):
+    assert pagecheck.font_problems(book.outputs()[edition]) == []
+    assert [line for line in book.build.stderr.splitlines() if "no font has" in line] == []
+
+
+@pytest.mark.parametrize("edition", ["pdf", "print"])
+def test_pages_notes_on_their_calls_page(pages, edition):
+    assert pagecheck.displaced_notes(pages[edition], pages["chapters"]) == []
+
+
+@pytest.mark.parametrize("edition", ["pdf", "print"])
+def test_pages_captions_with_what_they_caption(pages, edition):
+    assert pagecheck.separated_captions(pages[edition], pages["chapters"]) == []

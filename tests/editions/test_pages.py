@@ -176,6 +176,36 @@ def test_floats_leave_room_for_text(built):
         assert floats and all(i["x1"] - i["x0"] <= 0.45 * width + TOLERANCE for i in floats)
 
 
+LINKED = "Images that other markup, not their own size"  # 04-linked-images.md's first words
+
+
+@pytest.mark.parametrize("edition", ["pdf", "print"])
+def test_images_in_links_in_text_and_with_raw_sizes_stay_in_the_text_block(built, edition):
+    """04-linked-images.md: an image inside a link in an indented paragraph (js-primer's
+    `[![Watch](…)](…)`, 4.4 mm past the block before the fix), one opening an indented paragraph,
+    one in running text, width/height/min-width attributes larger than the page, a raw indent, a wide
+    raw wrapper, an inline <svg>: every one inside the text block, the linked ones still links."""
+    project, _, paths = built
+    with pdfplumber.open(paths[edition]) as pdf:
+        start = next(i for i, p in enumerate(pdf.pages) if normalize(LINKED) in normalize(p.extract_text() or ""))
+        end = next(i for i, p in enumerate(pdf.pages) if normalize("The end of the images.") in normalize(p.extract_text() or ""))
+        pages = pdf.pages[start:end + 1]
+        images = [(page, image) for page in pages for image in page.images]
+        drawn = [(page, r) for page in pages for r in page.rects
+                 if r.get("non_stroking_color") and tuple(round(c, 2) for c in r["non_stroking_color"])[:3] == (1.0, 0.5, 0.0)]
+        links = [a["uri"] for page in pages for a in page.annots if a.get("uri")]
+        assert len(images) == 8 and len(drawn) == 1  # every image of the chapter, and the SVG's rectangle
+        for page, box in images + drawn:
+            left, top, right, bottom = _text_block(project, edition, page)
+            assert left - TOLERANCE <= box["x0"] and box["x1"] <= right + TOLERANCE, (page.page_number, box["x0"], box["x1"])
+            assert top - TOLERANCE <= box["top"] and box["bottom"] <= bottom + TOLERANCE, (page.page_number, box["top"])
+        # the linked image in the indented paragraph: as wide as the block, starting at its left edge
+        page, first = images[0]
+        left, _, right, _ = _text_block(project, edition, page)
+        assert abs(first["x0"] - left) < TOLERANCE and abs(first["x1"] - right) < TOLERANCE
+    assert "https://example.com/watchers" in links and "https://example.com/raw" in links
+
+
 def test_svg_text_is_set_in_the_theme_faces(built):
     _, _, paths = built
     with pdfplumber.open(paths["pdf"]) as pdf:
