@@ -142,3 +142,24 @@ def test_epubcheck_passes(epub, tmp_path):
     messages = [f"{m['severity']} {m['ID']}: {m['message']}" for m in data["messages"]
                 if m["severity"] in ("FATAL", "ERROR", "WARNING")]
     assert messages == []
+
+
+def test_page_list_entries_point_into_the_nested_files_documents(tmp_path):
+    """With the print edition (each nested file on a page of its own), the page-list's entries
+    name the documents the page-break markers are in, nested files' documents among them."""
+    target = tmp_path / "book"
+    assert run(["init", str(target), "--from", str(MDBOOK)]) == 0
+    config = target / "book.toml"
+    config.write_text(config.read_text().replace("[contents]\n", "[contents]\nsection_page = true\n"))
+    result = builder.build(load(config), ("epub", "print"), target / "build", epoch=EPOCH)
+    epub = next(o.path for o in result.outputs if o.edition == "epub")
+    with zipfile.ZipFile(epub) as z:
+        docs = {n[len("EPUB/"):]: etree.fromstring(z.read(n)) for n in z.namelist() if n.endswith(".xhtml")}
+    entries = docs["nav.xhtml"].xpath("//h:nav[@epub:type='page-list']//h:a/@href", namespaces=H)
+    assert entries
+    for href in entries:
+        name, ident = href.split("#")
+        (marker,) = docs[name].xpath(f"//*[@id='{ident}']")
+        assert marker.get("{http://www.idpf.org/2007/ops}type") == "pagebreak"
+    files = {href.split("#")[0] for href in entries}
+    assert {f"{n}.xhtml" for n in NESTED} <= files, sorted(files)
