@@ -163,3 +163,15 @@ def test_page_list_entries_point_into_the_nested_files_documents(tmp_path):
         assert marker.get("{http://www.idpf.org/2007/ops}type") == "pagebreak"
     files = {href.split("#")[0] for href in entries}
     assert {f"{n}.xhtml" for n in NESTED} <= files, sorted(files)
+
+
+def test_a_broken_section_template_names_the_nested_file(tmp_path):
+    from spindle.core.errors import SpindleError
+
+    target = tmp_path / "book"
+    assert run(["init", str(target), "--from", str(MDBOOK)]) == 0
+    (target / "templates" / "epub").mkdir(parents=True)
+    (target / "templates" / "epub" / "section.xhtml").write_text("<html><body>{{ body(chapter) }}<br></body></html>")
+    with pytest.raises(SpindleError) as caught:
+        builder.build(load(target / "book.toml"), ("epub",), target / "build", epoch=EPOCH)
+    assert "ch01-01-knots.md" in str(caught.value) and "ch01-01-knots.xhtml is not well-formed" in str(caught.value)

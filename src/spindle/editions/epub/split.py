@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import html
 import re
+from pathlib import Path
 
 from lxml import etree
 
@@ -35,6 +36,7 @@ class Section:
 
     uid: str
     chapter: Chapter
+    source: Path | None = None  # the nested file
 
     @property
     def href(self) -> str:
@@ -63,9 +65,10 @@ def split(chapter: Chapter) -> tuple[Chapter, list[Section]]:
     for note in chapter.notes:
         notes[owner.get(note.ref_id, 0)].append(note)
     sections = []
-    for i, (m, markup) in enumerate(zip(starts, pieces), 1):
+    sources = chapter.merged if len(chapter.merged) == len(pieces) else (None,) * len(pieces)
+    for i, (m, markup, source) in enumerate(zip(starts, pieces, sources), 1):
         uid = html.unescape(m.group(1))
-        sections.append(Section(uid, dataclasses.replace(
+        sections.append(Section(uid, source=source, chapter=dataclasses.replace(
             chapter, html=markup.strip("\n"), notes=tuple(notes[i]), part=None, standfirst="", subtitle="",
             lang=html.unescape(m.group(2)) if m.group(2) else chapter.lang,
             title=titles.get(html.unescape(m.group(3)), chapter.title), page_title="")))

@@ -101,11 +101,14 @@ def build(book: Book, theme: Theme, epoch: int | None, *, pages: PageList | None
     where = {**links.file_index(book), "titlepage": "titlepage.xhtml", "toc": "nav.xhtml"}
     # (file name, manifest id, chapter, the chapter's own document or a nested file's): nested files split off
     spine: list[tuple[str, str, Chapter, bool]] = []
+    shown: dict[str, str] = {}  # file name → the manuscript file it comes from, for errors
     for chapter in book.chapters:
         own, sections = split.split(chapter)
         spine.append((chapter.href, chapter.id, own, True))
+        shown[chapter.href] = chapter.display
         for section in sections:
             spine.append((section.href, section.uid, section.chapter, False))
+            shown[section.href] = book.project.display(section.source) if section.source else chapter.display
             for ident in split.ids(section.chapter.html) + [n.id for n in section.chapter.notes]:
                 where[ident] = section.href
     tree = toc_tree(book, where)
@@ -121,7 +124,7 @@ def build(book: Book, theme: Theme, epoch: int | None, *, pages: PageList | None
         documents[href] = _IMG_SRC.sub(lambda m: m.group(1) + remote.get(m.group(2), m.group(2)) + m.group(3), xhtml)
     packaged = set(book.resources) - set(renamed) | set(remote.values()) | {cover_name}
     for name, xhtml in documents.items():
-        _check_xhtml(xhtml, name, book, packaged)
+        _check_xhtml(xhtml, name, book, packaged, shown.get(name))
     if pages is not None:
         documents, entries = pagemap.mark(documents, list(pages.starts), where)
         documents["nav.xhtml"] = _with_page_list(documents["nav.xhtml"], book, theme, epoch, entries)
@@ -434,16 +437,14 @@ def accessibility(book: Book, pages: PageList | None) -> list[tuple[str, str]]:
 
 # --- checks and packaging ----------------------------------------------------------------------------------
 
-def _check_xhtml(xhtml: str, name: str, book: Book, packaged: set[str]) -> None:
+def _check_xhtml(xhtml: str, name: str, book: Book, packaged: set[str], shown: str | None = None) -> None:
     """Every document must be well-formed XML: the Markdown stage repairs raw HTML,
-    so a failure here comes from a project template."""
+    so a failure here comes from a project template. *shown*: the manuscript file it comes from."""
     try:
         root = etree.fromstring(xhtml.encode("utf-8"))
     except etree.XMLSyntaxError as exc:
-        chapter = next((c for c in book.chapters if c.href == name), None)
         raise ManuscriptError(
-            f"the EPUB document {name} is not well-formed XHTML ({exc.msg}); check the project's templates",
-            chapter.display if chapter else None,
+            f"the EPUB document {name} is not well-formed XHTML ({exc.msg}); check the project's templates", shown,
         ) from None
     for img in root.iter("{http://www.w3.org/1999/xhtml}img"):
         src = img.get("src", "")
