@@ -31,7 +31,8 @@ def ace_report(epub: Path, out: Path, timeout: int = 600) -> dict:
         assert browser, "Ace is installed but chromium is not (scripts/setup.sh installs Debian's chromium)"
         env["PUPPETEER_EXECUTABLE_PATH"] = browser
     # Ace gives each document 240 s by default; a large chapter file on a busy machine needs more
-    # (js-primer's 2 MB part): the per-document limit follows the whole run's
+    # (js-primer's parts were one 2 MB document before nested files got documents of their own;
+    # its largest is now 233 kB): the per-document limit follows the whole run's
     run = subprocess.run([ace, "--silent", "--force", "--timeout", str(timeout * 1000), "--outdir", str(out),
                           str(epub)], capture_output=True, text=True, timeout=timeout, env=env)
     report = out / "report.json"

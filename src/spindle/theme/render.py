@@ -233,5 +233,17 @@ def epub_chapter(book: Book, chapter: Chapter, theme: Theme, stylesheets: list[s
     )
 
 
+def epub_section(book: Book, chapter: Chapter, theme: Theme, stylesheets: list[str], epoch: int | None) -> str:
+    """The document of one file nested in a chapter (editions/epub/split.py): *chapter*
+    carries that file's section markup, notes, language and title."""
+    return theme.render(
+        "epub/section.xhtml",
+        **base_context(book, "epub", epoch),
+        chapter=chapter,
+        stylesheets=stylesheets,
+        body=lambda c: Markup(c.html),
+    )
+
+
 def epub_page(book: Book, name: str, theme: Theme, epoch: int | None, **extra) -> str:
     return theme.render(name, **base_context(book, "epub", epoch), **extra)

@@ -1,4 +1,5 @@
-"""The EPUB 3 edition (ebooklib): one XHTML file per chapter, our own
+"""The EPUB 3 edition (ebooklib): one XHTML file per chapter (and one per file
+nested in a chapter, editions/epub/split.py), our own
 navigation document (nested table of contents, landmarks, page-list mapped to
 the print edition), an NCX for EPUB 2 readers, embedded fonts, full metadata
 with EPUB Accessibility 1.1, and a reproducible zip."""
@@ -17,10 +18,11 @@ from datetime import datetime, timezone
 from lxml import etree
 
 from spindle.manuscript import links
+from spindle.editions.epub import split
 from spindle.editions.paged import pagemap
 from spindle.core.errors import BuildError, ConfigError, ManuscriptError
 from spindle.manuscript.model import Book, Chapter
-from spindle.theme.render import epub_chapter, epub_page
+from spindle.theme.render import epub_chapter, epub_page, epub_section
 from spindle.theme import CUSTOM, FONTS, STYLESHEETS, Theme
 
 MEDIA_TYPES = {
@@ -97,18 +99,32 @@ def build(book: Book, theme: Theme, epoch: int | None, *, pages: PageList | None
 
     cover_name = _cover(epub, eb, book, theme, cover_image)
     where = {**links.file_index(book), "titlepage": "titlepage.xhtml", "toc": "nav.xhtml"}
+    # (file name, manifest id, chapter, the chapter's own document or a nested file's): nested files split off
+    spine: list[tuple[str, str, Chapter, bool]] = []
+    shown: dict[str, str] = {}  # file name → the manuscript file it comes from, for errors
+    for chapter in book.chapters:
+        own, sections = split.split(chapter)
+        spine.append((chapter.href, chapter.id, own, True))
+        shown[chapter.href] = chapter.display
+        for section in sections:
+            spine.append((section.href, section.uid, section.chapter, False))
+            shown[section.href] = book.project.display(section.source) if section.source else chapter.display
+            for ident in split.ids(section.chapter.html) + [n.id for n in section.chapter.notes]:
+                where[ident] = section.href
+    tree = toc_tree(book, where)
     documents = {
         "cover.xhtml": epub_page(book, "epub/cover.xhtml", theme, epoch, cover=cover_name),
         "titlepage.xhtml": epub_page(book, "epub/titlepage.xhtml", theme, epoch, stylesheets=sheets),
         "nav.xhtml": epub_page(book, "epub/nav.xhtml", theme, epoch, stylesheets=sheets, cover_page="cover.xhtml",
-                               toc=toc_tree(book), landmarks=landmarks(book)),
+                               toc=tree, landmarks=landmarks(book)),
     }
-    for chapter in book.chapters:
-        xhtml = links.epub_hrefs(epub_chapter(book, chapter, theme, sheets, epoch), chapter.href, where)
-        documents[chapter.href] = _IMG_SRC.sub(lambda m: m.group(1) + remote.get(m.group(2), m.group(2)) + m.group(3), xhtml)
+    for href, _, chapter, own in spine:
+        render = epub_chapter if own else epub_section
+        xhtml = links.epub_hrefs(render(book, chapter, theme, sheets, epoch), href, where)
+        documents[href] = _IMG_SRC.sub(lambda m: m.group(1) + remote.get(m.group(2), m.group(2)) + m.group(3), xhtml)
     packaged = set(book.resources) - set(renamed) | set(remote.values()) | {cover_name}
     for name, xhtml in documents.items():
-        _check_xhtml(xhtml, name, book, packaged)
+        _check_xhtml(xhtml, name, book, packaged, shown.get(name))
     if pages is not None:
         documents, entries = pagemap.mark(documents, list(pages.starts), where)
         documents["nav.xhtml"] = _with_page_list(documents["nav.xhtml"], book, theme, epoch, entries)
@@ -118,14 +134,14 @@ def build(book: Book, theme: Theme, epoch: int | None, *, pages: PageList | None
         "titlepage.xhtml": _document(epub, "titlepage.xhtml", documents["titlepage.xhtml"], "titlepage"),
         "nav.xhtml": _document(epub, "nav.xhtml", documents["nav.xhtml"], "nav", properties=["nav"]),
     }
-    for chapter in book.chapters:
-        xhtml = documents[chapter.href]
+    for href, uid, _, _ in spine:
+        xhtml = documents[href]
         props = [p for p, mark in (("mathml", "<math"), ("svg", "<svg")) if mark in xhtml]
-        items[chapter.href] = _document(epub, chapter.href, xhtml, chapter.id, properties=props)
+        items[href] = _document(epub, href, xhtml, uid, properties=props)
     for item in items.values():
         eb.add_item(item)
     eb.add_item(epub.EpubNcx())
-    eb.toc = _ncx_toc(epub, toc_tree(book))
+    eb.toc = _ncx_toc(epub, tree)
     eb.spine = list(items.values())
 
     raw = io.BytesIO()
@@ -140,8 +156,24 @@ def build(book: Book, theme: Theme, epoch: int | None, *, pages: PageList | None
 
 # --- navigation ---------------------------------------------------------------------------------------
 
-def toc_tree(book: Book) -> list[TocEntry]:
-    """Parts, chapters and (to toc_depth) their sections, nested."""
+def toc_tree(book: Book, where: dict[str, str] | None = None) -> list[TocEntry]:
+    """Parts, chapters and (to toc_depth) their sections, nested. *where* (id → file)
+    sends a heading's entry to the file that holds it (a nested file's own document)."""
+    tree = _toc_tree(book)
+    if where:
+        _retarget(tree, where)
+    return tree
+
+
+def _retarget(entries: list[TocEntry], where: dict[str, str]) -> None:
+    for entry in entries:
+        if "#" in entry.href:
+            fragment = entry.href.split("#", 1)[1]
+            entry.href = f"{where.get(fragment, entry.href.split('#', 1)[0])}#{fragment}"
+        _retarget(entry.children, where)
+
+
+def _toc_tree(book: Book) -> list[TocEntry]:
     depth = book.project.config.editions.epub.toc_depth
     parts = _parts(book)
     tree: list[TocEntry] = []
@@ -405,16 +437,14 @@ def accessibility(book: Book, pages: PageList | None) -> list[tuple[str, str]]:
 
 # --- checks and packaging ----------------------------------------------------------------------------------
 
-def _check_xhtml(xhtml: str, name: str, book: Book, packaged: set[str]) -> None:
+def _check_xhtml(xhtml: str, name: str, book: Book, packaged: set[str], shown: str | None = None) -> None:
     """Every document must be well-formed XML: the Markdown stage repairs raw HTML,
-    so a failure here comes from a project template."""
+    so a failure here comes from a project template. *shown*: the manuscript file it comes from."""
     try:
         root = etree.fromstring(xhtml.encode("utf-8"))
     except etree.XMLSyntaxError as exc:
-        chapter = next((c for c in book.chapters if c.href == name), None)
         raise ManuscriptError(
-            f"the EPUB document {name} is not well-formed XHTML ({exc.msg}); check the project's templates",
-            chapter.display if chapter else None,
+            f"the EPUB document {name} is not well-formed XHTML ({exc.msg}); check the project's templates", shown,
         ) from None
     for img in root.iter("{http://www.w3.org/1999/xhtml}img"):
         src = img.get("src", "")
