@@ -266,7 +266,7 @@ def test_the_chapter_digest_and_the_build_inputs_include_included_files(tmp_path
     from spindle.core import cache as caching
 
     store = caching.Cache(tmp_path / ".cache")
-    uptodate.record(load(config), store, "k", load_book(load(config)), Result())
+    uptodate.record(load(config), store, "k", Result(inputs=uptodate.inputs(load(config), load_book(load(config)))))
     recorded = store.read_json("builds", "k")["inputs"]
     assert any(name.endswith("code/a.rs") for name in recorded)
 

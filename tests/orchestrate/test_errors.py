@@ -204,7 +204,7 @@ def test_malformed_raw_html(book):
     # raw HTML is repaired into XHTML (issue 5), and what was repaired is reported;
     # with --strict the warning fails the build and nothing is written
     message = one_error(*book.build("epub", "--strict"))
-    assert "manuscript/02-beta.md: raw HTML leaves an element open at the end of the chapter" in message
+    assert "manuscript/02-beta.md:4: raw HTML <div> is never closed" in message
     book.assert_untouched()
 
 

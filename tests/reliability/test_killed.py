@@ -1,5 +1,5 @@
 """Killed builds (issue 15, point 5): `spindle build all` is killed with SIGKILL at 20 moments
-spread over parsing, layout (with its cache writes), merging, the print edition, the EPUB and
+spread over parsing, layout (with its cache writes), merging, the screen PDF made from the print layout, the print edition, the EPUB and
 the writing of the outputs: 18 named points where the build kills itself (SPINDLE_KILL_AT, see
 spindle.core.faults) and 2 kills from outside after a delay. After each kill every file in build/
 is either the previous output, byte for byte, or the new one complete; no temporary file is left
@@ -26,7 +26,7 @@ CHANGED = "---\ntitle: Beta, revised\n---\nBeta text, revised after the first bu
 
 # (point, n): killed the n-th time the build reaches the point
 POINTS = [("parse", 1), ("parse", 3), ("layout", 1), ("layout", 2), ("layout", 3), ("cache", 1), ("cache", 4),
-          ("merge", 1), ("merge", 2), ("print", 1), ("epub", 1), ("write", 1), ("rename", 1), ("written", 1),
+          ("merge", 1), ("screen", 1), ("print", 1), ("epub", 1), ("write", 1), ("rename", 1), ("written", 1),
           ("rename", 2), ("written", 2), ("rename", 4), ("manifest", 1)]
 DELAYS = [0.7, 1.4]  # seconds after the start, killed from outside
 MOMENTS = [f"{p}:{n}" for p, n in POINTS] + [f"after {d} s" for d in DELAYS]

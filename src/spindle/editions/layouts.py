@@ -11,6 +11,7 @@ from typing import Callable
 from urllib.parse import unquote
 
 from spindle.core import cache as caching
+from spindle.core import faults
 from spindle.manuscript.model import Book
 from spindle.editions.paged.engine import Laid
 from spindle.theme import BUILTIN, Theme
@@ -91,6 +92,7 @@ def _screen(book: Book, printed: Laid, raw: bytes, epoch: int | None) -> Laid:
     """The screen PDF finished from the print layout (editions/print/screen)."""
     from spindle.editions.print import screen
 
+    faults.point("screen")
     starts = printed.starts or []
     blanks = [s.blank for s in starts] if len(starts) == printed.pages else None
     made = screen.derive(raw, blanks, identifier(book, "pdf"), epoch)
