@@ -56,15 +56,26 @@ class Scan:
     outside: list[str]  # "page N: 'x' at x …" for every glyph and image past the text block
 
 
-def text_block(page, margins: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+def printed_numbers(path: Path) -> list[int | None]:
+    """Each page's printed number, from the PDF's /PageLabels (a screen PDF made from the print
+    layout leaves the blank print pages out, so its page 4 may be printed page 5); None: no label."""
+    from pypdf import PdfReader
+
+    labels = PdfReader(path).page_labels
+    return [int(label) if label.isdigit() else None for label in labels]
+
+
+def text_block(page, margins: tuple[float, float, float, float], number: int | None = None
+               ) -> tuple[float, float, float, float]:
     """(left, top, right, bottom) of *page*'s text block in pdfplumber's coordinates; *margins* in mm
-    (top, inside, bottom, outside)."""
+    (top, inside, bottom, outside); *number*: its printed number (its side of the spread), else its
+    position."""
     top, inside, bottom, outside = margins
     media = [float(v) for v in page.page_obj.attrs["MediaBox"]]
     trim = [float(v) for v in page.page_obj.attrs.get("TrimBox", media)]
     x0, y0 = trim[0], float(page.bbox[1]) + media[3] - trim[3]
     width, height = trim[2] - trim[0], trim[3] - trim[1]
-    left, right = (inside, outside) if page.page_number % 2 else (outside, inside)
+    left, right = (inside, outside) if (number or page.page_number) % 2 else (outside, inside)
     return (x0 + left * MM, y0 + top * MM, x0 + width - right * MM, y0 + height - bottom * MM)
 
 
@@ -72,9 +83,10 @@ def scan(path: Path, margins: tuple[float, float, float, float]) -> Scan:
     import pdfplumber
 
     pages, outside = [], []
+    numbers = printed_numbers(path)
     with pdfplumber.open(path) as pdf:
         for page in pdf.pages:
-            left, top, right, bottom = text_block(page, margins)
+            left, top, right, bottom = text_block(page, margins, numbers[page.page_number - 1])
             chars = page.chars
             for char in chars:
                 if char["text"].strip() and (char["x0"] < left - TOLERANCE or char["x1"] > right + TOLERANCE):

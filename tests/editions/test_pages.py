@@ -186,6 +186,7 @@ def test_images_in_links_in_text_and_with_raw_sizes_stay_in_the_text_block(built
     one in running text, width/height/min-width attributes larger than the page, a raw indent, a wide
     raw wrapper, an inline <svg>: every one inside the text block, the linked ones still links."""
     project, _, paths = built
+    numbers = _printed_numbers(paths[edition])  # (each page's side of the spread)
     with pdfplumber.open(paths[edition]) as pdf:
         start = next(i for i, p in enumerate(pdf.pages) if normalize(LINKED) in normalize(p.extract_text() or ""))
         end = next(i for i, p in enumerate(pdf.pages) if normalize("The end of the images.") in normalize(p.extract_text() or ""))
@@ -196,12 +197,12 @@ def test_images_in_links_in_text_and_with_raw_sizes_stay_in_the_text_block(built
         links = [a["uri"] for page in pages for a in page.annots if a.get("uri")]
         assert len(images) == 8 and len(drawn) == 1  # every image of the chapter, and the SVG's rectangle
         for page, box in images + drawn:
-            left, top, right, bottom = _text_block(project, edition, page)
+            left, top, right, bottom = _text_block(project, edition, page, numbers[page.page_number - 1])
             assert left - TOLERANCE <= box["x0"] and box["x1"] <= right + TOLERANCE, (page.page_number, box["x0"], box["x1"])
             assert top - TOLERANCE <= box["top"] and box["bottom"] <= bottom + TOLERANCE, (page.page_number, box["top"])
         # the linked image in the indented paragraph: as wide as the block, starting at its left edge
         page, first = images[0]
-        left, _, right, _ = _text_block(project, edition, page)
+        left, _, right, _ = _text_block(project, edition, page, numbers[page.page_number - 1])
         assert abs(first["x0"] - left) < TOLERANCE and abs(first["x1"] - right) < TOLERANCE
     assert "https://example.com/watchers" in links and "https://example.com/raw" in links
 
