@@ -87,7 +87,7 @@ class Display:
         """WeasyPrint laid out a page (parts may be laid out side by side: count them all)."""
         self.laid += 1
         self.detail = f"{self.note} ({self.laid} pages laid out)" if self.note else f"{self.laid} pages laid out"
-        self._draw()
+        self._draw(force=self.laid == 1)  # (the first page at once: a short layout may end within the interval)
 
     def _draw(self, force: bool = False) -> None:
         now = time.monotonic()
