@@ -160,13 +160,28 @@ def pandoc_sources(root: Path) -> tuple[list[str], list[str]]:
     files, folders = [], []
     for number, (entry, _, _) in enumerate(reading_order(project)):
         path = project.path(entry.file)
-        text, _ = dialects.expand(path.read_text(encoding="utf-8-sig"), path, project.root, entry.file)
+        text, found = dialects.expand(path.read_text(encoding="utf-8-sig"), path, project.root, entry.file)
+        text = dialects.MARKER_ANYWHERE.sub(lambda m: _for_pandoc(found.blocks[int(m.group(1))]), text)
         target = out / f"{number:03d}.md"
         target.write_text(text + "\n", encoding="utf-8")
         files.append(str(target))
         if str(path.parent) not in folders:
             folders.append(str(path.parent))
     return files, folders
+
+
+def _for_pandoc(block: tuple[str, object]) -> str:
+    """What pandoc gets for one of spindle's block markers (an mdBook listing, a callout: spindle
+    renders them itself): a plain <div>, with the listing's caption as a paragraph. Left as it was,
+    the marker is an unknown element that HTML never closes, and WeasyPrint hits its recursion
+    limit on trpl's 848 of them."""
+    kind, data = block
+    if kind == "end":
+        return "</div>"
+    if kind == "listing":
+        caption = " ".join(x for x in (f"Listing {data.number}:" if data.number else "", data.caption) if x)
+        return f'<div class="listing"><p>{caption}</p>' if caption else '<div class="listing">'
+    return f'<div class="callout {data.kind}"><p>{data.title}</p>' if data.title else f'<div class="callout {data.kind}">'
 
 
 class Book:

@@ -61,6 +61,7 @@ _ANCHOR = re.compile(r"ANCHOR(?:_END)?:\s*([\w-]+)")
 _ANCHOR_START = re.compile(r"ANCHOR:\s*([\w-]+)")
 _ANCHOR_END = re.compile(r"ANCHOR_END:\s*([\w-]+)")
 MARKER = re.compile(r"^<spindle-block n=\"(\d+)\"/>\s*$")
+MARKER_ANYWHERE = re.compile(r"<spindle-block n=\"(\d+)\"/>")  # (bench/run.py hands the text to pandoc)
 
 CALLOUTS = {  # kind -> (label key, ARIA role)
     "note": ("note", "note"), "info": ("note", "note"), "tip": ("tip", "doc-tip"), "hint": ("tip", "doc-tip"),
