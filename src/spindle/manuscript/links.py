@@ -91,7 +91,7 @@ def epub_hrefs(xhtml: str, href: str, index: dict[str, str]) -> str:
 def _unique_ids(chapters: tuple[Chapter, ...]) -> tuple[list[Chapter], dict[str, dict[str, str]]]:
     taken: set[str] = {"titlepage", "toc", "landmarks", "page-list", "cover"}
     for chapter in chapters:  # chapter (and part) ids are file names too: they win
-        taken.update(chapter_ids(chapter)[: 2 if chapter.part else 1])
+        taken.update([chapter.id] + ([f"{chapter.id}-part"] if chapter.part else []))  # chapter_ids' first
     out: list[Chapter] = []
     renamed: dict[str, dict[str, str]] = {}
     for chapter in chapters:
