@@ -16,6 +16,7 @@ from pathlib import Path
 import pikepdf
 import pytest
 
+import pagecheck
 from conftest import EPOCH, normalize
 from spindle.build import orchestrate as builder
 from spindle.core.errors import BuildError
@@ -47,12 +48,8 @@ def built(tmp_path_factory):
 
 
 def _printed_numbers(path: Path) -> list[int]:
-    """The printed page number of each page: its /PageLabels label (the screen PDF made from the
-    print layout leaves the blank pages out), else its place."""
-    import pypdf
-
-    labels = pypdf.PdfReader(path).page_labels
-    return [int(label) if label.isdigit() else i + 1 for i, label in enumerate(labels)]
+    """The printed page number of each page (pagecheck's, from /PageLabels), else its place."""
+    return [number or i + 1 for i, number in enumerate(pagecheck.printed_numbers(path))]
 
 
 def _text_block(project, edition: str, page, number: int | None = None) -> tuple[float, float, float, float]:

@@ -134,7 +134,9 @@ def _build_book(project: Project, editions: list[str], out: Path, paged_editions
         pool.fit(sum(len(c.html) for c in book.chapters))
     from spindle.theme import stylecheck
 
-    result.warnings += stylecheck.check(theme, allow_remote)
+    found = stylecheck.check(theme, allow_remote)
+    result.diagnostics += found
+    result.warnings += [str(d) for d in found]
     _fail_on_warnings(strict, result.warnings)
     staged: list[tuple[Output, bytes]] = []
     extras: list[tuple[Output, bytes]] = []

@@ -93,7 +93,16 @@ def lint(project: Project) -> Report:
                                 display=f.shown or f.entry.file, kind="chapter", section=f.section, title="", lang="en",
                                 html="")
     findings += _check_links(project, files)
+    findings += _stylesheets(project)
     return Report(_sorted(unique(findings), [f.shown or f.entry.file for f in files]))
+
+
+def _stylesheets(project: Project) -> list[Diagnostic]:
+    """The project's stylesheets, as the build checks them (theme.stylecheck): syntax warnings; a
+    stylesheet that cannot be built raises its one-line error, as the build would."""
+    from spindle.theme import Theme, stylecheck
+
+    return stylecheck.check(Theme(project))
 
 
 def book_findings(project: Project, book) -> list[Diagnostic]:
