@@ -109,3 +109,31 @@ def test_stamps_see_changed_content_not_a_touch(tmp_path):
     assert stamps.unchanged(root)
     (root / "styles" / "print.css").write_text("", encoding="utf-8")
     assert not stamps.unchanged(root), "a new file in the folder overrides the theme: a change"
+
+
+# --- the code fingerprint ----------------------------------------------------------------------------------
+
+def test_library_versions_are_those_importlib_metadata_gives(tmp_path, monkeypatch):
+    """The cache keys name the libraries' versions, read from the dist-info folders' names (cheaper than
+    importlib.metadata): the same versions, the first on sys.path winning, '-' for one not installed."""
+    from importlib import metadata
+
+    names = ("weasyprint", "pydyf", "fonttools", "pikepdf", "ebooklib", "pillow", "markdown-it-py", "jinja2",
+             "no-such-library-here")
+
+    def official(name: str) -> str:
+        try:
+            return metadata.version(name)
+        except metadata.PackageNotFoundError:
+            return "-"
+
+    assert caching._versions(names) == [official(n) for n in names]
+    assert caching._versions(names)[-1] == "-"
+    # an older copy later on sys.path does not count; a newer one earlier does
+    early, late = tmp_path / "early", tmp_path / "late"
+    (early / "Markdown_It_Py-99.1.dist-info").mkdir(parents=True)
+    (late / "jinja2-0.1.dist-info").mkdir(parents=True)
+    monkeypatch.setattr("sys.path", [str(early)] + list(__import__("sys").path) + [str(late)])
+    found = dict(zip(names, caching._versions(names)))
+    assert found["markdown-it-py"] == "99.1"
+    assert found["jinja2"] == official("jinja2") != "0.1"
