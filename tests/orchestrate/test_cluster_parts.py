@@ -198,8 +198,9 @@ def test_the_command_line_lays_a_book_out_on_the_cluster(cluster, tmp_path, monk
     assert run(["build", "pdf", "-v", "--cluster", running.scheduler_address]) == 0
     err = capsys.readouterr().err
     # (the screen PDF is made from the print edition's layout, which is what the workers laid out)
-    # (a part laid out again when its side of the spread changes: chapters open on a right-hand page)
-    assert re.search(r"print: laid out in 4 parts \([5-8] laid out now, the others from the cache\), 2 workers", err), err
+    # (a part laid out again when its side of the spread changes: chapters open on a right-hand page;
+    # the front matter and three chapters, and the signature padding's blank pages, a part of their own)
+    assert re.search(r"print: laid out in 5 parts \([5-8] laid out now, the others from the cache\), 2 workers", err), err
     assert "pdf: made from the print edition's layout" in err, err
     assert (tmp_path / "build" / "tiny-book.pdf").is_file()
 
