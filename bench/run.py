@@ -241,9 +241,10 @@ def main() -> None:
     # spindle's modules as an installed copy has them, compiled (pip compiles a package it installs; an
     # editable install under PYTHONDONTWRITEBYTECODE, as on the bench machine, compiled every module
     # anew in every process: ~0.15 s of CPU a build). Its dependencies are compiled by pip already.
-    import spindle
+    import importlib.util
 
-    subprocess.run([sys.executable, "-m", "compileall", "-q", str(Path(spindle.__file__).parent)], check=True)
+    package = Path(importlib.util.find_spec("spindle").origin).parent
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(package)], check=True)
 
     for i in range(args.runs):  # round by round: every build of every book once, then again
         for book in books:
