@@ -42,8 +42,8 @@ def lay_out(book: Book, theme: Theme, editions: list[str], *, epoch: int | None,
     if reason is None and todo:
         specs, problems = {}, {}
         for name in todo:
-            spec = _edition(book, theme, name, epoch, allow_remote, raw=raw if screen else None,
-                            finish_print=finish_print)
+            spec = _edition(book, theme, name, epoch, allow_remote, finish_print=finish_print,
+                            screen=screen and name == "print")
             if isinstance(spec, str):
                 problems[name] = spec
             else:
@@ -58,6 +58,8 @@ def lay_out(book: Book, theme: Theme, editions: list[str], *, epoch: int | None,
                 continue
             for name, outcome in outcomes.items():
                 laid[name] = _from_outcome(book, name, outcome, finish_print)
+                if outcome.derived is not None:
+                    laid["pdf"] = _screen_laid(laid[name], *outcome.derived)
                 notes.append(f"{name}: laid out in {outcome.parts} parts ({outcome.laid_out} laid out now, "
                              f"the others from the cache), {jobs} worker{'s' if jobs != 1 else ''}")
             break
@@ -72,7 +74,8 @@ def lay_out(book: Book, theme: Theme, editions: list[str], *, epoch: int | None,
             if name == "print":
                 raw["pdf"] = laid[name].pdf
     if screen:
-        laid["pdf"] = _screen(book, laid["print"], raw["pdf"], epoch)
+        if "pdf" not in laid:
+            laid["pdf"] = _screen(book, laid["print"], raw["pdf"], epoch)
         notes.append(f"pdf: made from the print edition's layout: {laid['pdf'].pages} pages "
                      f"({laid['print'].pages - laid['pdf'].pages} blank print pages left out; printed page numbers "
                      "as page labels)")
@@ -96,8 +99,36 @@ def _screen(book: Book, printed: Laid, raw: bytes, epoch: int | None) -> Laid:
     starts = printed.starts or []
     blanks = [s.blank for s in starts] if len(starts) == printed.pages else None
     made = screen.derive(raw, blanks, identifier(book, "pdf"), epoch)
-    return Laid(pdf=made.pdf, pages=made.pages, where=dict(printed.where), warnings=list(printed.warnings),
-                spills=list(printed.spills), finished=True, numbers=made.numbers, from_print=True)
+    return _screen_laid(printed, made.pdf, made.numbers)
+
+
+def _screen_laid(printed: Laid, pdf: bytes, numbers: tuple[int, ...]) -> Laid:
+    return Laid(pdf=pdf, pages=len(numbers), where=dict(printed.where), warnings=list(printed.warnings),
+                spills=list(printed.spills), finished=True, numbers=numbers, from_print=True)
+
+
+def _derivation(book: Book, epoch: int | None):
+    """The screen PDF finished from the print layout part by part (scheduler.Derivation): each
+    part's pages cut, turned RGB and its blank pages left out, cached beside the part (an edit
+    finishes the parts that changed), then the merged book labelled, dated and given its ids."""
+    from spindle.editions.paged import scheduler as pipeline
+    from spindle.editions.print import screen
+
+    name = identifier(book, "pdf")
+
+    def part(done, last: bool):
+        starts = done.starts or []
+        if len(starts) != done.pages:
+            return None
+        made = screen.derive_part(done.pdf, [s.blank for s in starts], done.bookmarks, last)
+        return None if made is None else pipeline.Derived(pdf=made.pdf, kept=made.kept, bookmarks=made.bookmarks)
+
+    def whole(raw: bytes, blanks):
+        made = screen.derive(raw, blanks, name, epoch)
+        return made.pdf, made.numbers
+
+    return pipeline.Derivation(part=part, finishing=lambda pdf, numbers: screen.finish_book(pdf, numbers, name, epoch),
+                               whole=whole)
 
 
 def _which(exc, specs: dict) -> str:
@@ -155,7 +186,8 @@ def styles_changed(project, theme: Theme, editions: list[str], allow_remote: boo
 
 
 def _edition(book: Book, theme: Theme, name: str, epoch: int | None, allow_remote: bool, padding=None,
-             rounds: "_Rounds | None" = None, raw: dict | None = None, finish_print: bool = True):
+             rounds: "_Rounds | None" = None, raw: dict | None = None, finish_print: bool = True,
+             screen: bool = False):
     """The pipeline's description of an edition, or why it cannot be laid out part by part."""
     from spindle.editions.paged import split as parts
     from spindle.editions.paged import scheduler as pipeline
@@ -175,12 +207,14 @@ def _edition(book: Book, theme: Theme, name: str, epoch: int | None, allow_remot
     split_parts = tuple(parts.Part(p.name, p.html, images.get(p.name, "")) for p in split.parts)
 
     if rounds is not None:
-        raw, finish_print = rounds.raw, rounds.finish_print
+        raw, finish_print, screen = rounds.raw, rounds.finish_print, rounds.screen
     edition = pipeline.Edition(name=name, styles=styles, parts=split_parts, page_starts=name == "print",
                                sides=sides, padding=padding,
-                               finishing=_finishing(book, name, epoch, raw, finish_print))
+                               finishing=_finishing(book, name, epoch, raw, finish_print),
+                               derive=_derivation(book, epoch) if screen else None,
+                               wanted=name != "print" or finish_print or raw is not None)
     if name == "print":
-        rounds = rounds or _Rounds(book, theme, epoch, allow_remote, raw, finish_print)
+        rounds = rounds or _Rounds(book, theme, epoch, allow_remote, raw, finish_print, screen)
         edition.again = lambda pages: rounds.next(pages, padding)
     return edition
 
@@ -210,9 +244,9 @@ class _Rounds:
     pass (a second round differs from the first only in the closing part and the contents)."""
 
     def __init__(self, book: Book, theme: Theme, epoch: int | None, allow_remote: bool, raw: dict | None = None,
-                 finish_print: bool = True):
+                 finish_print: bool = True, screen: bool = False):
         self.book, self.theme, self.epoch, self.allow_remote = book, theme, epoch, allow_remote
-        self.raw, self.finish_print = raw, finish_print
+        self.raw, self.finish_print, self.screen = raw, finish_print, screen
         self.count = 1
 
     def next(self, pages: int, padding):
