@@ -35,6 +35,7 @@ def lay_out(book: Book, theme: Theme, editions: list[str], *, epoch: int | None,
     notes: list[str] = []
     laid: dict[str, Laid] = {}
     todo = to_lay_out(book.project, editions)
+    how = ""  # how the screen PDF was finished from the print layout
     screen = "pdf" in editions and "pdf" not in todo  # the screen PDF is finished from the print layout
     finish_print = "print" in editions
     raw: dict = {}  # the print layout before it is finished (what the screen PDF is made from)
@@ -42,8 +43,9 @@ def lay_out(book: Book, theme: Theme, editions: list[str], *, epoch: int | None,
     if reason is None and todo:
         specs, problems = {}, {}
         for name in todo:
-            spec = _edition(book, theme, name, epoch, allow_remote, finish_print=finish_print,
-                            screen=screen and name == "print")
+            guess = _last_padding(book, store) if name == "print" else None
+            spec = _edition(book, theme, name, epoch, allow_remote, guess, finish_print=finish_print,
+                            screen=screen and name == "print", guessed=guess is not None)
             if isinstance(spec, str):
                 problems[name] = spec
             else:
@@ -58,8 +60,12 @@ def lay_out(book: Book, theme: Theme, editions: list[str], *, epoch: int | None,
                 continue
             for name, outcome in outcomes.items():
                 laid[name] = _from_outcome(book, name, outcome, finish_print)
+                if name == "print":
+                    _remember_padding(book, store, laid[name].padding)
                 if outcome.derived is not None:
                     laid["pdf"] = _screen_laid(laid[name], *outcome.derived)
+                    how = (f"; part by part: {outcome.derived_now} finished now, the others from the cache"
+                           if outcome.derived_now is not None else "; from the whole layout")
                 notes.append(f"{name}: laid out in {outcome.parts} parts ({outcome.laid_out} laid out now, "
                              f"the others from the cache), {jobs} worker{'s' if jobs != 1 else ''}")
             break
@@ -78,7 +84,7 @@ def lay_out(book: Book, theme: Theme, editions: list[str], *, epoch: int | None,
             laid["pdf"] = _screen(book, laid["print"], raw["pdf"], epoch)
         notes.append(f"pdf: made from the print edition's layout: {laid['pdf'].pages} pages "
                      f"({laid['print'].pages - laid['pdf'].pages} blank print pages left out; printed page numbers "
-                     "as page labels)")
+                     f"as page labels){how}")
     return laid, notes
 
 
@@ -105,6 +111,34 @@ def _screen(book: Book, printed: Laid, raw: bytes, epoch: int | None) -> Laid:
 def _screen_laid(printed: Laid, pdf: bytes, numbers: tuple[int, ...]) -> Laid:
     return Laid(pdf=pdf, pages=len(numbers), where=dict(printed.where), warnings=list(printed.warnings),
                 spills=list(printed.spills), finished=True, numbers=numbers, from_print=True)
+
+
+def _padding_slot(book: Book) -> str:
+    return caching.digest(str(book.project.root.resolve()), "print", "padding")
+
+
+def _last_padding(book: Book, store: caching.Cache):
+    """The print edition's signature padding in the last build (signatures.Padding), or None: a
+    rebuild lays out its first round with it (see _Rounds.next), not without padding first."""
+    from spindle.editions.print import signatures
+
+    value = store.read_json("padding", _padding_slot(book))
+    if not isinstance(value, dict):
+        return None
+    try:
+        padding = signatures.Padding(**value)
+    except TypeError:
+        return None
+    return padding if padding.added and padding.signature == book.project.config.editions.print.signature else None
+
+
+def _remember_padding(book: Book, store: caching.Cache, padding) -> None:
+    import dataclasses
+
+    if store.enabled and padding is not None:
+        value = dataclasses.asdict(padding)
+        if store.read_json("padding", _padding_slot(book)) != value:
+            store.write_json("padding", _padding_slot(book), value)
 
 
 def _derivation(book: Book, epoch: int | None):
@@ -187,7 +221,7 @@ def styles_changed(project, theme: Theme, editions: list[str], allow_remote: boo
 
 def _edition(book: Book, theme: Theme, name: str, epoch: int | None, allow_remote: bool, padding=None,
              rounds: "_Rounds | None" = None, raw: dict | None = None, finish_print: bool = True,
-             screen: bool = False):
+             screen: bool = False, guessed: bool = False):
     """The pipeline's description of an edition, or why it cannot be laid out part by part."""
     from spindle.editions.paged import split as parts
     from spindle.editions.paged import scheduler as pipeline
@@ -214,7 +248,8 @@ def _edition(book: Book, theme: Theme, name: str, epoch: int | None, allow_remot
                                derive=_derivation(book, epoch) if screen else None,
                                wanted=name != "print" or finish_print or raw is not None)
     if name == "print":
-        rounds = rounds or _Rounds(book, theme, epoch, allow_remote, raw, finish_print, screen)
+        rounds = rounds or _Rounds(book, theme, epoch, allow_remote, raw, finish_print, screen,
+                                   guess=padding if guessed else None)
         edition.again = lambda pages: rounds.next(pages, padding)
     return edition
 
@@ -244,9 +279,10 @@ class _Rounds:
     pass (a second round differs from the first only in the closing part and the contents)."""
 
     def __init__(self, book: Book, theme: Theme, epoch: int | None, allow_remote: bool, raw: dict | None = None,
-                 finish_print: bool = True, screen: bool = False):
+                 finish_print: bool = True, screen: bool = False, guess=None):
         self.book, self.theme, self.epoch, self.allow_remote = book, theme, epoch, allow_remote
         self.raw, self.finish_print, self.screen = raw, finish_print, screen
+        self.guess = guess  # the last build's padding, which the first round was laid out with
         self.count = 1
 
     def next(self, pages: int, padding):
@@ -255,6 +291,17 @@ class _Rounds:
         from spindle.editions.print import signatures
 
         signature = self.book.project.config.editions.print.signature
+        if self.guess is not None:
+            # Laid out with the last build's padding: kept only when it is the padding rounds from
+            # none would come to (the layout without it has its pages less the blanks, and a whole
+            # number of signatures with it); otherwise the rounds start again from none.
+            guess, self.guess = self.guess, None
+            if pages % signature == 0 and signatures.plan(pages - guess.added, signature, self.book) == guess:
+                return None
+            following = _edition(self.book, self.theme, "print", self.epoch, self.allow_remote, None, self)
+            if isinstance(following, str):
+                raise pipeline.Unsplittable(following)
+            return following
         if pages % signature == 0:
             return None
         if self.count >= printing.MAX_LAYOUTS:

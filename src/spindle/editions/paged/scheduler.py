@@ -102,6 +102,7 @@ class Outcome:
     edition: Edition | None = None  # the last round
     spills: list = field(default_factory=list)  # overflow.Spill per box past the text block (page numbers)
     derived: tuple[bytes, tuple[int, ...]] | None = None  # Edition.derive's PDF and its pages' printed numbers
+    derived_now: int | None = None  # parts finished for it in this build (None: from the whole layout)
 
 
 def side_of(number: int) -> str:
@@ -463,9 +464,12 @@ class _Run:
                 return True
         return self.dmerger.copy_next()
 
+    def _derived_key(self, state: _State) -> str:
+        return caching.digest(state.key, "derived", str(state.index == len(self.states) - 1))
+
     def _derived(self, state: _State) -> Derived | None:
         """Part *state* finished for the derived edition: from this build, the cache, or made now."""
-        key = caching.digest(state.key, "derived", str(state.index == len(self.states) - 1))
+        key = self._derived_key(state)
         found = self.memory.get(("derived", key))
         if found is None:
             meta, pdf = self.store.read_json("derived", key), self.store.read("derived", key, ".pdf")
@@ -480,6 +484,7 @@ class _Run:
                 return None
             self.store.write_json("derived", key, {"kept": list(found.kept), "bookmarks": [list(b) for b in found.bookmarks]})
             self.store.write("derived", key, found.pdf, ".pdf")
+            self.memory.setdefault("derived now", set()).add(key)
         self.memory[("derived", key)] = found
         return found
 
@@ -532,20 +537,24 @@ class _Run:
             warnings += [w for w in done.warnings if w not in warnings]
             spills += [s.at(number + s.page + 1) for s in done.spills]
             number += done.pages
-        pdf, derived = b"", None
+        pdf, derived, now = b"", None, None
         try:
             if self.edition.wanted:
                 while self._merge_own():
                     pass
                 pdf = self.merger.finish(self.edition.finishing)
                 self._close_own()
+                if self.edition.derive is not None:
+                    _give_back_memory()  # (before the derived edition's merge)
             if self.edition.derive is not None:
                 derived = self._finish_derived()
+                made = self.memory.get("derived now", set())
+                now = None if self.whole else sum(self._derived_key(s) in made for s in self.states)
         finally:
             self.close()
         return Outcome(pdf=pdf, pages=number, anchors=anchors, starts=starts, warnings=warnings,
                        parts=len(self.states), laid_out=self.laid_out, edition=self.edition, spills=spills,
-                       derived=derived)
+                       derived=derived, derived_now=now)
 
     def _finish_derived(self) -> tuple[bytes, tuple[int, ...]]:
         """The derived edition: its parts merged, or (a part could not be derived on its own) derived
@@ -761,10 +770,12 @@ def lay_out(editions: list[Edition], pool: Pool, store: caching.Cache,
                 # every layout is done: stop the workers first, so that their memory is given back
                 # before the merges (the largest step in this process) take theirs
                 pool.close()
-                for run in sorted(finished, key=lambda r: not r.merging):  # a merge under way first:
-                    current = run                                         # one merge at a time
+                ordered = sorted(finished, key=lambda r: not r.merging)  # a merge under way first:
+                for run in ordered:                                        # one merge at a time
+                    current = run
                     results[run.edition.name] = run.outcome()
-                    _give_back_memory()
+                    if run is not ordered[-1]:
+                        _give_back_memory()  # (before the next merge: not after the last)
                 return results
             # drops and numberings go out at once; new layouts to idle workers
             for run in runs:
