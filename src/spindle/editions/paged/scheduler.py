@@ -190,7 +190,7 @@ class _Run:
         if previous is not None:
             self._opens_as_before(previous)
         for state in self.states:
-            self._predict(state)
+            self._predict(state, either_side=previous is None)
 
     def _opens_as_before(self, previous: "_Run") -> None:
         """A second round (the print edition's padding) changes a part or two; each changed part
@@ -210,10 +210,23 @@ class _Run:
     def _table_key(self, state: _State, lead: str | None) -> str:
         return caching.digest(state.layout_key, str(lead))
 
-    def _predict(self, state: _State) -> None:
+    def _predict(self, state: _State, either_side: bool = False) -> None:
+        """What the part's layout after a lead page on the wanted side comes to, from this build or the
+        cache. *either_side* (a first guess): else what it came to after a lead page on the other
+        side, which is then the side wanted (a part the last build laid out after a left-hand lead
+        page: the print edition's closing part, padded, in a round laid out with the last build's
+        padding); the numbering asks for the other side again when the part's pages need it."""
         lead = None if state.index == 0 else state.want_lead
         key = self._table_key(state, lead)
         value = self.memory.get(("table", key)) or self.store.read_json("table", key)
+        if value is None and lead is not None and either_side:
+            other = "left" if lead == "right" else "right"
+            key = self._table_key(state, other)
+            value = self.memory.get(("table", key)) or self.store.read_json("table", key)
+            if isinstance(value, dict) and value.get("lead") == other and isinstance(value.get("number"), int):
+                state.want_lead, state.want_number = other, value["number"]
+            else:
+                value = None
         if value is not None:
             try:
                 state.info, state.lead, state.number = _laid_from_json(value)
@@ -463,6 +476,20 @@ class _Run:
                 self.dprepared.add(state.index)
                 return True
         return self.dmerger.copy_next()
+
+    def derive_one(self) -> bool:
+        """Finish one more part laid out for the derived edition (cached: the merge reads it there)."""
+        if self.edition.derive is None or self.whole:
+            return False
+        made = self.memory.setdefault("derived seen", set())
+        for state in self.states:
+            if state.done is not None and state.key is not None and self._derived_key(state) not in made:
+                made.add(self._derived_key(state))
+                if self._derived(state) is None:
+                    self.whole = True
+                    self._close_derived()
+                return True
+        return False
 
     def _derived_key(self, state: _State) -> str:
         return caching.digest(state.key, "derived", str(state.index == len(self.states) - 1))
@@ -806,6 +833,10 @@ def lay_out(editions: list[Edition], pool: Pool, store: caching.Cache,
             # worker): with every worker alive, each holding a chapter, a merge in progress would add
             # the most memory-hungry step of all to them; it waits until they are stopped.
             while message is None and pool.live() < pool.jobs and _merge_step(runs + finished):
+                message = pool.receive(wait=False)
+            # Parts laid out are finished for a derived edition (the screen PDF) meanwhile, whatever
+            # the workers do: one part at a time, read and let go (little memory), cached.
+            while message is None and any(run.derive_one() for run in runs + finished):
                 message = pool.receive(wait=False)
             if message is None:
                 message = pool.receive()
