@@ -282,7 +282,8 @@ class _Rounds:
                  finish_print: bool = True, screen: bool = False, guess=None):
         self.book, self.theme, self.epoch, self.allow_remote = book, theme, epoch, allow_remote
         self.raw, self.finish_print, self.screen = raw, finish_print, screen
-        self.guess = guess  # the last build's padding, which the first round was laid out with
+        self.guess = guess  # the padding the last round was laid out with, to be checked (a rebuild)
+        self.direct = False  # a round was laid out with the padding a guess implied
         self.count = 1
 
     def next(self, pages: int, padding):
@@ -292,13 +293,19 @@ class _Rounds:
 
         signature = self.book.project.config.editions.print.signature
         if self.guess is not None:
-            # Laid out with the last build's padding: kept only when it is the padding rounds from
-            # none would come to (the layout without it has its pages less the blanks, and a whole
-            # number of signatures with it); otherwise the rounds start again from none.
+            # Laid out with the last build's padding, which is kept when it is the padding that rounds
+            # from none come to: the layout without padding has this one's pages less the blanks (what
+            # signatures.plan assumes of every round), and with it a whole number of signatures. When it
+            # is not, the padding for that page count is laid out at once (once; then from none).
             guess, self.guess = self.guess, None
-            if pages % signature == 0 and signatures.plan(pages - guess.added, signature, self.book) == guess:
+            wanted = signatures.plan(pages - guess.added, signature, self.book)
+            if pages % signature == 0 and wanted == guess:
                 return None
-            following = _edition(self.book, self.theme, "print", self.epoch, self.allow_remote, None, self)
+            start = None
+            if not self.direct:
+                self.direct, self.guess = True, wanted
+                start = wanted if wanted.added else None
+            following = _edition(self.book, self.theme, "print", self.epoch, self.allow_remote, start, self)
             if isinstance(following, str):
                 raise pipeline.Unsplittable(following)
             return following
