@@ -158,11 +158,15 @@ def _derivation(book: Book, epoch: int | None):
         return None if made is None else pipeline.Derived(pdf=made.pdf, kept=made.kept, bookmarks=made.bookmarks)
 
     def whole(raw: bytes, blanks):
+        faults.point("screen")
         made = screen.derive(raw, blanks, name, epoch)
         return made.pdf, made.numbers
 
-    return pipeline.Derivation(part=part, finishing=lambda pdf, numbers: screen.finish_book(pdf, numbers, name, epoch),
-                               whole=whole)
+    def finishing(pdf, numbers) -> None:
+        faults.point("screen")
+        screen.finish_book(pdf, numbers, name, epoch)
+
+    return pipeline.Derivation(part=part, finishing=finishing, whole=whole)
 
 
 def _which(exc, specs: dict) -> str:
