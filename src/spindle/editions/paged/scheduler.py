@@ -68,7 +68,7 @@ class Edition:
 class Derived:
     """One part's pages finished for another edition (print/screen.PartScreen)."""
 
-    pdf: bytes | None  # (None: not held in memory; in the cache)
+    pdf: bytes
     kept: tuple[int, ...]  # indices of the part's pages that edition keeps
     bookmarks: list  # (page index among those kept, level, label, x, y, state)
 
@@ -498,9 +498,6 @@ class _Run:
         """Part *state* finished for the derived edition: from this build, the cache, or made now."""
         key = self._derived_key(state)
         found = self.memory.get(("derived", key))
-        if found is not None and found.pdf is None:  # (its bytes are in the cache, not held here)
-            pdf = self.store.read("derived", key, ".pdf")
-            found = dataclasses.replace(found, pdf=pdf) if pdf is not None else None
         if found is None:
             meta, pdf = self.store.read_json("derived", key), self.store.read("derived", key, ".pdf")
             if isinstance(meta, dict) and pdf is not None:
@@ -515,9 +512,7 @@ class _Run:
             self.store.write_json("derived", key, {"kept": list(found.kept), "bookmarks": [list(b) for b in found.bookmarks]})
             self.store.write("derived", key, found.pdf, ".pdf")
             self.memory.setdefault("derived now", set()).add(key)
-        # what the merge needs later; the PDF's bytes are read again from the cache rather than held
-        # through the layout and the print edition's merge (the build's memory peak)
-        self.memory[("derived", key)] = dataclasses.replace(found, pdf=None) if self.store.enabled else found
+        self.memory[("derived", key)] = found
         return found
 
     def close(self) -> None:
@@ -600,7 +595,7 @@ class _Run:
             numbers: list[int] = []
             base = 0
             for state in self.states:
-                derived = self.memory[("derived", self._derived_key(state))]  # (every part is merged)
+                derived = self._derived(state)
                 numbers += [base + i + 1 for i in derived.kept]
                 base += state.done.pages
             numbers = tuple(numbers)
