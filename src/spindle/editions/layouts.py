@@ -35,6 +35,7 @@ def lay_out(book: Book, theme: Theme, editions: list[str], *, epoch: int | None,
     notes: list[str] = []
     laid: dict[str, Laid] = {}
     todo = to_lay_out(book.project, editions)
+    how = ""  # how the screen PDF was finished from the print layout
     screen = "pdf" in editions and "pdf" not in todo  # the screen PDF is finished from the print layout
     finish_print = "print" in editions
     raw: dict = {}  # the print layout before it is finished (what the screen PDF is made from)
@@ -42,8 +43,9 @@ def lay_out(book: Book, theme: Theme, editions: list[str], *, epoch: int | None,
     if reason is None and todo:
         specs, problems = {}, {}
         for name in todo:
-            spec = _edition(book, theme, name, epoch, allow_remote, raw=raw if screen else None,
-                            finish_print=finish_print)
+            guess = _last_padding(book, store) if name == "print" else None
+            spec = _edition(book, theme, name, epoch, allow_remote, guess, finish_print=finish_print,
+                            screen=screen and name == "print", guessed=guess is not None)
             if isinstance(spec, str):
                 problems[name] = spec
             else:
@@ -58,6 +60,12 @@ def lay_out(book: Book, theme: Theme, editions: list[str], *, epoch: int | None,
                 continue
             for name, outcome in outcomes.items():
                 laid[name] = _from_outcome(book, name, outcome, finish_print)
+                if name == "print":
+                    _remember_padding(book, store, laid[name].padding)
+                if outcome.derived is not None:
+                    laid["pdf"] = _screen_laid(laid[name], *outcome.derived)
+                    how = (f"; part by part: {outcome.derived_now} finished now, the others from the cache"
+                           if outcome.derived_now is not None else "; from the whole layout")
                 notes.append(f"{name}: laid out in {outcome.parts} parts ({outcome.laid_out} laid out now, "
                              f"the others from the cache), {jobs} worker{'s' if jobs != 1 else ''}")
             break
@@ -72,10 +80,11 @@ def lay_out(book: Book, theme: Theme, editions: list[str], *, epoch: int | None,
             if name == "print":
                 raw["pdf"] = laid[name].pdf
     if screen:
-        laid["pdf"] = _screen(book, laid["print"], raw["pdf"], epoch)
+        if "pdf" not in laid:
+            laid["pdf"] = _screen(book, laid["print"], raw["pdf"], epoch)
         notes.append(f"pdf: made from the print edition's layout: {laid['pdf'].pages} pages "
                      f"({laid['print'].pages - laid['pdf'].pages} blank print pages left out; printed page numbers "
-                     "as page labels)")
+                     f"as page labels){how}")
     return laid, notes
 
 
@@ -96,8 +105,68 @@ def _screen(book: Book, printed: Laid, raw: bytes, epoch: int | None) -> Laid:
     starts = printed.starts or []
     blanks = [s.blank for s in starts] if len(starts) == printed.pages else None
     made = screen.derive(raw, blanks, identifier(book, "pdf"), epoch)
-    return Laid(pdf=made.pdf, pages=made.pages, where=dict(printed.where), warnings=list(printed.warnings),
-                spills=list(printed.spills), finished=True, numbers=made.numbers, from_print=True)
+    return _screen_laid(printed, made.pdf, made.numbers)
+
+
+def _screen_laid(printed: Laid, pdf: bytes, numbers: tuple[int, ...]) -> Laid:
+    return Laid(pdf=pdf, pages=len(numbers), where=dict(printed.where), warnings=list(printed.warnings),
+                spills=list(printed.spills), finished=True, numbers=numbers, from_print=True)
+
+
+def _padding_slot(book: Book) -> str:
+    return caching.digest(str(book.project.root.resolve()), "print", "padding")
+
+
+def _last_padding(book: Book, store: caching.Cache):
+    """The print edition's signature padding in the last build (signatures.Padding), or None: a
+    rebuild lays out its first round with it (see _Rounds.next), not without padding first."""
+    from spindle.editions.print import signatures
+
+    value = store.read_json("padding", _padding_slot(book))
+    if not isinstance(value, dict):
+        return None
+    try:
+        padding = signatures.Padding(**value)
+    except TypeError:
+        return None
+    return padding if padding.added and padding.signature == book.project.config.editions.print.signature else None
+
+
+def _remember_padding(book: Book, store: caching.Cache, padding) -> None:
+    import dataclasses
+
+    if store.enabled and padding is not None:
+        value = dataclasses.asdict(padding)
+        if store.read_json("padding", _padding_slot(book)) != value:
+            store.write_json("padding", _padding_slot(book), value)
+
+
+def _derivation(book: Book, epoch: int | None):
+    """The screen PDF finished from the print layout part by part (scheduler.Derivation): each
+    part's pages cut, turned RGB and its blank pages left out, cached beside the part (an edit
+    finishes the parts that changed), then the merged book labelled, dated and given its ids."""
+    from spindle.editions.paged import scheduler as pipeline
+    from spindle.editions.print import screen
+
+    name = identifier(book, "pdf")
+
+    def part(done, last: bool):
+        starts = done.starts or []
+        if len(starts) != done.pages:
+            return None
+        made = screen.derive_part(done.pdf, [s.blank for s in starts], done.bookmarks, last)
+        return None if made is None else pipeline.Derived(pdf=made.pdf, kept=made.kept, bookmarks=made.bookmarks)
+
+    def whole(raw: bytes, blanks):
+        faults.point("screen")
+        made = screen.derive(raw, blanks, name, epoch)
+        return made.pdf, made.numbers
+
+    def finishing(pdf, numbers) -> None:
+        faults.point("screen")
+        screen.finish_book(pdf, numbers, name, epoch)
+
+    return pipeline.Derivation(part=part, finishing=finishing, whole=whole)
 
 
 def _which(exc, specs: dict) -> str:
@@ -155,7 +224,8 @@ def styles_changed(project, theme: Theme, editions: list[str], allow_remote: boo
 
 
 def _edition(book: Book, theme: Theme, name: str, epoch: int | None, allow_remote: bool, padding=None,
-             rounds: "_Rounds | None" = None, raw: dict | None = None, finish_print: bool = True):
+             rounds: "_Rounds | None" = None, raw: dict | None = None, finish_print: bool = True,
+             screen: bool = False, guessed: bool = False):
     """The pipeline's description of an edition, or why it cannot be laid out part by part."""
     from spindle.editions.paged import split as parts
     from spindle.editions.paged import scheduler as pipeline
@@ -175,12 +245,15 @@ def _edition(book: Book, theme: Theme, name: str, epoch: int | None, allow_remot
     split_parts = tuple(parts.Part(p.name, p.html, images.get(p.name, "")) for p in split.parts)
 
     if rounds is not None:
-        raw, finish_print = rounds.raw, rounds.finish_print
+        raw, finish_print, screen = rounds.raw, rounds.finish_print, rounds.screen
     edition = pipeline.Edition(name=name, styles=styles, parts=split_parts, page_starts=name == "print",
                                sides=sides, padding=padding,
-                               finishing=_finishing(book, name, epoch, raw, finish_print))
+                               finishing=_finishing(book, name, epoch, raw, finish_print),
+                               derive=_derivation(book, epoch) if screen else None,
+                               wanted=name != "print" or finish_print or raw is not None)
     if name == "print":
-        rounds = rounds or _Rounds(book, theme, epoch, allow_remote, raw, finish_print)
+        rounds = rounds or _Rounds(book, theme, epoch, allow_remote, raw, finish_print, screen,
+                                   guess=padding if guessed else None)
         edition.again = lambda pages: rounds.next(pages, padding)
     return edition
 
@@ -210,9 +283,11 @@ class _Rounds:
     pass (a second round differs from the first only in the closing part and the contents)."""
 
     def __init__(self, book: Book, theme: Theme, epoch: int | None, allow_remote: bool, raw: dict | None = None,
-                 finish_print: bool = True):
+                 finish_print: bool = True, screen: bool = False, guess=None):
         self.book, self.theme, self.epoch, self.allow_remote = book, theme, epoch, allow_remote
-        self.raw, self.finish_print = raw, finish_print
+        self.raw, self.finish_print, self.screen = raw, finish_print, screen
+        self.guess = guess  # the padding the last round was laid out with, to be checked (a rebuild)
+        self.direct = False  # a round was laid out with the padding a guess implied
         self.count = 1
 
     def next(self, pages: int, padding):
@@ -221,6 +296,23 @@ class _Rounds:
         from spindle.editions.print import signatures
 
         signature = self.book.project.config.editions.print.signature
+        if self.guess is not None:
+            # Laid out with the last build's padding, which is kept when it is the padding that rounds
+            # from none come to: the layout without padding has this one's pages less the blanks (what
+            # signatures.plan assumes of every round), and with it a whole number of signatures. When it
+            # is not, the padding for that page count is laid out at once (once; then from none).
+            guess, self.guess = self.guess, None
+            wanted = signatures.plan(pages - guess.added, signature, self.book)
+            if pages % signature == 0 and wanted == guess:
+                return None
+            start = None
+            if not self.direct:
+                self.direct, self.guess = True, wanted
+                start = wanted if wanted.added else None
+            following = _edition(self.book, self.theme, "print", self.epoch, self.allow_remote, start, self)
+            if isinstance(following, str):
+                raise pipeline.Unsplittable(following)
+            return following
         if pages % signature == 0:
             return None
         if self.count >= printing.MAX_LAYOUTS:

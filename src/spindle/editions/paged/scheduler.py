@@ -61,6 +61,32 @@ class Edition:
     again: Callable[[int], "Edition | None"] | None = None  # the next round, given the page count
     padding: object = None  # signatures.Padding this round was laid out with (the print edition)
     finishing: Callable[[object], None] | None = None  # finishes the merged pikepdf.Pdf in place (dates it)
+    derive: "Derivation | None" = None  # another edition finished from this layout (the screen PDF)
+    wanted: bool = True  # the edition's own merged PDF is wanted (not only what is derived from it)
+
+
+@dataclass(frozen=True)
+class Derived:
+    """One part's pages finished for another edition (print/screen.PartScreen)."""
+
+    pdf: bytes
+    kept: tuple[int, ...]  # indices of the part's pages that edition keeps
+    bookmarks: list  # (page index among those kept, level, label, x, y, state)
+
+
+@dataclass
+class Derivation:
+    """Another edition finished from this one's layout, part by part (the screen PDF from the print
+    layout; layouts.py gives the functions, print/screen does the work): each part as soon as it is
+    laid out, cached beside it, so that an edit finishes the parts that changed and the merge copies
+    the others in. *part* (a part's Done, whether it is the last part) returns None when the part
+    cannot be finished on its own: the whole merged layout is then finished by *whole* (its bytes,
+    the pages' blanks -> PDF bytes, printed number of each page kept). *finishing* is given the merged
+    pikepdf.Pdf and the printed number of each of its pages."""
+
+    part: Callable[[Done, bool], Derived | None]
+    finishing: Callable[[object, tuple[int, ...]], None]
+    whole: Callable[[bytes, list | None], tuple[bytes, tuple[int, ...]]]
 
 
 @dataclass
@@ -76,6 +102,8 @@ class Outcome:
     laid_out: int  # parts laid out in this build (the others came from the cache)
     edition: Edition | None = None  # the last round
     spills: list = field(default_factory=list)  # overflow.Spill per box past the text block (page numbers)
+    derived: tuple[bytes, tuple[int, ...]] | None = None  # Edition.derive's PDF and its pages' printed numbers
+    derived_now: int | None = None  # parts finished for it in this build (None: from the whole layout)
 
 
 def side_of(number: int) -> str:
@@ -157,10 +185,13 @@ class _Run:
         self.final_layouts = 0
         self.merger = None  # merge.Merger: parts are read as they are done and copied in, in order
         self.prepared: set[int] = set()
+        self.dmerger = None  # the same for Edition.derive's parts
+        self.dprepared: set[int] = set()
+        self.whole = False  # a part cannot be derived on its own: the derivation is made from the whole
         if previous is not None:
             self._opens_as_before(previous)
         for state in self.states:
-            self._predict(state)
+            self._predict(state, either_side=previous is None)
 
     def _opens_as_before(self, previous: "_Run") -> None:
         """A second round (the print edition's padding) changes a part or two; each changed part
@@ -183,10 +214,23 @@ class _Run:
     def _table_key(self, state: _State, lead: str | None) -> str:
         return caching.digest(state.layout_key, str(lead))
 
-    def _predict(self, state: _State) -> None:
+    def _predict(self, state: _State, either_side: bool = False) -> None:
+        """What the part's layout after a lead page on the wanted side comes to, from this build or the
+        cache. *either_side* (a first guess): else what it came to after a lead page on the other
+        side, which is then the side wanted (a part the last build laid out after a left-hand lead
+        page: the print edition's closing part, padded, in a round laid out with the last build's
+        padding); the numbering asks for the other side again when the part's pages need it."""
         lead = None if state.index == 0 else state.want_lead
         key = self._table_key(state, lead)
         value = self.memory.get(("table", key)) or self.store.read_json("table", key)
+        if value is None and lead is not None and either_side:
+            other = "left" if lead == "right" else "right"
+            key = self._table_key(state, other)
+            value = self.memory.get(("table", key)) or self.store.read_json("table", key)
+            if isinstance(value, dict) and value.get("lead") == other and isinstance(value.get("number"), int):
+                state.want_lead, state.want_number = other, value["number"]
+            else:
+                value = None
         if value is not None:
             try:
                 state.info, state.lead, state.number = _laid_from_json(value)
@@ -380,12 +424,26 @@ class _Run:
     def _completed(self, state: _State, done: Done) -> None:
         state.done = done
         self.prepared.discard(state.index)
+        self.dprepared.discard(state.index)
         if self.merger is not None and self.merger.copied > state.index:
-            self.close()  # a part already copied into the merged PDF has changed: start the merge again
+            self._close_own()  # a part already copied into the merged PDF has changed: start the merge again
+        if self.dmerger is not None and self.dmerger.copied > state.index:
+            self._close_derived()
+
+    @property
+    def merging(self) -> bool:
+        return self.merger is not None or self.dmerger is not None
 
     def merge_one(self) -> bool:
         """One step of the merge, done while the workers are busy: read a finished part, or copy
-        the next one (in reading order, so the bytes never depend on which worker was first)."""
+        the next one (in reading order, so the bytes never depend on which worker was first).
+        The derived edition's parts are merged here when the edition's own PDF is not wanted
+        (otherwise after it, in :meth:`outcome`: two merges at once would double the memory)."""
+        if self.edition.wanted:
+            return self._merge_own()
+        return self.edition.derive is not None and self._merge_derived()
+
+    def _merge_own(self) -> bool:
         from spindle.editions.paged.merge import Merger, Piece
 
         if self.merger is None:
@@ -401,11 +459,81 @@ class _Run:
                 return True
         return self.merger.copy_next()
 
+    def _merge_derived(self) -> bool:
+        from spindle.editions.paged.merge import Merger, Piece
+
+        if self.whole:
+            return False
+        if self.dmerger is None:
+            if not any(s.done is not None for s in self.states):
+                return False
+            self.dmerger = Merger(len(self.states))
+            self.dprepared = set()
+        for state in self.states:
+            if state.done is not None and state.index not in self.dprepared:
+                derived = self._derived(state)
+                if derived is None:  # finished from the whole layout instead
+                    self.whole = True
+                    self._close_derived()
+                    return False
+                self.dmerger.prepare(state.index, Piece(derived.pdf, state.done.stubs, derived.bookmarks))
+                self.dprepared.add(state.index)
+                return True
+        return self.dmerger.copy_next()
+
+    def derive_one(self) -> bool:
+        """Finish one more part laid out for the derived edition (cached: the merge reads it there)."""
+        if self.edition.derive is None or self.whole:
+            return False
+        made = self.memory.setdefault("derived seen", set())
+        for state in self.states:
+            if state.done is not None and state.key is not None and self._derived_key(state) not in made:
+                made.add(self._derived_key(state))
+                if self._derived(state) is None:
+                    self.whole = True
+                    self._close_derived()
+                return True
+        return False
+
+    def _derived_key(self, state: _State) -> str:
+        return caching.digest(state.key, "derived", str(state.index == len(self.states) - 1))
+
+    def _derived(self, state: _State) -> Derived | None:
+        """Part *state* finished for the derived edition: from this build, the cache, or made now."""
+        key = self._derived_key(state)
+        found = self.memory.get(("derived", key))
+        if found is None:
+            meta, pdf = self.store.read_json("derived", key), self.store.read("derived", key, ".pdf")
+            if isinstance(meta, dict) and pdf is not None:
+                try:
+                    found = Derived(pdf=pdf, kept=tuple(meta["kept"]), bookmarks=[tuple(b) for b in meta["bookmarks"]])
+                except (KeyError, TypeError):
+                    found = None
+        if found is None:
+            found = self.edition.derive.part(state.done, state.index == len(self.states) - 1)
+            if found is None:
+                return None
+            self.store.write_json("derived", key, {"kept": list(found.kept), "bookmarks": [list(b) for b in found.bookmarks]})
+            self.store.write("derived", key, found.pdf, ".pdf")
+            self.memory.setdefault("derived now", set()).add(key)
+        self.memory[("derived", key)] = found
+        return found
+
     def close(self) -> None:
+        self._close_own()
+        self._close_derived()
+
+    def _close_own(self) -> None:
         if self.merger is not None:
             self.merger.close()
             self.merger = None
         self.prepared = set()
+
+    def _close_derived(self) -> None:
+        if self.dmerger is not None:
+            self.dmerger.close()
+            self.dmerger = None
+        self.dprepared = set()
 
     def _write(self, state: _State) -> None:
         """Send the held layout its numbers: the worker writes it."""
@@ -440,14 +568,52 @@ class _Run:
             warnings += [w for w in done.warnings if w not in warnings]
             spills += [s.at(number + s.page + 1) for s in done.spills]
             number += done.pages
+        pdf, derived, now = b"", None, None
         try:
-            while self.merge_one():
-                pass
-            pdf = self.merger.finish(self.edition.finishing)
+            if self.edition.wanted:
+                while self._merge_own():
+                    pass
+                pdf = self.merger.finish(self.edition.finishing)
+                self._close_own()
+                if self.edition.derive is not None:
+                    _give_back_memory()  # (before the derived edition's merge)
+            if self.edition.derive is not None:
+                derived = self._finish_derived()
+                made = self.memory.get("derived now", set())
+                now = None if self.whole else sum(self._derived_key(s) in made for s in self.states)
         finally:
             self.close()
         return Outcome(pdf=pdf, pages=number, anchors=anchors, starts=starts, warnings=warnings,
-                       parts=len(self.states), laid_out=self.laid_out, edition=self.edition, spills=spills)
+                       parts=len(self.states), laid_out=self.laid_out, edition=self.edition, spills=spills,
+                       derived=derived, derived_now=now)
+
+    def _finish_derived(self) -> tuple[bytes, tuple[int, ...]]:
+        """The derived edition: its parts merged, or (a part could not be derived on its own) derived
+        from the whole layout, merged again without finishing."""
+        from spindle.editions.paged.merge import merge, Piece
+
+        derive = self.edition.derive
+        while self._merge_derived():
+            pass
+        if not self.whole:
+            numbers: list[int] = []
+            base = 0
+            for state in self.states:
+                derived = self._derived(state)
+                numbers += [base + i + 1 for i in derived.kept]
+                base += state.done.pages
+            numbers = tuple(numbers)
+            return self.dmerger.finish(lambda pdf: derive.finishing(pdf, numbers)), numbers
+        self._close_derived()
+        blanks: list | None = []
+        for state in self.states:
+            done = state.done
+            if blanks is not None and done.starts is not None and len(done.starts) == done.pages:
+                blanks += [s.blank for s in done.starts]
+            else:
+                blanks = None
+        raw = merge([Piece(s.done.pdf, s.done.stubs, s.done.bookmarks) for s in self.states])
+        return derive.whole(raw, blanks)
 
 
 # --- workers -----------------------------------------------------------------------------------------------
@@ -642,10 +808,12 @@ def lay_out(editions: list[Edition], pool: Pool, store: caching.Cache,
                 # every layout is done: stop the workers first, so that their memory is given back
                 # before the merges (the largest step in this process) take theirs
                 pool.close()
-                for run in sorted(finished, key=lambda r: r.merger is None):  # a merge under way first:
-                    current = run                                         # one merge at a time
+                ordered = sorted(finished, key=lambda r: not r.merging)  # a merge under way first:
+                for run in ordered:                                        # one merge at a time
+                    current = run
                     results[run.edition.name] = run.outcome()
-                    _give_back_memory()
+                    if run is not ordered[-1]:
+                        _give_back_memory()  # (before the next merge: not after the last)
                 return results
             # drops and numberings go out at once; new layouts to idle workers
             for run in runs:
@@ -676,6 +844,10 @@ def lay_out(editions: list[Edition], pool: Pool, store: caching.Cache,
             # worker): with every worker alive, each holding a chapter, a merge in progress would add
             # the most memory-hungry step of all to them; it waits until they are stopped.
             while message is None and pool.live() < pool.jobs and _merge_step(runs + finished):
+                message = pool.receive(wait=False)
+            # Parts laid out are finished for a derived edition (the screen PDF) meanwhile, whatever
+            # the workers do: one part at a time, read and let go (little memory), cached.
+            while message is None and any(run.derive_one() for run in runs + finished):
                 message = pool.receive(wait=False)
             if message is None:
                 message = pool.receive()
@@ -781,7 +953,7 @@ def _give_back_memory() -> None:
 def _merge_step(runs: list[_Run]) -> bool:
     """One step of one edition's merge. Never two merges at once: a merge holds every part of its
     edition open, and two of them would double the build's peak memory."""
-    started = [run for run in runs if run.merger is not None]
+    started = [run for run in runs if run.merging]
     return started[0].merge_one() if started else any(run.merge_one() for run in runs)
 
 

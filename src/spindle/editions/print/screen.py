@@ -48,36 +48,116 @@ def derive(data: bytes, blanks: list[bool] | None, identifier: str, epoch: int |
         blanks = list(blanks or [])[:count] + [False] * max(0, count - len(blanks or []))
         if all(blanks):
             blanks = [False] * count
-        kept = [i for i in range(count) if not blanks[i]]
-        removed = {pdf.pages[i].obj.objgen for i in range(count) if blanks[i]}
-        # where a link to a page left out goes instead: the next page kept (else the last one kept)
-        instead: dict[tuple[int, int], object] = {}
-        for i in range(count):
-            if blanks[i]:
-                later = next((j for j in kept if j > i), kept[-1])
-                instead[pdf.pages[i].obj.objgen] = pdf.pages[later].obj
-        for i in kept:
-            _trim(pdf.pages[i])
-        colours = _Colours(pdf)
-        for i in kept:
-            colours.page(pdf.pages[i])
-        _redirect(pdf, instead, kept)
-        _prune_structure(pdf, removed)
-        for i in reversed(range(count)):
-            if blanks[i]:
-                del pdf.pages[i]
+        kept = _pages_finished(pdf, blanks, lambda i, kept: next((j for j in kept if j > i), kept[-1]))
         numbers = tuple(i + 1 for i in kept)
-        _labels(pdf, numbers)
-        _not_for_press(pdf)
-        finish.stamp(pdf, identifier, epoch)
-        buffer = io.BytesIO()
-        # (streams already compressed are copied as they are: recompressing the fonts would double the time)
-        pdf.save(buffer, deterministic_id=True, fix_metadata_version=False,
-                 object_stream_mode=pikepdf.ObjectStreamMode.generate,
-                 stream_decode_level=pikepdf.StreamDecodeLevel.none)
-        out = buffer.getvalue()
+        finish_book(pdf, numbers, identifier, epoch)
+        out = _save(pdf)
     return Screen(pdf=out, pages=len(numbers), numbers=numbers,
                   left_out=tuple(i + 1 for i in range(count) if blanks[i]))
+
+
+@dataclass(frozen=True)
+class PartScreen:
+    """One part of the print layout finished for the screen on its own (merged afterwards with
+    the other parts, then given the book's labels, claims and ids by :func:`finish_book`)."""
+
+    pdf: bytes
+    kept: tuple[int, ...]  # indices of the part's pages kept (the others were left blank on purpose)
+    bookmarks: list  # the part's bookmarks on the pages kept: (page index, level, label, x, y, state)
+
+
+def derive_part(data: bytes, blanks: list[bool], bookmarks: list, last: bool) -> PartScreen | None:
+    """A part of the print layout (*data*, its pages' *blanks*, its *bookmarks* as the merge takes
+    them) finished for the screen as :func:`derive` finishes the whole book; None when that cannot
+    be done within the part: a page left out whose links would lead to a later part (a blank page
+    with no page kept after it in the part, unless it is the *last* part and has a page kept)."""
+    import pikepdf
+
+    count = len(blanks)
+    kept = [i for i in range(count) if not blanks[i]]
+    if not kept or any(blanks[i] and kept[-1] < i for i in range(count)) and not last:
+        return None
+    target = {i: next((j for j in kept if j > i), kept[-1]) for i in range(count) if blanks[i]}
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        if len(pdf.pages) != count:
+            return None
+        _pages_finished(pdf, blanks, lambda i, kept: target[i])
+        _renumber_structure(pdf, kept)
+        out = _save(pdf)
+    index = {i: n for n, i in enumerate(kept)}
+    moved = []
+    for page, level, label, x, y, state in bookmarks:
+        if page in target:  # (on a page left out: the top of the page it was left blank for)
+            page, x, y = target[page], None, None
+        moved.append((index[page], level, label, x, y, state))
+    return PartScreen(pdf=out, kept=tuple(kept), bookmarks=moved)
+
+
+def finish_book(pdf, numbers: tuple[int, ...], identifier: str, epoch: int | None) -> None:
+    """What the whole screen PDF gets once: its printed page numbers as page labels, no press
+    claims, the book's ids and dates (an open pikepdf.Pdf, changed in place)."""
+    _labels(pdf, numbers)
+    _not_for_press(pdf)
+    finish.stamp(pdf, identifier, epoch)
+
+
+def _pages_finished(pdf, blanks: list[bool], instead_of) -> list[int]:
+    """The pages of *pdf* cut to the trim and turned RGB, those left blank on purpose removed (the
+    links to them led to the page *instead_of(index, kept)*); the indices of the pages kept."""
+    count = len(pdf.pages)
+    kept = [i for i in range(count) if not blanks[i]]
+    removed = {pdf.pages[i].obj.objgen for i in range(count) if blanks[i]}
+    # where a link to a page left out goes instead
+    instead: dict[tuple[int, int], object] = {}
+    for i in range(count):
+        if blanks[i]:
+            instead[pdf.pages[i].obj.objgen] = pdf.pages[instead_of(i, kept)].obj
+    for i in kept:
+        _trim(pdf.pages[i])
+    colours = _Colours(pdf)
+    for i in kept:
+        colours.page(pdf.pages[i])
+    _redirect(pdf, instead, kept)
+    _prune_structure(pdf, removed)
+    for i in reversed(range(count)):
+        if blanks[i]:
+            del pdf.pages[i]
+    return kept
+
+
+def _save(pdf) -> bytes:
+    import pikepdf
+
+    buffer = io.BytesIO()
+    # (streams already compressed are copied as they are: recompressing the fonts would double the time)
+    pdf.save(buffer, deterministic_id=True, fix_metadata_version=False,
+             object_stream_mode=pikepdf.ObjectStreamMode.generate,
+             stream_decode_level=pikepdf.StreamDecodeLevel.none)
+    return buffer.getvalue()
+
+
+def _renumber_structure(pdf, kept: list[int]) -> None:
+    """The pages kept numbered 0, 1, ... in the parent tree, as the merge expects of a part (a
+    page's /StructParents is its index; link annotations' keys come after the pages')."""
+    import pikepdf
+
+    root = pdf.Root.get("/StructTreeRoot")
+    if root is None or "/ParentTree" not in root:
+        return
+    new = {}
+    for index, page in enumerate(pdf.pages):
+        if "/StructParents" in page.obj:
+            new[int(page.obj.StructParents)] = index
+            page.obj.StructParents = index
+    pairs = []
+    for key, value in pikepdf.NumberTree(root.ParentTree).items():
+        key = int(key)
+        pairs.append((new.get(key, key), value))
+    flat = pikepdf.Array()
+    for key, value in sorted(pairs, key=lambda kv: kv[0]):
+        flat.append(key)
+        flat.append(value)
+    root.ParentTree = pdf.make_indirect(pikepdf.Dictionary(Nums=flat))
 
 
 # --- page boxes -------------------------------------------------------------------------------------------
