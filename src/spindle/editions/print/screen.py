@@ -75,7 +75,9 @@ def derive_part(data: bytes, blanks: list[bool], bookmarks: list, last: bool) ->
 
     count = len(blanks)
     kept = [i for i in range(count) if not blanks[i]]
-    if not kept or any(blanks[i] and kept[-1] < i for i in range(count)) and not last:
+    if not kept:  # blank pages alone (the signature padding's part): nothing of it is kept
+        return None if bookmarks else _left_out(data, count)
+    if any(blanks[i] and kept[-1] < i for i in range(count)) and not last:
         return None
     target = {i: next((j for j in kept if j > i), kept[-1]) for i in range(count) if blanks[i]}
     with pikepdf.open(io.BytesIO(data)) as pdf:
@@ -91,6 +93,23 @@ def derive_part(data: bytes, blanks: list[bool], bookmarks: list, last: bool) ->
             page, x, y = target[page], None, None
         moved.append((index[page], level, label, x, y, state))
     return PartScreen(pdf=out, kept=tuple(kept), bookmarks=moved)
+
+
+def _left_out(data: bytes, count: int) -> PartScreen | None:
+    """A part of blank pages only, finished for the screen: no page, its structure pruned (None
+    when something could lead into it: a named destination on one of its pages)."""
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        names = pdf.Root.get("/Names")
+        if len(pdf.pages) != count or "/Dests" in pdf.Root or (names is not None and "/Dests" in names
+                                                               and len(pikepdf.NameTree(names.Dests))):
+            return None
+        _prune_structure(pdf, {page.obj.objgen for page in pdf.pages})
+        for i in reversed(range(count)):
+            del pdf.pages[i]
+        out = _save(pdf)
+    return PartScreen(pdf=out, kept=(), bookmarks=[])
 
 
 def finish_book(pdf, numbers: tuple[int, ...], identifier: str, epoch: int | None) -> None:
