@@ -100,7 +100,7 @@ def code_lines(html: str, plain: frozenset[str] | None = None) -> str:
             start, inner, end = start + code.group(1), code.group(2), code.group(3) + end
         start = _with_columns(start, inner)
         if '<span class="line">' in inner:  # already a span per line (numbered code from the Markdown stage)
-            return start + re.sub(r'(</span>)\n(?=<span class="line">|$)', r"\1", inner) + end
+            return start + _token_breaks(re.sub(r'(</span>)\n(?=<span class="line">|$)', r"\1", inner)) + end
         out, open_tags = ['<span class="line">'], []  # open_tags: (tag, start tag, written)
         for token in _TOKEN_RE.split(inner):
             if token.startswith("<"):
@@ -131,9 +131,27 @@ def code_lines(html: str, plain: frozenset[str] | None = None) -> str:
         # the final newline opens a line with nothing in it: drop that line (only the last one: the
         # tags kept must not reach back over an earlier line's end, or the spans no longer nest)
         text = re.sub(r'<span class="line">((?:(?!<span class="line">)<[^>]+>)*)</span>$', r"\1", text)
-        return start + text + end
+        return start + _token_breaks(text) + end
 
     return _PRE_RE.sub(lines, html)
+
+
+# Text, the tags between two highlighted tokens, text: no space on either side.
+_TOKEN_EDGE_RE = re.compile(r"(?<=[^\s>])((?:<[^>]+>)+)(?=[^\s<])")
+
+
+def _token_breaks(lines: str) -> str:
+    """A zero-width space (U+200B) where one highlighted token's text meets the next one's within a
+    line: a place to break the line. WeasyPrint 70 looks for a break between two inline boxes, and
+    in the boxes before the one that overflows, by the Unicode line-break rules alone, ignoring
+    ``word-break: break-all``: a line of short tokens with no space (``IO.of(f).ap(g('#a'))…``,
+    mostly-adequate ch10) ran 14 characters past the text block. The character has no width, draws
+    nothing and is not in the PDF's text (WeasyPrint's own ``<wbr>`` is the same character)."""
+
+    def edge(m: re.Match) -> str:
+        return m.group(0) if 'class="line"' in m.group(1) else "\u200b" + m.group(1)
+
+    return _TOKEN_EDGE_RE.sub(edge, lines)
 
 
 _CLASS_ONLY_RE = re.compile(r'<span class="([\w-]+)">$')
