@@ -52,7 +52,48 @@ def inline_notes(chapter: Chapter, plain: frozenset[str] | None = None) -> Marku
         # note landed on the same page (footnotes.displaced).
         return f'<span class="noteref-anchor" id="{ref_id}"></span><span class="footnote" id="{note.id}">{inner}</span>'
 
-    return Markup(code_lines(_NOTEREF_RE.sub(replace, chapter.html), plain))
+    return Markup(long_words(code_lines(_NOTEREF_RE.sub(replace, chapter.html), plain)))
+
+
+# A run of 16 or more characters with no space, not all letters (letters alone hyphenate): an
+# identifier, a label, a number, an address.
+_LONG_RE = re.compile(r"[^\s<>]{16,}")
+_CELLS = ("td", "th")
+_LITERAL = ("code", "pre", "kbd", "samp", "svg", "math", "script", "style")
+
+
+def _long(m: re.Match) -> str:
+    run = m.group(0)
+    if html_lib.unescape(run).replace("\u00ad", "").isalpha():
+        return run
+    return f'<span class="long-word">{run}</span>'
+
+
+def long_words(html: str) -> str:
+    """Each long unbreakable run of text in a table cell in a ``<span class="long-word">`` (the
+    paged editions), which base.css lets break anywhere. A table's columns are never narrower than
+    their longest unbreakable word, and ``overflow-wrap: break-word`` does not change that, so a
+    label like ``'unconfined_u:object_r:sepgsql_table_t:s0:c40'`` pushed its table past the text
+    block (selinux-notebook); letting every word of a cell break anywhere would instead split
+    'Parameter' in a narrow column. Code already breaks anywhere (base.css) and is left alone."""
+    if "<t" not in html:
+        return html
+    out, cell, literal = [], 0, 0
+    for token in _TOKEN_RE.split(html):
+        if token.startswith("<"):
+            m = re.match(r"<(/?)\s*([\w:-]+)", token)
+            if m and not token.endswith("/>"):
+                name, step = m.group(2).lower(), -1 if m.group(1) else 1
+                if name in _CELLS:
+                    cell = max(0, cell + step)
+                elif name in _LITERAL:
+                    literal = max(0, literal + step)
+            out.append(token)
+        elif cell and not literal and len(token) >= 16:
+            out.append(_LONG_RE.sub(_long, token))
+        else:
+            out.append(token)
+    return "".join(out)
 
 
 _PRE_RE = re.compile(r"(<pre\b[^>]*>)(.*?)(</pre>)", re.S)
