@@ -303,6 +303,17 @@ def test_every_script_prints_a_real_glyph(built, edition):
 
 
 @pytest.mark.parametrize("edition", ["pdf", "print"])
+def test_maths_letters_are_set_in_the_maths_face_in_any_weight(built, edition):
+    """03-scripts.md's 𝔽, regular and bold: Libertine's regular face has the letter, its bold face
+    not; WeasyPrint 70 drew the bold one from the bold face (crypto-gitbook: an empty box)."""
+    _, _, paths = built
+    with pdfplumber.open(paths[edition]) as pdf:
+        faces = [c["fontname"].split("+")[-1] for p in pdf.pages for c in p.chars if c["text"] == "\U0001d53d"]
+    assert len(faces) == 3 and "Noto-Sans-Math-Bold" in faces, faces
+    assert all(face.startswith("Noto-Sans-Math") for face in faces), faces
+
+
+@pytest.mark.parametrize("edition", ["pdf", "print"])
 def test_every_font_is_embedded_and_subset(built, edition):
     _, _, paths = built
     with pikepdf.open(paths[edition]) as pdf:

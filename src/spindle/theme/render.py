@@ -55,30 +55,50 @@ def inline_notes(chapter: Chapter, plain: frozenset[str] | None = None) -> Marku
     return Markup(long_words(code_lines(_NOTEREF_RE.sub(replace, chapter.html), plain)))
 
 
-# A run of 16 or more characters with no space, not all letters (letters alone hyphenate): an
-# identifier, a label, a number, an address.
-_LONG_RE = re.compile(r"[^\s<>]{16,}")
+# A run of characters with no space: 16 or more in a table cell, not all letters (letters alone
+# hyphenate): an identifier, a label, a number, an address; 40 or more anywhere else.
+_RUN_RE = re.compile(r"[^\s<>]{16,}")
+_LONG_RUN = 40
 _CELLS = ("td", "th")
-_LITERAL = ("code", "pre", "kbd", "samp", "svg", "math", "script", "style")
+_CODE = ("code", "kbd", "samp")
+_LITERAL = ("pre", "svg", "math", "script", "style")
 
 
-def _long(m: re.Match) -> str:
-    run = m.group(0)
-    if html_lib.unescape(run).replace("\u00ad", "").isalpha():
-        return run
-    return f'<span class="long-word">{run}</span>'
+# Mathematical alphanumerics (𝔽, 𝐱, 𝒜): set in Noto Sans Math (base.css). Libertine's regular face
+# has some of them and its bold face none: in bold, WeasyPrint 70 took the family's regular face's
+# glyph for the character and embedded the bold face, where it is an empty box (crypto-gitbook's
+# **𝔽p**). The theme's chains name Noto Sans Math for the rest of the block.
+_MATH_RE = re.compile("[\U0001D400-\U0001D7FF]+")
 
 
 def long_words(html: str) -> str:
-    """Each long unbreakable run of text in a table cell in a ``<span class="long-word">`` (the
-    paged editions), which base.css lets break anywhere. A table's columns are never narrower than
-    their longest unbreakable word, and ``overflow-wrap: break-word`` does not change that, so a
-    label like ``'unconfined_u:object_r:sepgsql_table_t:s0:c40'`` pushed its table past the text
-    block (selinux-notebook); letting every word of a cell break anywhere would instead split
-    'Parameter' in a narrow column. Code already breaks anywhere (base.css) and is left alone."""
-    if "<t" not in html:
-        return html
-    out, cell, literal = [], 0, 0
+    """Long runs of text with no break in them marked for the paged editions (base.css):
+
+    - a run of 40 characters or more (a hash, a 77-digit number, an address): ``long-run``, which
+      breaks between any two characters. ``overflow-wrap`` breaks a word only when it starts its line,
+      and WeasyPrint 70 does not look for a break between two inline boxes by any other rule than
+      Unicode's: ``(`0x79BE…`,`` and ``_**3709…**_x2y2`` (crypto-gitbook) ran 22 and 49 mm past the
+      text block, the run not first on its line. Shorter runs are left alone: breaking them wherever
+      a line ends would break identifiers a line could hold whole.
+    - a shorter run of 16 or more in a table cell (outside code, which breaks anywhere already):
+      ``long-word``. A table's columns are never narrower than their longest word, and
+      ``overflow-wrap: break-word`` does not change that, so a label like
+      ``'unconfined_u:object_r:sepgsql_table_t:s0:c40'`` pushed its table past the text block
+      (selinux-notebook); letting every word of a cell break anywhere would instead split
+      'Parameter' in a narrow column.
+
+    And each run of mathematical alphanumerics in a ``<span class="math-letter">`` (see _MATH_RE)."""
+    out, cell, code, literal = [], 0, 0, 0
+
+    def mark(m: re.Match) -> str:
+        run = m.group(0)
+        plain = html_lib.unescape(run).replace("\u00ad", "")
+        if len(plain) >= _LONG_RUN:
+            return f'<span class="long-run">{run}</span>'
+        if cell and not code and not plain.isalpha():
+            return f'<span class="long-word">{run}</span>'
+        return run
+
     for token in _TOKEN_RE.split(html):
         if token.startswith("<"):
             m = re.match(r"<(/?)\s*([\w:-]+)", token)
@@ -86,11 +106,15 @@ def long_words(html: str) -> str:
                 name, step = m.group(2).lower(), -1 if m.group(1) else 1
                 if name in _CELLS:
                     cell = max(0, cell + step)
+                elif name in _CODE:
+                    code = max(0, code + step)
                 elif name in _LITERAL:
                     literal = max(0, literal + step)
             out.append(token)
-        elif cell and not literal and len(token) >= 16:
-            out.append(_LONG_RE.sub(_long, token))
+        elif not literal:
+            if len(token) >= 16:
+                token = _RUN_RE.sub(mark, token)
+            out.append(_MATH_RE.sub(r'<span class="math-letter">\g<0></span>', token))
         else:
             out.append(token)
     return "".join(out)
