@@ -337,7 +337,7 @@ def test_the_epub_relies_on_the_reading_system_with_the_right_language(built):
         css = "".join(epub.read(n).decode() for n in names if n.endswith(".css"))
         chapter = next(epub.read(n).decode() for n in names if n.endswith(".xhtml") and "한국어" in epub.read(n).decode())
     assert 'xml:lang="en"' in chapter and 'lang="ko"' in chapter and 'lang="ja"' in chapter
-    assert "Noto Serif CJK" in css and "Noto Sans Thai" in css
+    assert "Noto Serif CJK" in css and "Noto Sans Thai" in css and "Noto Sans Math" in css
     assert not [n for n in names if "Noto" in n]
 
 
