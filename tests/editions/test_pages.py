@@ -200,7 +200,8 @@ def test_images_in_links_in_text_and_with_raw_sizes_stay_in_the_text_block(built
     """04-linked-images.md: an image inside a link in an indented paragraph (js-primer's
     `[![Watch](…)](…)`, 4.4 mm past the block before the fix), one opening an indented paragraph,
     one in running text, width/height/min-width attributes larger than the page, a raw indent, a wide
-    raw wrapper, a raw left margin (11 mm past before), a raw padding and border, an inline <svg>:
+    raw wrapper, a raw left margin (11 mm past before), a raw padding and border, a raw relative
+    position (15 mm past before), an inline <svg>:
     every one inside the text block, the linked ones still links."""
     project, _, paths = built
     numbers = _printed_numbers(paths[edition])  # (each page's side of the spread)
@@ -212,7 +213,7 @@ def test_images_in_links_in_text_and_with_raw_sizes_stay_in_the_text_block(built
         drawn = [(page, r) for page in pages for r in page.rects
                  if r.get("non_stroking_color") and tuple(round(c, 2) for c in r["non_stroking_color"])[:3] == (1.0, 0.5, 0.0)]
         links = [a["uri"] for page in pages for a in page.annots if a.get("uri")]
-        assert len(images) == 10 and len(drawn) == 1  # every image of the chapter, and the SVG's rectangle
+        assert len(images) == 11 and len(drawn) == 1  # every image of the chapter, and the SVG's rectangle
         for page, box in images + drawn:
             left, top, right, bottom = _text_block(project, edition, page, numbers[page.page_number - 1])
             assert left - TOLERANCE <= box["x0"] and box["x1"] <= right + TOLERANCE, (page.page_number, box["x0"], box["x1"])
