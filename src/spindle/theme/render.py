@@ -71,6 +71,13 @@ _LITERAL = ("pre", "svg", "math", "script", "style")
 _MATH_RE = re.compile("[\U0001D400-\U0001D7FF]+")
 
 
+def _spaced(char: str) -> bool:
+    """A character of the scripts that separate words with spaces (Latin, Greek, Cyrillic, Armenian),
+    or general punctuation: only their long runs are marked."""
+    code = ord(char)
+    return code < 0x0590 or 0x1E00 <= code <= 0x206F
+
+
 def long_words(html: str) -> str:
     """Long runs of text with no break in them marked for the paged editions (base.css):
 
@@ -93,6 +100,8 @@ def long_words(html: str) -> str:
     def mark(m: re.Match) -> str:
         run = m.group(0)
         plain = html_lib.unescape(run).replace("\u00ad", "")
+        if not all(_spaced(ch) for ch in plain):
+            return run  # Chinese, Japanese, Thai …: written without spaces, broken by their own rules
         if len(plain) >= _LONG_RUN:
             return f'<span class="long-run">{run}</span>'
         if cell and not code and not plain.isalpha():
