@@ -40,11 +40,25 @@ def test_mathematical_letters_are_set_in_the_maths_face():
         '<p><strong><span class="math-letter">𝔽</span>p</strong> and ℤp, <span class="math-letter">𝐱𝐲</span></p>'
 
 
-def test_highlighted_tokens_meeting_without_a_space_get_a_zero_width_break():
-    html = ('<pre class="code"><code><span class="nx">IO</span><span class="p">.</span><span class="k">of</span>'
-            '<span class="p">(</span>x <span class="p">)</span>\n<span class="nx">next</span></code></pre>')
-    out = code_lines(html)
-    assert out.count("\u200b") == 4  # IO|.|of|(|x; none beside a space, none at a line's end
-    assert 'IO\u200b</span><span class="p">.\u200b</span><span class="k">of\u200b</span><span class="p">(' in out
-    assert '<span class="line"><span class="nx">next</span></span>' in out
-    assert re.sub(r"<[^>]+>", "", out).replace("\u200b", "") == "IO.of(x )next"  # the text, unchanged
+def _tokens(*pairs: tuple[str, str]) -> str:
+    return "".join(f'<span class="{kind}">{text}</span>' if kind else text for kind, text in pairs)
+
+
+def test_tokens_meeting_without_a_space_in_a_long_stretch_get_a_zero_width_break():
+    line = _tokens(("nx", "IO"), ("p", "."), ("k", "of"), ("p", "("), ("nx", "signIn"), ("p", ")."), ("nx", "ap"),
+                   ("p", "("), ("nx", "getVal"), ("p", "("), ("s1", "&#x27;#email&#x27;"), ("p", "));"))
+    html = f'<pre class="code"><code>{line}\nx <span class="o">=</span> <span class="nx">next</span></code></pre>'
+    out = code_lines(html, stretch=30)  # 'IO.of(signIn).ap(getVal('#email'));': 35 characters
+    assert out.count("\u200b") == 11  # between each two of its 12 tokens; none on the short second line
+    assert 'IO\u200b</span><span class="p">.\u200b</span><span class="k">of\u200b</span>' in out
+    assert '<span class="line">x <span class="o">=</span> <span class="nx">next</span></span>' in out
+    assert re.sub(r"<[^>]+>", "", out).replace("\u200b", "") == "IO.of(signIn).ap(getVal(&#x27;#email&#x27;));x = next"
+    assert "\u200b" not in code_lines(html, stretch=36)  # shorter than the stretch: left alone
+
+
+def test_a_short_stretch_after_a_space_is_left_to_move_whole():
+    """mostly-adequate's `ajaxCall(json => callback(json));` wrapped at the space before
+    'callback(json));', and still does: no break inside that stretch."""
+    line = _tokens(("nx", "ajaxCall"), ("p", "("), ("", "json "), ("p", "=>"), ("", " callback"), ("p", "("),
+                   ("", "json"), ("p", "));"))
+    assert "\u200b" not in code_lines(f'<pre class="code"><code>{line}</code></pre>', stretch=40)

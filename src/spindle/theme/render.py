@@ -36,9 +36,10 @@ def base_context(book: Book, edition: str, epoch: int | None) -> dict:
     }
 
 
-def inline_notes(chapter: Chapter, plain: frozenset[str] | None = None) -> Markup:
+def inline_notes(chapter: Chapter, plain: frozenset[str] | None = None, stretch: int = 40) -> Markup:
     """Chapter body with each note set in place as a ``float: footnote`` span (and its code
-    blocks' lines marked, leaving out the highlighting spans of the classes in *plain*)."""
+    blocks' lines marked, leaving out the highlighting spans of the classes in *plain*; *stretch*:
+    see :func:`code_lines`)."""
     notes = {n.id: n for n in chapter.notes}
 
     def replace(m: re.Match) -> str:
@@ -52,7 +53,7 @@ def inline_notes(chapter: Chapter, plain: frozenset[str] | None = None) -> Marku
         # note landed on the same page (footnotes.displaced).
         return f'<span class="noteref-anchor" id="{ref_id}"></span><span class="footnote" id="{note.id}">{inner}</span>'
 
-    return Markup(long_words(code_lines(_NOTEREF_RE.sub(replace, chapter.html), plain)))
+    return Markup(long_words(code_lines(_NOTEREF_RE.sub(replace, chapter.html), plain, stretch)))
 
 
 # A run of characters with no space: 16 or more in a table cell, not all letters (letters alone
@@ -155,7 +156,7 @@ def _with_columns(start: str, inner: str) -> str:
     return start[:4] + f' style="--code-columns: {columns}"' + start[4:]
 
 
-def code_lines(html: str, plain: frozenset[str] | None = None) -> str:
+def code_lines(html: str, plain: frozenset[str] | None = None, stretch: int = 40) -> str:
     """Each source line of a code block in a ``<span class="line">`` of its own (the paged
     editions): a line too long for the text block wraps, and its continuation lines carry the
     theme's continuation mark (base.css). Inline markup open across a line end (a highlighted
@@ -165,7 +166,10 @@ def code_lines(html: str, plain: frozenset[str] | None = None) -> str:
     (no stylesheet of the edition names it: Pygments' whitespace ``w`` and names ``n`` with the
     built-in theme), is left out and its text joined to its neighbours': it looks the same, and
     every inline box costs WeasyPrint layout, drawing and a tag in the PDF's structure tree (a
-    quarter to a third of a code-heavy book's spans)."""
+    quarter to a third of a code-heavy book's spans).
+
+    Where highlighted tokens meet with no space in a stretch of *stretch* characters or more with
+    no space, a zero-width break (:func:`_token_breaks`)."""
 
     def lines(m: re.Match) -> str:
         start, inner, end = m.groups()
@@ -174,7 +178,7 @@ def code_lines(html: str, plain: frozenset[str] | None = None) -> str:
             start, inner, end = start + code.group(1), code.group(2), code.group(3) + end
         start = _with_columns(start, inner)
         if '<span class="line">' in inner:  # already a span per line (numbered code from the Markdown stage)
-            return start + _token_breaks(re.sub(r'(</span>)\n(?=<span class="line">|$)', r"\1", inner)) + end
+            return start + _token_breaks(re.sub(r'(</span>)\n(?=<span class="line">|$)', r"\1", inner), stretch) + end
         out, open_tags = ['<span class="line">'], []  # open_tags: (tag, start tag, written)
         for token in _TOKEN_RE.split(inner):
             if token.startswith("<"):
@@ -205,27 +209,39 @@ def code_lines(html: str, plain: frozenset[str] | None = None) -> str:
         # the final newline opens a line with nothing in it: drop that line (only the last one: the
         # tags kept must not reach back over an earlier line's end, or the spans no longer nest)
         text = re.sub(r'<span class="line">((?:(?!<span class="line">)<[^>]+>)*)</span>$', r"\1", text)
-        return start + _token_breaks(text) + end
+        return start + _token_breaks(text, stretch) + end
 
     return _PRE_RE.sub(lines, html)
 
 
 # Text, the tags between two highlighted tokens, text: no space on either side.
 _TOKEN_EDGE_RE = re.compile(r"(?<=[^\s>])((?:<[^>]+>)+)(?=[^\s<])")
+# A stretch of a code line with no space in it: text and tags; a line's own tag alone (no text).
+_STRETCH_RE = re.compile(r'<[^>]*class="line"[^>]*>|(?:[^\s<]|<(?![^>]*class="line")[^>]*>)+')
+_TAG_RE = re.compile(r"<[^>]*>")
 
 
-def _token_breaks(lines: str) -> str:
+def _token_breaks(lines: str, stretch: int) -> str:
     """A zero-width space (U+200B) where one highlighted token's text meets the next one's within a
-    line: a place to break the line. WeasyPrint 70 looks for a break between two inline boxes, and
-    in the boxes before the one that overflows, by the Unicode line-break rules alone, ignoring
-    ``word-break: break-all``: a line of short tokens with no space (``IO.of(f).ap(g('#a'))…``,
-    mostly-adequate ch10) ran 14 characters past the text block. The character has no width, draws
-    nothing and is not in the PDF's text (WeasyPrint's own ``<wbr>`` is the same character)."""
+    stretch of *stretch* characters or more with no space: a place to break the line. WeasyPrint 70
+    looks for a break between two inline boxes, and in the boxes before the one that overflows, by
+    the Unicode line-break rules alone, ignoring ``word-break: break-all``: a line of short tokens
+    with no space (``IO.of(f).ap(g('#a'))…``, mostly-adequate ch10) ran 14 characters past the text
+    block. A shorter stretch is left alone: it moves whole to the next row at the space before it,
+    as it did (``ajaxCall(json =>`` / ``callback(json));``, not ``… callback(`` / ``json));``). The
+    character has no width, draws nothing and is not in the PDF's text (WeasyPrint's own ``<wbr>``
+    is the same character)."""
 
     def edge(m: re.Match) -> str:
-        return m.group(0) if 'class="line"' in m.group(1) else "\u200b" + m.group(1)
+        return "\u200b" + m.group(1)
 
-    return _TOKEN_EDGE_RE.sub(edge, lines)
+    def within(m: re.Match) -> str:
+        text = m.group(0)
+        if "<" not in text or len(html_lib.unescape(_TAG_RE.sub("", text))) < stretch:
+            return text
+        return _TOKEN_EDGE_RE.sub(edge, text)
+
+    return _STRETCH_RE.sub(within, lines)
 
 
 _CLASS_ONLY_RE = re.compile(r'<span class="([\w-]+)">$')
@@ -260,12 +276,23 @@ def paged_html(book: Book, edition: str, theme: Theme, epoch: int | None, paddin
         **base_context(book, edition, epoch),
         toc_depth=toc_depth,
         notes_at_end=False,
-        body=lambda chapter: inline_notes(chapter, plain),
+        body=lambda chapter: inline_notes(chapter, plain, code_stretch(settings, edition)),
         padding=padding,
     )
 
 
 SCREEN_MARGINS = (18.0, 16.0, 20.0, 16.0)  # mm: the screen PDF's top, inside (left), bottom, outside
+CODE_COLUMN = 10.5 * 0.8 * 0.6 * 25.4 / 72  # mm: a column of code at the theme's sizes (base.css)
+
+
+def code_stretch(editions, edition: str) -> int:
+    """Three quarters of the columns of code a row of the text block holds at the theme's sizes (at
+    least 24): a stretch of a code line with no space this long may not fit a row, and gets places
+    to break between its tokens (:func:`_token_breaks`)."""
+    _, inside, _, outside = text_margins(editions, edition)
+    width = (editions.print.size if edition == "print" or editions.screen_layout == "print"
+             else editions.screen_size)[0]
+    return max(24, int(0.75 * (width - inside - outside) / CODE_COLUMN))
 
 
 def text_margins(editions, edition: str) -> tuple[float, float, float, float]:
