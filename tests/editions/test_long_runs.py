@@ -11,7 +11,7 @@ from spindle.theme.render import code_lines, long_words
 HEX = "0x79BE667EF9DCBBAC55A06295CE870B07029BFCDB2DCE28D959F2815B16F81798"
 
 
-def test_a_run_of_forty_or_more_breaks_anywhere_wherever_it_is():
+def test_a_run_longer_than_a_row_breaks_anywhere_wherever_it_is():
     html = f"<li>(<code>{HEX}</code>, and <strong>{'7' * 77}</strong>_x2y2</li>"
     assert long_words(html) == (f'<li>(<code><span class="long-run">{HEX}</span></code>, and '
                                 f'<strong><span class="long-run">{"7" * 77}</span></strong>_x2y2</li>')
@@ -24,7 +24,11 @@ def test_a_shorter_run_breaks_anywhere_in_a_table_cell_only_and_not_when_it_is_l
             f"<p>{short}</p>")
     assert long_words(html) == (
         f'<table><tr><td><b>column</b> <span class="long-word">{short}</span> Parameterisation</td>'
-        f'<td><span class="long-run">{label}</span></td></tr></table><p>{short}</p>')
+        f'<td><span class="long-word">{label}</span></td></tr></table><p>{short}</p>')
+    # a run a row can hold is left alone outside a cell: it moves whole to the next row
+    assert long_words(f"<p>{label}</p>", run=57) == f"<p>{label}</p>"
+    assert long_words(f"<p>{label}</p>", run=40) == f'<p><span class="long-run">{label}</span></p>'
+
 
 
 def test_code_blocks_cells_code_and_unspaced_scripts_are_left_alone():

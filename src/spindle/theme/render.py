@@ -36,10 +36,11 @@ def base_context(book: Book, edition: str, epoch: int | None) -> dict:
     }
 
 
-def inline_notes(chapter: Chapter, plain: frozenset[str] | None = None, stretch: int = 40) -> Markup:
+def inline_notes(chapter: Chapter, plain: frozenset[str] | None = None, stretch: int = 60,
+                 run: int = 57) -> Markup:
     """Chapter body with each note set in place as a ``float: footnote`` span (and its code
     blocks' lines marked, leaving out the highlighting spans of the classes in *plain*; *stretch*:
-    see :func:`code_lines`)."""
+    see :func:`code_lines`; *run*: see :func:`long_words`)."""
     notes = {n.id: n for n in chapter.notes}
 
     def replace(m: re.Match) -> str:
@@ -53,13 +54,12 @@ def inline_notes(chapter: Chapter, plain: frozenset[str] | None = None, stretch:
         # note landed on the same page (footnotes.displaced).
         return f'<span class="noteref-anchor" id="{ref_id}"></span><span class="footnote" id="{note.id}">{inner}</span>'
 
-    return Markup(long_words(code_lines(_NOTEREF_RE.sub(replace, chapter.html), plain, stretch)))
+    return Markup(long_words(code_lines(_NOTEREF_RE.sub(replace, chapter.html), plain, stretch), run))
 
 
 # A run of characters with no space: 16 or more in a table cell, not all letters (letters alone
-# hyphenate): an identifier, a label, a number, an address; 40 or more anywhere else.
+# hyphenate): an identifier, a label, a number, an address; a row's worth or more anywhere else.
 _RUN_RE = re.compile(r"[^\s<>]{16,}")
-_LONG_RUN = 40
 _CELLS = ("td", "th")
 _CODE = ("code", "kbd", "samp")
 _LITERAL = ("pre", "svg", "math", "script", "style")
@@ -79,15 +79,17 @@ def _spaced(char: str) -> bool:
     return code < 0x0590 or 0x1E00 <= code <= 0x206F
 
 
-def long_words(html: str) -> str:
+def long_words(html: str, run: int = 57) -> str:
     """Long runs of text with no break in them marked for the paged editions (base.css):
 
-    - a run of 40 characters or more (a hash, a 77-digit number, an address): ``long-run``, which
-      breaks between any two characters. ``overflow-wrap`` breaks a word only when it starts its line,
-      and WeasyPrint 70 does not look for a break between two inline boxes by any other rule than
-      Unicode's: ``(`0x79BE…`,`` and ``_**3709…**_x2y2`` (crypto-gitbook) ran 22 and 49 mm past the
-      text block, the run not first on its line. Shorter runs are left alone: breaking them wherever
-      a line ends would break identifiers a line could hold whole.
+    - a run of *run* characters or more, more than a row of the text block holds (a hash, a 77-digit
+      number; :func:`long_run`): ``long-run``, which breaks between any two characters.
+      ``overflow-wrap`` breaks a word only when it starts its line, and WeasyPrint 70 does not look
+      for a break between two inline boxes by any other rule than Unicode's: ``(`0x79BE…`,`` and
+      ``_**3709…**_x2y2`` (crypto-gitbook) ran 22 and 49 mm past the text block, the run not first
+      on its line. Shorter runs are left alone: they move whole to the next row, where
+      ``overflow-wrap`` breaks them if it must (``findParam('searchTerm').unsafePerformIO()`` would
+      otherwise be cut wherever a row ends).
     - a shorter run of 16 or more in a table cell (outside code, which breaks anywhere already):
       ``long-word``. A table's columns are never narrower than their longest word, and
       ``overflow-wrap: break-word`` does not change that, so a label like
@@ -99,15 +101,15 @@ def long_words(html: str) -> str:
     out, cell, code, literal = [], 0, 0, 0
 
     def mark(m: re.Match) -> str:
-        run = m.group(0)
-        plain = html_lib.unescape(run).replace("\u00ad", "")
+        found = m.group(0)
+        plain = html_lib.unescape(found).replace("\u00ad", "")
         if not all(_spaced(ch) for ch in plain):
-            return run  # Chinese, Japanese, Thai …: written without spaces, broken by their own rules
-        if len(plain) >= _LONG_RUN:
-            return f'<span class="long-run">{run}</span>'
+            return found  # Chinese, Japanese, Thai …: written without spaces, broken by their own rules
+        if len(plain) >= run:
+            return f'<span class="long-run">{found}</span>'
         if cell and not code and not plain.isalpha():
-            return f'<span class="long-word">{run}</span>'
-        return run
+            return f'<span class="long-word">{found}</span>'
+        return found
 
     for token in _TOKEN_RE.split(html):
         if token.startswith("<"):
@@ -156,7 +158,7 @@ def _with_columns(start: str, inner: str) -> str:
     return start[:4] + f' style="--code-columns: {columns}"' + start[4:]
 
 
-def code_lines(html: str, plain: frozenset[str] | None = None, stretch: int = 40) -> str:
+def code_lines(html: str, plain: frozenset[str] | None = None, stretch: int = 60) -> str:
     """Each source line of a code block in a ``<span class="line">`` of its own (the paged
     editions): a line too long for the text block wraps, and its continuation lines carry the
     theme's continuation mark (base.css). Inline markup open across a line end (a highlighted
@@ -276,23 +278,34 @@ def paged_html(book: Book, edition: str, theme: Theme, epoch: int | None, paddin
         **base_context(book, edition, epoch),
         toc_depth=toc_depth,
         notes_at_end=False,
-        body=lambda chapter: inline_notes(chapter, plain, code_stretch(settings, edition)),
+        body=lambda chapter: inline_notes(chapter, plain, code_stretch(settings, edition), long_run(settings, edition)),
         padding=padding,
     )
 
 
 SCREEN_MARGINS = (18.0, 16.0, 20.0, 16.0)  # mm: the screen PDF's top, inside (left), bottom, outside
 CODE_COLUMN = 10.5 * 0.8 * 0.6 * 25.4 / 72  # mm: a column of code at the theme's sizes (base.css)
+INLINE_COLUMN = 10.5 * 0.88 * 0.6 * 25.4 / 72  # mm: a character of inline code there
 
 
-def code_stretch(editions, edition: str) -> int:
-    """Three quarters of the columns of code a row of the text block holds at the theme's sizes (at
-    least 24): a stretch of a code line with no space this long may not fit a row, and gets places
-    to break between its tokens (:func:`_token_breaks`)."""
+def _text_width(editions, edition: str) -> float:
     _, inside, _, outside = text_margins(editions, edition)
     width = (editions.print.size if edition == "print" or editions.screen_layout == "print"
              else editions.screen_size)[0]
-    return max(24, int(0.75 * (width - inside - outside) / CODE_COLUMN))
+    return width - inside - outside
+
+
+def code_stretch(editions, edition: str) -> int:
+    """The columns of code a row of the text block holds at the theme's sizes, less the hanging
+    indent of a continuation row (at least 24): a stretch of a code line with no space this long
+    cannot fit a row, and gets places to break between its tokens (:func:`_token_breaks`)."""
+    return max(24, int(_text_width(editions, edition) / CODE_COLUMN) - 2)
+
+
+def long_run(editions, edition: str) -> int:
+    """The characters of inline code a row of the text block holds at the theme's sizes (at least
+    24): a run with no space this long cannot fit a row, and breaks anywhere (:func:`long_words`)."""
+    return max(24, int(_text_width(editions, edition) / INLINE_COLUMN))
 
 
 def text_margins(editions, edition: str) -> tuple[float, float, float, float]:
