@@ -148,9 +148,16 @@ def displaced_notes(result: Scan, chapters) -> list[str]:
             snippet = normalize(_plain(note.html))[:30]
             if len(snippet) < 4:
                 continue
-            found = next((p for p in result.pages[start:] if snippet in p.text), None)
+            # notes can open with the same words (selinux-notebook's notes 2 and 3 of
+            # embedded_systems.md, on facing pages): the page of the note is the one where a line
+            # opens with its number and its text, else the first that holds its text
+            marked = f"{note.number}{snippet}"
+            found = next((p for pages in (result.pages[start:], result.pages) for p in pages
+                          if marked in p.text and any(line.text.startswith(marked[:12]) for line in p.lines)),
+                         None)
             if found is None:
-                found = next((p for p in result.pages if snippet in p.text), None)
+                found = next((p for pages in (result.pages[start:], result.pages) for p in pages
+                              if snippet in p.text), None)
             if found is None:
                 problems.append(f"{chapter.display}: note {note.number} ('{snippet}') is in no page's text")
                 continue

@@ -50,3 +50,48 @@ def digests(folder: Path) -> dict[str, str]:
     """SHA-256 of every file under *folder*, by relative path."""
     return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
             for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+class WorkerKiller:
+    """Kills (SIGKILL) the first worker of a Dask cluster seen running a task whose key starts with
+    one of *prefixes*, from a thread, while the test builds: ``with WorkerKiller(client, ("spindle-",))
+    as killer: build(...)``; then ``killer.killed`` holds the worker's address and its running keys
+    (empty if no worker was seen busy within *seconds*). *client*: a distributed.Client of the cluster."""
+
+    def __init__(self, client, prefixes: tuple[str, ...], seconds: float = 60, poll: float = 0.02):
+        import os
+
+        self.client, self.prefixes, self.seconds, self.poll = client, prefixes, seconds, poll
+        self.pids = client.run(os.getpid)
+        self.killed: dict = {}
+        self._thread = None
+
+    @staticmethod
+    def _executing(dask_worker) -> list[str]:
+        return [str(ts.key) for ts in dask_worker.state.executing]
+
+    def _watch(self) -> None:
+        import os
+        import signal
+        import time
+
+        deadline = time.monotonic() + self.seconds
+        while time.monotonic() < deadline and not self.killed:
+            busy = {address: keys for address, keys in self.client.run(self._executing).items()
+                    if address in self.pids and any(k.startswith(self.prefixes) for k in keys)}
+            if busy:
+                address, keys = sorted(busy.items())[0]
+                os.kill(self.pids[address], signal.SIGKILL)
+                self.killed.update(address=address, keys=keys)
+                return
+            time.sleep(self.poll)
+
+    def __enter__(self) -> "WorkerKiller":
+        import threading
+
+        self._thread = threading.Thread(target=self._watch)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._thread.join()

@@ -4,6 +4,12 @@ import sys
 
 
 def main() -> None:
+    # lxml imports rnc2rng (RELAX NG compact syntax) when it is installed, and with it urllib.request,
+    # ssl and rply: 40 ms of every spindle process, for a feature spindle never uses (only its tests do).
+    sys.modules.setdefault("rnc2rng", None)
+    from spindle.core import libraries
+
+    libraries.quicken()  # WeasyPrint's C libraries found without ctypes' 40 subprocesses (core/libraries.py)
     from spindle.cli import run
 
     sys.exit(run(sys.argv[1:]))

@@ -277,6 +277,8 @@ CASES = [
          "outside", "styles/custom.css", 1, editions=("pdf",)),
     # --- CSS and templates -------------------------------------------------------------------------------
     Case("css-syntax", write("styles/custom.css", "body { color: red;\n p { margin: 0 }\n@media {{{ \n"), "never closed", "styles/custom.css", 1, editions=("pdf",), strict=True),
+    Case("css-cmyk-gradient", write("styles/custom.css", "body { color: red }\nh1 {\n  background: linear-gradient(device-cmyk(0 0.5 0 0), white);\n}\n"),
+         "gradients can only be drawn in RGB", "styles/custom.css", 3, editions=("pdf",)),
     Case("css-import-outside", write("styles/custom.css", '@import url("file:///etc/hostname");\n'), "outside", "styles/custom.css", 1, editions=("pdf",)),
     Case("css-url-http", write("styles/custom.css", 'body { background: url("http://example.invalid/x.png"); }\n'), "--allow-remote", "styles/custom.css", 1, editions=("pdf",)),
     Case("css-not-utf8", write("styles/custom.css", "/* caf\xe9 */ body { color: red }\n".encode("latin-1")), "UTF-8", "styles/custom.css", 1),

@@ -191,6 +191,7 @@ EXPECTED = {
     ("manuscript/09-dialects.md", 14, "L003"),
     ("manuscript/09-dialects.md", 16, "D004"),
     ("manuscript/wide.txt", None, "T005"),
+    ("styles/custom.css", 2, "S001"),
 }
 
 
@@ -206,6 +207,8 @@ def make_fixture(root: Path) -> Path:
     (root / "manuscript" / "code" / "lib.rs").write_text("// ANCHOR: here\nfn main() {}\n// ANCHOR_END: here\n")
     (root / "manuscript" / "wide.txt").write_bytes("Alice: Hello.\nBob: Hi.\n".encode("utf-16-le"))
     (root / "manuscript" / "foreword.docx").write_bytes(wordfiles.revised_document())
+    (root / "styles").mkdir()
+    (root / "styles" / "custom.css").write_text("p { color: red }\nh2 { color: blue;\n", encoding="utf-8")
     (root / "book.toml").write_text(TOML, encoding="utf-8")
     return root / "book.toml"
 

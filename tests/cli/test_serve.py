@@ -305,6 +305,18 @@ def _coloured(png: bytes, rgb: tuple[int, int, int]) -> int:
     return sum(1 for pixel in image.getdata() if all(abs(a - b) < 30 for a, b in zip(pixel, rgb)))
 
 
+def _pdf_view(tab, server):
+    """Opens the server's /pdf page view in *tab* and waits for the first build's page count;
+    returns the page box."""
+    from playwright.sync_api import expect
+
+    tab.set_default_timeout(WAIT)
+    tab.goto(server.url + "pdf")
+    box = tab.locator(".spindle-pages")
+    expect(box).to_have_attribute("data-pages", re.compile(r"^[1-9]\d*$"), timeout=180_000)  # the first build
+    return box
+
+
 def _wait_for(predicate, seconds: float, what: str):
     import time
 
@@ -331,11 +343,8 @@ def test_after_a_stylesheet_save_the_page_in_view_is_laid_out_first_and_the_rest
 
     server, css = sample_server, sample_server.root / "styles" / "custom.css"
     tab = browser.new_page(viewport={"width": 1280, "height": 800})
-    tab.set_default_timeout(WAIT)
     try:
-        tab.goto(server.url + "pdf")
-        box = tab.locator(".spindle-pages")
-        expect(box).to_have_attribute("data-pages", re.compile(r"^[1-9]\d*$"), timeout=180_000)  # the first build
+        box = _pdf_view(tab, server)
         count = int(box.get_attribute("data-pages"))
         middle = count // 2
         tab.locator(f'img[data-page="{middle}"]').scroll_into_view_if_needed()
@@ -360,7 +369,7 @@ def test_after_a_stylesheet_save_the_page_in_view_is_laid_out_first_and_the_rest
         after = _image(tab, server, viewed)
         assert after != before and _coloured(after, blue) > 200  # the new colour, on the page in view
         log = "".join(server.output[lines:])
-        assert re.search(rf"pages (\d+)-(\d+) \(\S+\) laid out first", log), log
+        assert re.search(r"pages (\d+)-(\d+) \(\S+\) laid out first", log), log
         first, end = map(int, re.search(r"pages (\d+)-(\d+) \(", log).groups())
         assert first <= viewed <= end
         if "PDF rebuilt" not in log:  # (the whole PDF is usually still being laid out: the rest is stale)
@@ -394,11 +403,8 @@ def test_a_further_save_stops_the_rebuild_under_way_and_a_manuscript_edit_rebuil
 
     server, css = sample_server, sample_server.root / "styles" / "custom.css"
     tab = browser.new_page(viewport={"width": 1280, "height": 800})
-    tab.set_default_timeout(WAIT)
     try:
-        tab.goto(server.url + "pdf")
-        box = tab.locator(".spindle-pages")
-        expect(box).to_have_attribute("data-pages", re.compile(r"^[1-9]\d*$"), timeout=180_000)
+        box = _pdf_view(tab, server)
         _wait_for(lambda: not _state(server)["pdf"]["pdf"]["building"], 180, "the rebuild under way")
         tab.evaluate("document.querySelector(`img[data-page='3']`).scrollIntoView({block: 'center'})")
         _wait_for(lambda: (_state(server)["pdf"]["pdf"]["viewing"] or 99) <= 6, 10, "the page view to report page 3")

@@ -73,3 +73,21 @@ def test_the_checks_pass_a_right_pdf(tmp_path):
     assert scanned.outside == []
     assert pagecheck.displaced_notes(scanned, [chapter]) == []
     assert pagecheck.separated_captions(scanned, [chapter]) == []
+
+
+def test_notes_that_open_alike_are_told_apart(tmp_path):
+    # selinux-notebook's embedded_systems.md: notes 2 and 3 open with the same 32 letters and sit on
+    # consecutive pages, each with its call; note 3 was taken for the note on note 2's page
+    first = Note(1, "<p>The policy store holds policy modules in package format.</p>")
+    second = Note(2, "<p>The policy store holds policy modules as compressed text files.</p>")
+    body = (f'<p>A first call<sup>1</sup> here.</p>{FILL}<p class="note">1. The policy store holds policy modules in '
+            f'package format.</p><p style="break-before: page">A second call<sup>2</sup> here.</p>{FILL}'
+            f'<p class="note">2. The policy store holds policy modules as compressed text files.</p>')
+    scanned = _pdf(tmp_path, body, "alike")
+    assert pagecheck.displaced_notes(scanned, [Chapter("alike.md", "", (first, second))]) == []
+    # the same notes on the wrong pages are still found
+    swapped = body.replace('<p style="break-before: page">A second', '<p>A second').replace(
+        '<p class="note">1.', '<p class="note" style="break-before: page">1.')
+    scanned = _pdf(tmp_path, swapped, "alike-wrong")
+    problems = pagecheck.displaced_notes(scanned, [Chapter("alike.md", "", (first, second))])
+    assert len(problems) == 1 and "note 1 is on page 2" in problems[0], problems

@@ -16,6 +16,7 @@ from pathlib import Path
 import pikepdf
 import pytest
 
+import pagecheck
 from conftest import EPOCH, normalize
 from spindle.build import orchestrate as builder
 from spindle.core.errors import BuildError
@@ -47,12 +48,8 @@ def built(tmp_path_factory):
 
 
 def _printed_numbers(path: Path) -> list[int]:
-    """The printed page number of each page: its /PageLabels label (the screen PDF made from the
-    print layout leaves the blank pages out), else its place."""
-    import pypdf
-
-    labels = pypdf.PdfReader(path).page_labels
-    return [int(label) if label.isdigit() else i + 1 for i, label in enumerate(labels)]
+    """The printed page number of each page (pagecheck's, from /PageLabels), else its place."""
+    return [number or i + 1 for i, number in enumerate(pagecheck.printed_numbers(path))]
 
 
 def _text_block(project, edition: str, page, number: int | None = None) -> tuple[float, float, float, float]:
@@ -440,6 +437,32 @@ def test_a_caption_stays_with_its_figure(built):
             caption = next(w for w in page.extract_words() if w["text"] == "caption")
             figure = [i for i in page.images if tuple(i["srcsize"]) == (400, 3000) and i["bottom"] <= caption["top"]]
             assert figure, edition
+
+
+@pytest.mark.parametrize("edition", ["pdf", "print"])
+def test_notes_and_listing_captions_stay_on_their_page(built, edition):
+    """05-keeps.md, read back by tests/pagecheck.py: two notes that open with the same words, called
+    from list items on facing pages (each found on its own call's page, not the first note's), and a
+    three-line listing under its caption set lower and lower on a page (never parted after its caption
+    or its first line: it moves whole; never cut before its last line alone)."""
+    import pagecheck
+    from spindle.manuscript.load import load_book
+    from spindle.theme import render
+
+    project, _, paths = built
+    chapters = load_book(project).chapters
+    scanned = pagecheck.scan(paths[edition], render.text_margins(project.config.editions, edition))
+    keeps = [c for c in chapters if c.display.endswith("05-keeps.md")]
+    assert [n.number for n in keeps[0].notes] == [1, 2]
+    assert pagecheck.displaced_notes(scanned, chapters) == []
+    assert len(pagecheck.captions(keeps)) == 7
+    assert pagecheck.separated_captions(scanned, chapters) == []
+    # each listing's three lines are on one page
+    for page in scanned.pages:
+        if any(line.text.startswith("listing5") for line in page.lines):
+            text = page.text
+            assert "fnmainprintlnhelloworld" in text, page.number
+    assert pagecheck.font_problems(paths[edition]) == []
 
 
 TABLE_CHAPTER = ("---\ntitle: A long table\n---\n\n" + ("A line of text to fill the page a little. " * 14 + "\n\n") * 4

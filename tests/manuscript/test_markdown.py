@@ -471,3 +471,82 @@ def test_a_refused_image_with_no_alt_text_stands_in_with_its_file_name(tmp_path)
     stand_ins = ["".join(s.itertext()) for s in root.iter("{http://www.w3.org/1999/xhtml}span")
                  if s.get("class") == "image-refused"]
     assert stand_ins == ["contributors.svg", "licence.svg", "A badge"]
+
+
+def test_chapter_ids_are_read_as_the_id_pattern_finds_them():
+    """links._ids_in (the fast scan for ids) finds what links._ID finds, in the same order, unescaped."""
+    import html as html_module
+
+    from spindle.manuscript import links
+
+    samples = ['<p id="a">x xid="a b id="c" <b\tid="d&amp;e"/> id="z"', 'id="start" <i\nid="n"/>',
+               '<a data-id="no" id="yes">', '<span id="">', "", '<p id="x y">"quoted" id="t"</p>']
+    for sample in samples:
+        assert links._ids_in(sample) == [html_module.unescape(m.group(2)) for m in links._ID.finditer(sample)]
+    assert links._ids_in(samples[0]) == ["a", "c", "d&e", "z"]
+
+
+# --- highlighted code held out of the XHTML pass ----------------------------------------------------
+
+HELD_CASES = {
+    "raw HTML beside code": """
+        <span class="filename">Filename: src/main.rs</span>
+
+        ```rust
+        fn main() { let s = "a < b && 'c'"; println!("{s}"); }
+        ```
+
+        Text<br>after.[^1]
+
+        [^1]: A note with code:
+
+            ```python
+            print('x' if a < b else "y")
+            ```
+        """,
+    "a formatting element left open before the code": """
+        <b>bold, never closed
+
+        ```rust
+        fn main() {}
+        ```
+
+        after
+        """,
+    "a textarea left open before the code": """
+        Text <textarea>open
+
+        ```rust
+        fn main() {}
+        ```
+        """,
+    "code with a character XML refuses": "<i>raw</i>\n\n```c\nint a;\f\nint b;\n```\n",
+    "private-use characters in the text": "<i>raw</i> \ue000 \ue001\n\n```rust\nfn main() {}\n```\n",
+}
+
+
+@pytest.mark.parametrize("case", HELD_CASES)
+def test_code_held_out_of_the_xhtml_pass_comes_out_as_before(tmp_path, monkeypatch, case):
+    """Spindle's highlighted code bodies skip the HTML5 re-parse of a chapter with raw HTML: the
+    fragment, its notes and its warnings are exactly what the parse of everything gives."""
+    from spindle.manuscript import markdown, xhtml
+
+    seen: list[str] = []
+    normalise = xhtml.normalise
+    monkeypatch.setattr(xhtml, "normalise", lambda text, problems=None: seen.append(text) or normalise(text, problems))
+    held = fragment(tmp_path, HELD_CASES[case])
+    monkeypatch.setattr(markdown, "_hold", lambda block, held: block)  # holding off: every body parsed, as before
+    whole = fragment(tmp_path, HELD_CASES[case])
+    assert (held.html, held.notes, held.diagnostics) == (whole.html, whole.notes, whole.diagnostics)
+    parse_xhtml(held.html)
+    assert "\ue000" not in held.html.replace("\ue000 \ue001", "")
+    if case == "a textarea left open before the code":  # the parse made the code the textarea's text
+        assert '&lt;span class="k"&gt;fn' in held.html
+    else:
+        assert '<span class="k">fn</span>' in held.html or '<span class="kt">int</span>' in held.html
+    if case == "code with a character XML refuses":  # left to the XHTML pass, which replaces it
+        assert "\f" not in held.html and "\ufffd" in held.html
+    if case == "raw HTML beside code":
+        assert '<span class="fm">println!</span>' in held.html  # highlighted, and not parsed again:
+        assert len(seen) == 4 and not [text for text in seen[:2] if 'class="fm"' in text or 'class="nb"' in text]
+        assert len(held.notes) == 1 and '<span class="nb">print</span>' in held.notes[0].html

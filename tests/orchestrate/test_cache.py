@@ -31,14 +31,29 @@ def test_split_gives_the_front_and_one_part_per_chapter_with_what_precedes_it():
             '<div class="signature-blank"></div>\n')
     split = parts.split(html(body), ["one", "two", "three"])
     assert split.problem is None
-    assert [p.name for p in split.parts] == ["front", "one", "two", "three"]
-    front, one, two, three = (p.html for p in split.parts)
+    # signature padding is a part of its own (the print edition's padding round lays out only it)
+    assert [p.name for p in split.parts] == ["front", "one", "two", "three+blanks", "three", "end+blanks"]
+    front, one, two, blanks, three, end = (p.html for p in split.parts)
     assert 'id="titlepage"' in front and 'id="toc"' in front and 'id="one"' not in front
     assert 'id="one"' in one and "text &amp; more" in one and 'id="two"' not in one
     assert two.index('id="two-part"') < two.index('id="two"')  # the part title opens the chapter's part
-    assert 'id="three"' in three and three.count("signature-blank") == 2  # the blanks before it, and at the end
+    assert 'id="three"' in three and "signature-blank" not in three
+    assert blanks.count("signature-blank") == 1 and 'id="three"' not in blanks
+    assert end.count("signature-blank") == 1 and 'id="three"' not in end
     for part in split.parts:  # each a whole document: the book's head, the body's attributes
         assert part.html.startswith(HEAD) and part.html.rstrip().endswith("</html>")
+
+
+def test_padding_among_other_elements_stays_in_its_chapters_part():
+    """Only padding that opens a chapter's part, or is all that follows the last chapter, is split
+    off: blanks after a part title, or beside other end pages, stay where they are."""
+    body = ('<nav id="toc"></nav>\n<section class="chapter" id="one"></section>\n'
+            '<section class="part-title" id="two-part"></section>\n<div class="signature-blank"></div>\n'
+            '<section class="chapter" id="two"></section>\n'
+            '<div class="signature-blank"></div>\n<section id="colophon"></section>\n')
+    split = parts.split(html(body), ["one", "two"])
+    assert [p.name for p in split.parts] == ["front", "one", "two"]
+    assert split.parts[2].html.count("signature-blank") == 2
 
 
 def test_a_part_title_before_the_first_chapter_belongs_to_it():
@@ -109,3 +124,31 @@ def test_stamps_see_changed_content_not_a_touch(tmp_path):
     assert stamps.unchanged(root)
     (root / "styles" / "print.css").write_text("", encoding="utf-8")
     assert not stamps.unchanged(root), "a new file in the folder overrides the theme: a change"
+
+
+# --- the code fingerprint ----------------------------------------------------------------------------------
+
+def test_library_versions_are_those_importlib_metadata_gives(tmp_path, monkeypatch):
+    """The cache keys name the libraries' versions, read from the dist-info folders' names (cheaper than
+    importlib.metadata): the same versions, the first on sys.path winning, '-' for one not installed."""
+    from importlib import metadata
+
+    names = ("weasyprint", "pydyf", "fonttools", "pikepdf", "ebooklib", "pillow", "markdown-it-py", "jinja2",
+             "no-such-library-here")
+
+    def official(name: str) -> str:
+        try:
+            return metadata.version(name)
+        except metadata.PackageNotFoundError:
+            return "-"
+
+    assert caching._versions(names) == [official(n) for n in names]
+    assert caching._versions(names)[-1] == "-"
+    # an older copy later on sys.path does not count; a newer one earlier does
+    early, late = tmp_path / "early", tmp_path / "late"
+    (early / "Markdown_It_Py-99.1.dist-info").mkdir(parents=True)
+    (late / "jinja2-0.1.dist-info").mkdir(parents=True)
+    monkeypatch.setattr("sys.path", [str(early)] + list(__import__("sys").path) + [str(late)])
+    found = dict(zip(names, caching._versions(names)))
+    assert found["markdown-it-py"] == "99.1"
+    assert found["jinja2"] == official("jinja2") != "0.1"

@@ -5,16 +5,12 @@ a title that fails on the cluster fails alone, with its one-line error."""
 
 from __future__ import annotations
 
-import os
 import shutil
-import signal
-import threading
-import time
 from pathlib import Path
 
 import pytest
 
-from seriesbook import digests, make_series
+from seriesbook import WorkerKiller, digests, make_series
 from spindle.build import series
 from spindle.core.errors import ConfigError
 from spindle.project.series import load_series
@@ -98,28 +94,9 @@ def test_a_cluster_build_holds_each_titles_build_lock(cluster, tmp_path, monkeyp
 def test_a_worker_killed_mid_build_does_not_stop_the_series(cluster, local_build, tmp_path):
     root = fresh(tmp_path, local_build)
     with distributed.Client(cluster) as watcher:
-        pids = watcher.run(os.getpid)
-        killed: dict = {}
-
-        def executing(dask_worker):
-            return [str(ts.key) for ts in dask_worker.state.executing]
-
-        def kill_one_when_busy():
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline and not killed:
-                busy = {address: keys for address, keys in watcher.run(executing).items()
-                        if keys and address in pids}
-                if busy:
-                    address, keys = sorted(busy.items())[0]
-                    os.kill(pids[address], signal.SIGKILL)
-                    killed.update(address=address, keys=keys)
-                    return
-                time.sleep(0.05)
-
-        killer = threading.Thread(target=kill_one_when_busy)
-        killer.start()
-        done = series.build(load_series(root / "series.toml"), cluster=cluster.scheduler_address, epoch=EPOCH)
-        killer.join()
+        with WorkerKiller(watcher, ("spindle-",), poll=0.05) as killer:
+            done = series.build(load_series(root / "series.toml"), cluster=cluster.scheduler_address, epoch=EPOCH)
+    killed = killer.killed
     assert killed, "no worker was seen building a title"
     assert killed["keys"][0].startswith("spindle-")  # it died while building a title ...
     assert not done.failed, done.failed  # ... which another worker then built

@@ -11,15 +11,12 @@ import re
 
 import os
 import shutil
-import signal
-import threading
-import time
 from pathlib import Path
 
 import pytest
 
 import tinybook
-from seriesbook import digests, make_series
+from seriesbook import WorkerKiller, digests, make_series
 from spindle.build import orchestrate, series
 from spindle.project.config import load
 from spindle.project.series import load_series
@@ -139,30 +136,9 @@ def test_a_worker_killed_mid_build_still_completes_the_book(cluster, reference):
     running, client = cluster
     root, expected = reference
     fresh(root)
-    pids = client.run(os.getpid)
-    killed: dict = {}
-
-    def executing(dask_worker):
-        return [str(ts.key) for ts in dask_worker.state.executing]
-
-    def kill_one_when_busy():
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and not killed:
-            busy = {a: keys for a, keys in client.run(executing).items()
-                    if a in pids and any(k.startswith(("spindle-part-", "spindle-number-")) for k in keys)}
-            if busy:
-                address, keys = sorted(busy.items())[0]
-                os.kill(pids[address], signal.SIGKILL)
-                killed.update(address=address, keys=keys)
-                return
-            time.sleep(0.02)
-
-    killer = threading.Thread(target=kill_one_when_busy)
-    killer.start()
-    try:
+    with WorkerKiller(client, ("spindle-part-", "spindle-number-")) as killer:
         orchestrate.build(load(root / "book.toml"), epoch=EPOCH, cluster=running.scheduler_address)
-    finally:
-        killer.join()
+    killed = killer.killed
     assert killed, "no worker was seen laying out a part"
     assert digests(root / "build") == expected
     running.wait_for_workers(2, timeout=60)  # the nanny starts a new worker
@@ -222,8 +198,9 @@ def test_the_command_line_lays_a_book_out_on_the_cluster(cluster, tmp_path, monk
     assert run(["build", "pdf", "-v", "--cluster", running.scheduler_address]) == 0
     err = capsys.readouterr().err
     # (the screen PDF is made from the print edition's layout, which is what the workers laid out)
-    # (a part laid out again when its side of the spread changes: chapters open on a right-hand page)
-    assert re.search(r"print: laid out in 4 parts \([5-8] laid out now, the others from the cache\), 2 workers", err), err
+    # (a part laid out again when its side of the spread changes: chapters open on a right-hand page;
+    # the front matter and three chapters, and the signature padding's blank pages, a part of their own)
+    assert re.search(r"print: laid out in 5 parts \([5-8] laid out now, the others from the cache\), 2 workers", err), err
     assert "pdf: made from the print edition's layout" in err, err
     assert (tmp_path / "build" / "tiny-book.pdf").is_file()
 

@@ -267,6 +267,21 @@ def test_check_print_preflights_every_title_from_the_root(series, monkeypatch, c
         assert (f"build/{folder}/{stem}-cover.pdf", "fonts", "ok") in rows
 
 
+def test_check_print_at_the_root_reads_the_folder_out_names(series, tmp_path, monkeypatch, capsys):
+    import shutil
+
+    root, _ = series
+    shutil.copytree(root / "build", tmp_path / "moved")
+    monkeypatch.chdir(root)
+    capsys.readouterr()
+    assert run(["check", "print", "--out", str(tmp_path / "moved")]) == 0
+    rows = {tuple(line.split()[:3]) for line in capsys.readouterr().out.splitlines()}
+    for folder, stem in STEMS.items():
+        assert (f"{tmp_path / 'moved' / folder}/{stem}-print.pdf", "boxes", "ok") in rows
+    (tmp_path / "empty").mkdir()
+    assert run(["check", "print", "--out", str(tmp_path / "empty")]) == 1  # nothing built there
+
+
 def test_out_sends_a_series_elsewhere(tmp_path, monkeypatch, capsys):
     make_series(tmp_path / "series", 2, editions=("epub",))
     monkeypatch.chdir(tmp_path / "series")

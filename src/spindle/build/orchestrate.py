@@ -90,14 +90,18 @@ def _build(
             report("nothing changed since the last build")
             return done
 
-    from spindle.editions.paged.scheduler import Pool, default_jobs
-
     paged_editions = [e for e in ("pdf", "print") if e in editions]
-    if cluster is not None and paged_editions and not single_pass:
+    if not paged_editions:  # the EPUB alone: no workers, and the layout engine's modules are not imported
+        from contextlib import nullcontext
+
+        pooled = nullcontext()
+    elif cluster is not None and not single_pass:
         from spindle.build import remote
 
         pooled = remote.parts_pool(cluster)
     else:
+        from spindle.editions.paged.scheduler import Pool, default_jobs
+
         pooled = Pool(jobs or default_jobs())
     with pooled as pool:
         if paged_editions and not single_pass:  # the workers get ready while the manuscript is read
@@ -130,7 +134,9 @@ def _build_book(project: Project, editions: list[str], out: Path, paged_editions
         pool.fit(sum(len(c.html) for c in book.chapters))
     from spindle.theme import stylecheck
 
-    result.warnings += stylecheck.check(theme, allow_remote)
+    found = stylecheck.check(theme, allow_remote)
+    result.diagnostics += found
+    result.warnings += [str(d) for d in found]
     _fail_on_warnings(strict, result.warnings)
     staged: list[tuple[Output, bytes]] = []
     extras: list[tuple[Output, bytes]] = []

@@ -98,10 +98,18 @@ def preflight(workspace: Workspace, names: Iterable[str] = ()):
     found = Report()
     for title in [workspace.title(n) for n in names] or list(workspace.titles):
         out = workspace.out_for(title)
-        shown = f"{workspace.config.build.out.rstrip('/')}/{title.folder}"
+        shown = _shown(workspace, out)
         found.findings += [dataclasses.replace(f, file=f"{shown}/{Path(f.file).name}")
                            for f in check_project(book_project(workspace, title), out).findings]
     return found
+
+
+def _shown(workspace: Workspace, folder: Path) -> str:
+    """*folder* as the user reads it: relative to the series' root when inside it."""
+    try:
+        return folder.resolve().relative_to(workspace.root.resolve()).as_posix()
+    except ValueError:
+        return str(folder)
 
 
 def failure(result: SeriesResult) -> BuildError | None:

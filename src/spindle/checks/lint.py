@@ -93,7 +93,16 @@ def lint(project: Project) -> Report:
                                 display=f.shown or f.entry.file, kind="chapter", section=f.section, title="", lang="en",
                                 html="")
     findings += _check_links(project, files)
+    findings += _stylesheets(project)
     return Report(_sorted(unique(findings), [f.shown or f.entry.file for f in files]))
+
+
+def _stylesheets(project: Project) -> list[Diagnostic]:
+    """The project's stylesheets, as the build checks them (theme.stylecheck): syntax warnings; a
+    stylesheet that cannot be built raises its one-line error, as the build would."""
+    from spindle.theme import Theme, stylecheck
+
+    return stylecheck.check(Theme(project))
 
 
 def book_findings(project: Project, book) -> list[Diagnostic]:
@@ -219,10 +228,14 @@ def _front_matter(text: str, shown: str) -> tuple[list[Finding], dict, str | Non
     return found, raw, body, offset
 
 
+# Core rules the checks do without: footnote_tail would drop unused definitions, lines and all;
+# text_join would merge escaped brackets into plain text; the typographer's two change only
+# the characters of text (quotes, dashes), which no check reads, at a third of the parse's time.
+_SKIPPED_RULES = ("footnote_tail", "text_join", "smartquotes", "replace")
+
+
 def _tokens(body: str, lang: str):
-    """The parser's tokens, with two core rules left out: footnote_tail (which would
-    drop unused definitions, lines and all) and text_join (which would merge escaped
-    brackets into plain text)."""
+    """The parser's tokens, without the core rules of _SKIPPED_RULES."""
     from markdown_it.rules_core import StateCore
 
     from spindle.manuscript.markdown import parser
@@ -231,7 +244,7 @@ def _tokens(body: str, lang: str):
     env: dict = {"spindle": None}
     state = StateCore(body, md, env)
     for rule in md.core.ruler.getRules(""):
-        if getattr(rule, "__name__", "") not in ("footnote_tail", "text_join"):
+        if getattr(rule, "__name__", "") not in _SKIPPED_RULES:
             rule(state)
     return state.tokens, env
 

@@ -164,7 +164,8 @@ def check(ctx, target, config_path, out_dir, fmt, as_json, strict) -> None:
         from spindle.project.series import load_series
 
         if target == "print":
-            report = series.preflight(load_series(series_path))
+            workspace = load_series(series_path)
+            report = series.preflight(workspace.writing_to(Path(out_dir)) if out_dir else workspace)
             click.echo(report.as_json() if as_json else report.table())
             if report.errors or (strict and report.warnings):
                 ctx.exit(1)

@@ -60,6 +60,8 @@ CODES: dict[str, Code] = {c.code: c for c in (
     Code("W004", "warning", "Word chapter: something else dropped or changed (fields, images, language, title)"),
     # raw HTML
     Code("X001", "warning", "raw HTML that had to be changed to make valid XHTML"),
+    # the project's own stylesheets (styles/)
+    Code("S001", "warning", "a stylesheet rule the layout engine cannot parse (it is skipped), or a '{' never closed"),
     # laying out the paged editions (a build only: spindle check lays nothing out)
     Code("P001", "warning", "a character no font has (it prints as an empty box), at its first use", "layout"),
     Code("P002", "warning", "an image the layout engine could not read, at the line that uses it", "layout"),

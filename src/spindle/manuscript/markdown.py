@@ -68,6 +68,7 @@ class ParseContext:
     opened: list[xhtml.Open] = field(default_factory=list)  # raw HTML elements not closed yet, with their lines
     expansion: dialects.Expansion | None = None  # what the dialect pass expanded (line map, blocks, includes)
     variables: dict[str, str] = field(default_factory=dict)  # GitBook/HonKit template variables, if the book has any
+    held: list[str] | None = None  # highlighted code bodies held out of the XHTML pass (None: none held)
 
     def where(self, token_map: list[int] | None) -> int | None:
         if not token_map:
@@ -171,6 +172,7 @@ def render(text: str, lang: str, ctx: ParseContext) -> Fragment:
     ctx.lang = lang
     text, ctx.expansion = dialects.expand(text, ctx.source, ctx.root, ctx.display, ctx.line_offset, ctx.variables)
     ctx.diagnostics.extend(ctx.expansion.diagnostics)
+    ctx.held = [] if _HOLD_OPEN not in text and _HOLD_CLOSE not in text else None
     tokens = md.parse(text, {"spindle": ctx})
     _check_nesting(md, tokens, ctx)
     env = {"spindle": ctx}
@@ -184,8 +186,8 @@ def render(text: str, lang: str, ctx: ParseContext) -> Fragment:
     if ctx.raw_html:  # raw HTML is HTML5, not XHTML: parse and write back once, for every edition
         problems: list[str] = []
         try:
-            body = xhtml.normalise(body, problems)
-            notes = tuple(Note(n.id, n.ref_id, n.number, xhtml.normalise(n.html, problems)) for n in notes)
+            body = _normalise(body, problems, ctx.held)
+            notes = tuple(Note(n.id, n.ref_id, n.number, _normalise(n.html, problems, ctx.held)) for n in notes)
         except xhtml.TooDeep as exc:
             ctx.warn("C001", str(exc), None)  # an error: the build stops, with the chapter's other errors
             body, notes = "", ()
@@ -194,8 +196,49 @@ def render(text: str, lang: str, ctx: ParseContext) -> Fragment:
             for line, message in xhtml.unclosed(ctx.opened):
                 ctx.warn("X001", message, line)
         ctx.diagnostics.extend(diagnostic("X001", problem, ctx.display) for problem in problems)
+    if ctx.held:
+        body = _put_back(body, ctx.held)
+        notes = tuple(Note(n.id, n.ref_id, n.number, _put_back(n.html, ctx.held)) for n in notes)
     return Fragment(body, notes, tuple(ctx.headings), tuple(ctx.resources), tuple(ctx.diagnostics),
                     tuple(ctx.expansion.includes), ctx.expansion.title)
+
+
+# The bodies of the code blocks spindle highlights (Pygments' spans, or escaped text) are well-formed
+# XHTML as made. In a chapter with raw HTML, whose rendered fragment is parsed again as HTML5 and
+# written back (xhtml.normalise), they are held out of that parse: each stands there as a placeholder
+# (private-use characters, when the chapter has none) inside its <code>, and is put back after it.
+# A technical book's highlighted spans are most of its markup: this was most of reading trpl (61%
+# of load_book in normalise; bench/results.md, 2026-12-01). When the parse moved a placeholder from
+# its <code> (raw HTML left a formatting element or a <textarea> open before it), the chapter is
+# normalised again with the bodies in place, as before.
+_HOLD_OPEN, _HOLD_CLOSE = "\ue000", "\ue001"
+_HELD = re.compile(f"{_HOLD_OPEN}(\\d+){_HOLD_CLOSE}")
+_HELD_IN_CODE = re.compile(f"<code\\b[^<>]*>{_HOLD_OPEN}\\d+{_HOLD_CLOSE}</code>")
+_CODE_BODY = re.compile(r"(.*?<code\b[^<>]*>)(.*)(</code></pre>\n)\Z", re.S)
+
+
+def _hold(block: str, held: list[str]) -> str:
+    """A code block (code.block's) with its body held in *held*, a placeholder in its place."""
+    m = _CODE_BODY.match(block)
+    if m is None or xhtml.invalid_xml(m.group(2)):  # characters XML refuses: left to the XHTML pass, which replaces them
+        return block
+    held.append(m.group(2))
+    return f"{m.group(1)}{_HOLD_OPEN}{len(held) - 1}{_HOLD_CLOSE}{m.group(3)}"
+
+
+def _put_back(fragment: str, held: list[str]) -> str:
+    return _HELD.sub(lambda m: held[int(m.group(1))], fragment)
+
+
+def _normalise(fragment: str, problems: list[str], held: list[str] | None) -> str:
+    if not held or _HOLD_OPEN not in fragment:
+        return xhtml.normalise(fragment, problems)
+    found: list[str] = []
+    out = xhtml.normalise(fragment, found)
+    if len(_HELD.findall(fragment)) == len(_HELD.findall(out)) == len(_HELD_IN_CODE.findall(out)):
+        problems.extend(found)
+        return out
+    return xhtml.normalise(_put_back(fragment, held), problems)
 
 
 def _check_nesting(md, tokens, ctx: ParseContext) -> None:
@@ -499,9 +542,11 @@ def _render_fence(self, tokens, idx, options, env) -> str:
     ident = token.attrs.get("id") if token.attrs else None
     classes = token.attrs.get("class", "") if token.attrs else ""
     block = code.block(token.content, info, ident=ident, classes=classes)
+    ctx: ParseContext | None = env.get("spindle")
+    if ctx is not None and ctx.held is not None:
+        block = _hold(block, ctx.held)
     name = info.file_name
     if name:  # ```py title="bubble_sort.py" (MkDocs Material), file=, filename=
-        ctx: ParseContext | None = env.get("spindle")
         label = labels(ctx.lang if ctx else "en")["file_name"]
         block = (f'<p class="listing-file"><span class="label">{html.escape(label)}:</span> '
                  f'<code>{html.escape(name)}</code></p>\n') + block

@@ -714,3 +714,8 @@ def _escape(text: str, attribute: bool = False) -> str:
 
 
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def invalid_xml(text: str) -> bool:
+    """Whether *text* holds characters XML refuses (which the rewrite leaves out)."""
+    return _INVALID_XML.search(text) is not None

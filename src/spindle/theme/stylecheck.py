@@ -1,7 +1,8 @@
 """Check the project's own stylesheets before a build: UTF-8, balanced braces and CSS syntax
 (tinycss2, as WeasyPrint reads them; a rule it cannot parse is skipped, so that is a warning),
-and every url() they use: inside the project, present, and for @font-face a font that loads.
-Errors name the stylesheet and the line."""
+every url() they use: inside the project, present, and for @font-face a font that loads; and what
+WeasyPrint would stop on while drawing (a CMYK colour in a gradient). Errors name the stylesheet and
+the line; warnings are S001 findings, reported by ``spindle check`` and by the build alike."""
 
 from __future__ import annotations
 
@@ -9,16 +10,21 @@ import re
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from spindle.core.diagnostics import Diagnostic, diagnostic
 from spindle.core.errors import TemplateError
 from spindle.theme import Theme
 
 _COMMENT_OR_STRING = re.compile(r"/\*.*?(\*/|$)|\"(\\.|[^\"\\\n])*\"|'(\\.|[^'\\\n])*'", re.S)
 
 
-def check(theme: Theme, allow_remote: bool = False) -> list[str]:
-    """Warnings for the project's stylesheets; raises TemplateError for what cannot be built."""
+_GRADIENTS = {"linear-gradient", "radial-gradient", "conic-gradient", "repeating-linear-gradient",
+              "repeating-radial-gradient", "repeating-conic-gradient"}
+
+
+def check(theme: Theme, allow_remote: bool = False) -> list[Diagnostic]:
+    """Findings (S001) for the project's stylesheets; raises TemplateError for what cannot be built."""
     folder = theme.style_dirs[0]
-    warnings: list[str] = []
+    warnings: list[Diagnostic] = []
     if not folder.is_dir():
         return warnings
     for path in sorted(folder.rglob("*.css")):
@@ -26,7 +32,7 @@ def check(theme: Theme, allow_remote: bool = False) -> list[str]:
     return warnings
 
 
-def _check_file(theme: Theme, path: Path, allow_remote: bool) -> list[str]:
+def _check_file(theme: Theme, path: Path, allow_remote: bool) -> list[Diagnostic]:
     import tinycss2
 
     shown = theme.project.display(path)
@@ -36,16 +42,18 @@ def _check_file(theme: Theme, path: Path, allow_remote: bool) -> list[str]:
     except UnicodeDecodeError as exc:
         raise TemplateError("not valid UTF-8; save the stylesheet as UTF-8", shown,
                             data[: exc.start].count(b"\n") + 1) from None
-    warnings: list[str] = []
+    warnings: list[Diagnostic] = []
     unclosed = _unclosed_brace(text)
     if unclosed:
-        warnings.append(f"{shown}:{unclosed}: CSS syntax error: this '{{' is never closed, so the rest of the file "
-                        "is inside it; add the missing '}'")
+        warnings.append(diagnostic("S001", "CSS syntax error: this '{' is never closed, so the rest of the file "
+                                   "is inside it; add the missing '}'", shown, unclosed))
     rules = tinycss2.parse_stylesheet(text, skip_comments=True, skip_whitespace=True)
     for rule in rules:
         if rule.type == "error":
-            warnings.append(f"{shown}:{rule.source_line}: CSS syntax error ({rule.message}); the rule is skipped")
+            warnings.append(diagnostic("S001", f"CSS syntax error ({rule.message}); the rule is skipped", shown,
+                                       rule.source_line))
             continue
+        _check_gradients(list(rule.content or []), shown)
         font_face = rule.type == "at-rule" and rule.lower_at_keyword == "font-face"
         importing = rule.type == "at-rule" and rule.lower_at_keyword == "import"
         for token, url in _urls(list(rule.prelude or []) + list(rule.content or []), importing):
@@ -65,6 +73,21 @@ def _unclosed_brace(text: str) -> int | None:
         elif ch == "}" and stack:
             stack.pop()
     return stack[0] if stack else None
+
+
+def _check_gradients(tokens, shown: str, gradient: str | None = None) -> None:
+    """WeasyPrint 70 draws gradients in RGB only: a device-cmyk() colour in one stops the build while
+    drawing (tinycss2 cannot convert it), with nothing to say where. Said here, at its line."""
+    for token in tokens:
+        if token.type == "function":
+            name = token.lower_name
+            if name == "device-cmyk" and gradient:
+                raise TemplateError(f"device-cmyk() inside {gradient}(): gradients can only be drawn in RGB; give "
+                                    "this gradient RGB colours (the print edition converts them to CMYK)",
+                                    shown, token.source_line)
+            _check_gradients(token.arguments, shown, name if name in _GRADIENTS else gradient)
+        elif token.type in ("() block", "[] block", "{} block"):
+            _check_gradients(token.content, shown, gradient)
 
 
 def _urls(tokens, importing: bool):

@@ -31,5 +31,7 @@ def front_png(cover_pdf: bytes, book: Book) -> bytes:
     except pdfium.PdfiumError as exc:
         raise BuildError(f"cover: could not render the print cover's front for the EPUB ({exc})") from None
     out = io.BytesIO()
-    image.save(out, format="PNG", optimize=True)
+    # zlib's default level: Pillow's optimize=True (level 9) took twice as long for 2% less
+    # (the small bench book's cover: 92 ms against 47 ms, 58.6 kB against 59.8 kB; 2026-12-01)
+    image.save(out, format="PNG", compress_level=6)
     return out.getvalue()

@@ -22,6 +22,7 @@ signature padding may take a second round: only the closing part changes).
 from __future__ import annotations
 
 import dataclasses
+import gc
 import json
 import os
 import re
@@ -171,7 +172,10 @@ class _Run:
             starts[state.part.name] = (state.layout_key, number)
             number += state.done.pages if state.done is not None else 0
         for state in self.states[1:]:
-            key, start = starts.get(state.part.name, (state.layout_key, 0))
+            if state.part.name not in starts:  # new (signature padding): where the next part opened, or at the end
+                after = (starts[s.part.name][1] for s in self.states[state.index + 1:] if s.part.name in starts)
+                starts[state.part.name] = ("", next(after, number))
+            key, start = starts[state.part.name]
             if key != state.layout_key and start > 1:
                 state.want_lead, state.want_number = side_of(start - 1), start - 1
 
@@ -470,7 +474,14 @@ class _Worker:
 
         self.conn, child = context.Pipe()
         self.process = context.Process(target=serve, args=(child,), daemon=True)
-        self.process.start()
+        forked = context.get_start_method() == "fork"
+        if forked:  # what the worker inherits (WeasyPrint, the book) is never garbage in it: its
+            gc.freeze()  # collections leave those objects alone (and their pages stay shared)
+        try:
+            self.process.start()
+        finally:
+            if forked:
+                gc.unfreeze()
         child.close()
         self.outstanding = 0
         self.held = 0

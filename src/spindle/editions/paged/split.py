@@ -6,7 +6,11 @@ its chapters: the *front* part holds what comes before the first chapter (half
 title, title page, table of contents), and each chapter's part holds the
 chapter's section with whatever the template puts between it and the previous
 chapter (its part title, signature padding) and, for the last part, what
-follows (padding at the end). Each part is a complete HTML document: the
+follows. Signature padding (the print template's blank pages, ``BLANK``) that
+opens a chapter's part, or is all that follows the last chapter, is a part of its
+own: the padding round of the print edition then lays out only those blank pages
+(and numbers again what they move), not the chapter beside them. Each part is a
+complete HTML document: the
 book's ``<head>`` and the ``<html>`` and ``<body>`` tags with their attributes,
 around that slice of the body.
 
@@ -24,6 +28,8 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 
 VOID = frozenset("area base br col embed hr img input link meta param source track wbr".split())
+# The class of the print template's signature padding (templates/print.html): an empty page each.
+BLANK = "signature-blank"
 
 
 @dataclass(frozen=True)
@@ -55,6 +61,7 @@ class _Reader(HTMLParser):
         self.body_open: tuple[int, int] | None = None  # (start of <body ...>, end of it)
         self.body_close: int | None = None
         self.children: list[tuple[int, int, str | None]] = []  # (start, end, id) of <body>'s child elements
+        self.blank: list[bool] = []  # per child: a signature padding page (class BLANK)
         self.stray: str | None = None
         self._child_start = 0
         self._child_id: str | None = None
@@ -74,6 +81,7 @@ class _Reader(HTMLParser):
         if self.depth == 0:
             self._child_start = start
             self._child_id = dict(attrs).get("id")
+            self.blank.append(BLANK in (dict(attrs).get("class") or "").split())
         if tag in VOID:
             if self.depth == 0:
                 self.children.append((start, end, self._child_id))
@@ -85,6 +93,7 @@ class _Reader(HTMLParser):
         if self.depth == 0:
             start = self._at()
             self.children.append((start, start + len(self.get_starttag_text()), dict(attrs).get("id")))
+            self.blank.append(BLANK in (dict(attrs).get("class") or "").split())
 
     def handle_endtag(self, tag):
         start = self._at()
@@ -151,5 +160,17 @@ def split(html: str, chapter_ids: list[str]) -> Split:
     front_stop = reader.children[first][0]
     parts = [Part("front", head + html[body_start:front_stop] + "\n" + tail)]
     for n, chapter in enumerate(chapter_ids):
-        parts.append(Part(chapter, piece(bounds[n], bounds[n + 1])))
+        begin, end = bounds[n], bounds[n + 1]
+        blanks = begin
+        while blanks < positions[n] and reader.blank[blanks]:
+            blanks += 1
+        if blanks > begin:  # padding before the chapter (and its part title)
+            parts.append(Part(f"{chapter}+blanks", piece(begin, blanks)))
+            begin = blanks
+        after = positions[n] + 1
+        if n == len(chapter_ids) - 1 and after < end and all(reader.blank[after:end]):
+            parts.append(Part(chapter, piece(begin, after)))
+            parts.append(Part("end+blanks", piece(after, end)))  # ("+": never in a chapter's id)
+        else:
+            parts.append(Part(chapter, piece(begin, end)))
     return Split(parts=tuple(parts))
