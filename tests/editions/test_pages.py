@@ -30,7 +30,7 @@ TOLERANCE = 1.0  # pt
 SCRIPTS = {  # the scripts chapter (03-scripts.md), a word or two of each
     "Greek": "Ελληνικά", "Cyrillic": "Български", "Korean": "한국어", "Thai": "ภาษาไทย", "Bengali": "বাংলা",
     "Hindi": "हिन्दी", "Arabic": "العربية", "Hebrew": "עברית", "Chinese": "中文的句子", "Japanese": "日本語の文章です",
-    "Emoji": "😀",
+    "Emoji": "😀", "Maths": "𝔽ℤ",
 }
 
 
@@ -129,6 +129,22 @@ def test_long_code_lines_wrap_with_a_mark(built, edition):
     assert len(tiles) >= 4
 
 
+@pytest.mark.parametrize("edition", ["pdf", "print"])
+def test_a_line_of_short_tokens_breaks_between_them(built, edition):
+    """01-code.md's `IO.of(signIn).ap(…)` line (mostly-adequate ch10, 14 characters past the block
+    before): it wraps, the break between two tokens; the zero-width spaces that allow it are not in
+    the text a reader copies."""
+    _, _, paths = built
+    with pdfplumber.open(paths[edition]) as pdf:
+        page = next(p for p in pdf.pages if "IO.of(signIn)" in (p.extract_text() or ""))
+        text = page.extract_text()
+        chars = page.chars
+    rows = [line for line in text.splitlines() if line.startswith("IO.of(signIn)")]
+    assert rows and not rows[0].endswith("(IO.of(false));")  # wrapped ...
+    assert normalize("IO.of(signIn).ap(getVal('#email')).ap(getVal('#password')).ap(IO.of(false));") in normalize(text)
+    assert "\u200b" not in text and not [c for c in chars if c["text"] == "\u200b"]
+
+
 def test_code_can_shrink_instead(tmp_path):
     book = _copy(tmp_path / "book")
     (book.parent / "styles").mkdir()
@@ -181,7 +197,9 @@ def test_images_in_links_in_text_and_with_raw_sizes_stay_in_the_text_block(built
     """04-linked-images.md: an image inside a link in an indented paragraph (js-primer's
     `[![Watch](…)](…)`, 4.4 mm past the block before the fix), one opening an indented paragraph,
     one in running text, width/height/min-width attributes larger than the page, a raw indent, a wide
-    raw wrapper, an inline <svg>: every one inside the text block, the linked ones still links."""
+    raw wrapper, a raw left margin (11 mm past before), a raw padding and border, a raw relative
+    position (15 mm past before), an inline <svg>:
+    every one inside the text block, the linked ones still links."""
     project, _, paths = built
     numbers = _printed_numbers(paths[edition])  # (each page's side of the spread)
     with pdfplumber.open(paths[edition]) as pdf:
@@ -192,7 +210,7 @@ def test_images_in_links_in_text_and_with_raw_sizes_stay_in_the_text_block(built
         drawn = [(page, r) for page in pages for r in page.rects
                  if r.get("non_stroking_color") and tuple(round(c, 2) for c in r["non_stroking_color"])[:3] == (1.0, 0.5, 0.0)]
         links = [a["uri"] for page in pages for a in page.annots if a.get("uri")]
-        assert len(images) == 8 and len(drawn) == 1  # every image of the chapter, and the SVG's rectangle
+        assert len(images) == 11 and len(drawn) == 1  # every image of the chapter, and the SVG's rectangle
         for page, box in images + drawn:
             left, top, right, bottom = _text_block(project, edition, page, numbers[page.page_number - 1])
             assert left - TOLERANCE <= box["x0"] and box["x1"] <= right + TOLERANCE, (page.page_number, box["x0"], box["x1"])
@@ -283,6 +301,17 @@ def test_every_script_prints_a_real_glyph(built, edition):
 
 
 @pytest.mark.parametrize("edition", ["pdf", "print"])
+def test_maths_letters_are_set_in_the_maths_face_in_any_weight(built, edition):
+    """03-scripts.md's 𝔽, regular and bold: Libertine's regular face has the letter, its bold face
+    not; WeasyPrint 70 drew the bold one from the bold face (crypto-gitbook: an empty box)."""
+    _, _, paths = built
+    with pdfplumber.open(paths[edition]) as pdf:
+        faces = [c["fontname"].split("+")[-1] for p in pdf.pages for c in p.chars if c["text"] == "\U0001d53d"]
+    assert len(faces) == 3 and "Noto-Sans-Math-Bold" in faces, faces
+    assert all(face.startswith("Noto-Sans-Math") for face in faces), faces
+
+
+@pytest.mark.parametrize("edition", ["pdf", "print"])
 def test_every_font_is_embedded_and_subset(built, edition):
     _, _, paths = built
     with pikepdf.open(paths[edition]) as pdf:
@@ -306,7 +335,7 @@ def test_the_epub_relies_on_the_reading_system_with_the_right_language(built):
         css = "".join(epub.read(n).decode() for n in names if n.endswith(".css"))
         chapter = next(epub.read(n).decode() for n in names if n.endswith(".xhtml") and "한국어" in epub.read(n).decode())
     assert 'xml:lang="en"' in chapter and 'lang="ko"' in chapter and 'lang="ja"' in chapter
-    assert "Noto Serif CJK" in css and "Noto Sans Thai" in css
+    assert "Noto Serif CJK" in css and "Noto Sans Thai" in css and "Noto Sans Math" in css
     assert not [n for n in names if "Noto" in n]
 
 

@@ -36,9 +36,11 @@ def base_context(book: Book, edition: str, epoch: int | None) -> dict:
     }
 
 
-def inline_notes(chapter: Chapter, plain: frozenset[str] | None = None) -> Markup:
+def inline_notes(chapter: Chapter, plain: frozenset[str] | None = None, stretch: int = 60,
+                 run: int = 57) -> Markup:
     """Chapter body with each note set in place as a ``float: footnote`` span (and its code
-    blocks' lines marked, leaving out the highlighting spans of the classes in *plain*)."""
+    blocks' lines marked, leaving out the highlighting spans of the classes in *plain*; *stretch*:
+    see :func:`code_lines`; *run*: see :func:`long_words`)."""
     notes = {n.id: n for n in chapter.notes}
 
     def replace(m: re.Match) -> str:
@@ -52,7 +54,82 @@ def inline_notes(chapter: Chapter, plain: frozenset[str] | None = None) -> Marku
         # note landed on the same page (footnotes.displaced).
         return f'<span class="noteref-anchor" id="{ref_id}"></span><span class="footnote" id="{note.id}">{inner}</span>'
 
-    return Markup(code_lines(_NOTEREF_RE.sub(replace, chapter.html), plain))
+    return Markup(long_words(code_lines(_NOTEREF_RE.sub(replace, chapter.html), plain, stretch), run))
+
+
+# A run of characters with no space: 16 or more in a table cell, not all letters (letters alone
+# hyphenate): an identifier, a label, a number, an address; a row's worth or more anywhere else.
+_RUN_RE = re.compile(r"[^\s<>]{16,}")
+_CELLS = ("td", "th")
+_CODE = ("code", "kbd", "samp")
+_LITERAL = ("pre", "svg", "math", "script", "style")
+
+
+# Mathematical alphanumerics (𝔽, 𝐱, 𝒜): set in Noto Sans Math (base.css). Libertine's regular face
+# has some of them and its bold face none: in bold, WeasyPrint 70 took the family's regular face's
+# glyph for the character and embedded the bold face, where it is an empty box (crypto-gitbook's
+# **𝔽p**). The theme's chains name Noto Sans Math for the rest of the block.
+_MATH_RE = re.compile("[\U0001D400-\U0001D7FF]+")
+
+
+def _spaced(char: str) -> bool:
+    """A character of the scripts that separate words with spaces (Latin, Greek, Cyrillic, Armenian),
+    or general punctuation: only their long runs are marked."""
+    code = ord(char)
+    return code < 0x0590 or 0x1E00 <= code <= 0x206F
+
+
+def long_words(html: str, run: int = 57) -> str:
+    """Long runs of text with no break in them marked for the paged editions (base.css):
+
+    - a run of *run* characters or more, more than a row of the text block holds (a hash, a 77-digit
+      number; :func:`long_run`): ``long-run``, which breaks between any two characters.
+      ``overflow-wrap`` breaks a word only when it starts its line, and WeasyPrint 70 does not look
+      for a break between two inline boxes by any other rule than Unicode's: ``(`0x79BE…`,`` and
+      ``_**3709…**_x2y2`` (crypto-gitbook) ran 22 and 49 mm past the text block, the run not first
+      on its line. Shorter runs are left alone: they move whole to the next row, where
+      ``overflow-wrap`` breaks them if it must (``findParam('searchTerm').unsafePerformIO()`` would
+      otherwise be cut wherever a row ends).
+    - a shorter run of 16 or more in a table cell (outside code, which breaks anywhere already):
+      ``long-word``. A table's columns are never narrower than their longest word, and
+      ``overflow-wrap: break-word`` does not change that, so a label like
+      ``'unconfined_u:object_r:sepgsql_table_t:s0:c40'`` pushed its table past the text block
+      (selinux-notebook); letting every word of a cell break anywhere would instead split
+      'Parameter' in a narrow column.
+
+    And each run of mathematical alphanumerics in a ``<span class="math-letter">`` (see _MATH_RE)."""
+    out, cell, code, literal = [], 0, 0, 0
+
+    def mark(m: re.Match) -> str:
+        found = m.group(0)
+        plain = html_lib.unescape(found).replace("\u00ad", "")
+        if not all(_spaced(ch) for ch in plain):
+            return found  # Chinese, Japanese, Thai …: written without spaces, broken by their own rules
+        if len(plain) >= run:
+            return f'<span class="long-run">{found}</span>'
+        if cell and not code and not plain.isalpha():
+            return f'<span class="long-word">{found}</span>'
+        return found
+
+    for token in _TOKEN_RE.split(html):
+        if token.startswith("<"):
+            m = re.match(r"<(/?)\s*([\w:-]+)", token)
+            if m and not token.endswith("/>"):
+                name, step = m.group(2).lower(), -1 if m.group(1) else 1
+                if name in _CELLS:
+                    cell = max(0, cell + step)
+                elif name in _CODE:
+                    code = max(0, code + step)
+                elif name in _LITERAL:
+                    literal = max(0, literal + step)
+            out.append(token)
+        elif not literal:
+            if len(token) >= 16:
+                token = _RUN_RE.sub(mark, token)
+            out.append(_MATH_RE.sub(r'<span class="math-letter">\g<0></span>', token))
+        else:
+            out.append(token)
+    return "".join(out)
 
 
 _PRE_RE = re.compile(r"(<pre\b[^>]*>)(.*?)(</pre>)", re.S)
@@ -81,7 +158,7 @@ def _with_columns(start: str, inner: str) -> str:
     return start[:4] + f' style="--code-columns: {columns}"' + start[4:]
 
 
-def code_lines(html: str, plain: frozenset[str] | None = None) -> str:
+def code_lines(html: str, plain: frozenset[str] | None = None, stretch: int = 60) -> str:
     """Each source line of a code block in a ``<span class="line">`` of its own (the paged
     editions): a line too long for the text block wraps, and its continuation lines carry the
     theme's continuation mark (base.css). Inline markup open across a line end (a highlighted
@@ -91,7 +168,10 @@ def code_lines(html: str, plain: frozenset[str] | None = None) -> str:
     (no stylesheet of the edition names it: Pygments' whitespace ``w`` and names ``n`` with the
     built-in theme), is left out and its text joined to its neighbours': it looks the same, and
     every inline box costs WeasyPrint layout, drawing and a tag in the PDF's structure tree (a
-    quarter to a third of a code-heavy book's spans)."""
+    quarter to a third of a code-heavy book's spans).
+
+    Where highlighted tokens meet with no space in a stretch of *stretch* characters or more with
+    no space, a zero-width break (:func:`_token_breaks`)."""
 
     def lines(m: re.Match) -> str:
         start, inner, end = m.groups()
@@ -100,7 +180,7 @@ def code_lines(html: str, plain: frozenset[str] | None = None) -> str:
             start, inner, end = start + code.group(1), code.group(2), code.group(3) + end
         start = _with_columns(start, inner)
         if '<span class="line">' in inner:  # already a span per line (numbered code from the Markdown stage)
-            return start + re.sub(r'(</span>)\n(?=<span class="line">|$)', r"\1", inner) + end
+            return start + _token_breaks(re.sub(r'(</span>)\n(?=<span class="line">|$)', r"\1", inner), stretch) + end
         out, open_tags = ['<span class="line">'], []  # open_tags: (tag, start tag, written)
         for token in _TOKEN_RE.split(inner):
             if token.startswith("<"):
@@ -131,9 +211,39 @@ def code_lines(html: str, plain: frozenset[str] | None = None) -> str:
         # the final newline opens a line with nothing in it: drop that line (only the last one: the
         # tags kept must not reach back over an earlier line's end, or the spans no longer nest)
         text = re.sub(r'<span class="line">((?:(?!<span class="line">)<[^>]+>)*)</span>$', r"\1", text)
-        return start + text + end
+        return start + _token_breaks(text, stretch) + end
 
     return _PRE_RE.sub(lines, html)
+
+
+# Text, the tags between two highlighted tokens, text: no space on either side.
+_TOKEN_EDGE_RE = re.compile(r"(?<=[^\s>])((?:<[^>]+>)+)(?=[^\s<])")
+# A stretch of a code line with no space in it: text and tags; a line's own tag alone (no text).
+_STRETCH_RE = re.compile(r'<[^>]*class="line"[^>]*>|(?:[^\s<]|<(?![^>]*class="line")[^>]*>)+')
+_TAG_RE = re.compile(r"<[^>]*>")
+
+
+def _token_breaks(lines: str, stretch: int) -> str:
+    """A zero-width space (U+200B) where one highlighted token's text meets the next one's within a
+    stretch of *stretch* characters or more with no space: a place to break the line. WeasyPrint 70
+    looks for a break between two inline boxes, and in the boxes before the one that overflows, by
+    the Unicode line-break rules alone, ignoring ``word-break: break-all``: a line of short tokens
+    with no space (``IO.of(f).ap(g('#a'))…``, mostly-adequate ch10) ran 14 characters past the text
+    block. A shorter stretch is left alone: it moves whole to the next row at the space before it,
+    as it did (``ajaxCall(json =>`` / ``callback(json));``, not ``… callback(`` / ``json));``). The
+    character has no width, draws nothing and is not in the PDF's text (WeasyPrint's own ``<wbr>``
+    is the same character)."""
+
+    def edge(m: re.Match) -> str:
+        return "\u200b" + m.group(1)
+
+    def within(m: re.Match) -> str:
+        text = m.group(0)
+        if "<" not in text or len(html_lib.unescape(_TAG_RE.sub("", text))) < stretch:
+            return text
+        return _TOKEN_EDGE_RE.sub(edge, text)
+
+    return _STRETCH_RE.sub(within, lines)
 
 
 _CLASS_ONLY_RE = re.compile(r'<span class="([\w-]+)">$')
@@ -168,12 +278,34 @@ def paged_html(book: Book, edition: str, theme: Theme, epoch: int | None, paddin
         **base_context(book, edition, epoch),
         toc_depth=toc_depth,
         notes_at_end=False,
-        body=lambda chapter: inline_notes(chapter, plain),
+        body=lambda chapter: inline_notes(chapter, plain, code_stretch(settings, edition), long_run(settings, edition)),
         padding=padding,
     )
 
 
 SCREEN_MARGINS = (18.0, 16.0, 20.0, 16.0)  # mm: the screen PDF's top, inside (left), bottom, outside
+CODE_COLUMN = 10.5 * 0.8 * 0.6 * 25.4 / 72  # mm: a column of code at the theme's sizes (base.css)
+INLINE_COLUMN = 10.5 * 0.88 * 0.6 * 25.4 / 72  # mm: a character of inline code there
+
+
+def _text_width(editions, edition: str) -> float:
+    _, inside, _, outside = text_margins(editions, edition)
+    width = (editions.print.size if edition == "print" or editions.screen_layout == "print"
+             else editions.screen_size)[0]
+    return width - inside - outside
+
+
+def code_stretch(editions, edition: str) -> int:
+    """The columns of code a row of the text block holds at the theme's sizes, less the hanging
+    indent of a continuation row (at least 24): a stretch of a code line with no space this long
+    cannot fit a row, and gets places to break between its tokens (:func:`_token_breaks`)."""
+    return max(24, int(_text_width(editions, edition) / CODE_COLUMN) - 2)
+
+
+def long_run(editions, edition: str) -> int:
+    """The characters of inline code a row of the text block holds at the theme's sizes (at least
+    24): a run with no space this long cannot fit a row, and breaks anywhere (:func:`long_words`)."""
+    return max(24, int(_text_width(editions, edition) / INLINE_COLUMN))
 
 
 def text_margins(editions, edition: str) -> tuple[float, float, float, float]:

@@ -61,8 +61,9 @@ def find(pages) -> list[Spill]:
             code = code or tag == "pre"
             kind = what = None
             if isinstance(box, kinds.TextBox):
-                if box.text.strip():
-                    kind, what = ("code" if code else "text"), box.text.strip()
+                text = box.text.replace("\u200b", "").strip()  # (theme.render's breaks between code tokens)
+                if text:
+                    kind, what = ("code" if code else "text"), text
             elif isinstance(box, kinds.ReplacedBox):
                 kind, what = "image", (element.get("src") if element is not None else "") or "an image"
             elif isinstance(box, kinds.TableBox):
@@ -132,7 +133,7 @@ def underfull(pages) -> list[Spill]:
 
 def _text_of(box) -> str:
     if hasattr(box, "text"):
-        return box.text
+        return box.text.replace("\u200b", "")
     return " ".join(t for t in (_text_of(c) for c in getattr(box, "children", None) or ()) if t).strip()
 
 
