@@ -111,7 +111,12 @@ def test_epub_build_does_not_import_weasyprint(tmp_path):
             # nor the layout engine's modules: no worker pool for the EPUB alone
             "assert not [m for m in sys.modules if m.startswith(('spindle.editions.paged.scheduler', "
             "'spindle.editions.paged.worker', 'pikepdf'))]\n")
-    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    _python_passes(code, tmp_path)
+
+
+def _python_passes(code: str, cwd) -> None:
+    """*code* run by a new Python process in *cwd*: its assertions hold (exit 0)."""
+    proc = subprocess.run([sys.executable, "-c", code], cwd=cwd, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
 
 
@@ -308,8 +313,7 @@ def test_the_command_leaves_rnc2rng_out_of_lxml(tmp_path):
             "try:\n    entry.main()\nexcept SystemExit:\n    pass\n"
             "import lxml.etree\nassert sys.modules.get('rnc2rng') is None, 'rnc2rng imported'\n"
             "assert 'ssl' not in sys.modules, 'ssl imported'\n")
-    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=60)
-    assert proc.returncode == 0, proc.stderr
+    _python_passes(code, tmp_path)
 
 
 def test_quick_library_lookup_gives_ctypes_answers():

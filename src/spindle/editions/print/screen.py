@@ -105,9 +105,7 @@ def _left_out(data: bytes, count: int) -> PartScreen | None:
         if len(pdf.pages) != count or "/Dests" in pdf.Root or (names is not None and "/Dests" in names
                                                                and len(pikepdf.NameTree(names.Dests))):
             return None
-        _prune_structure(pdf, {page.obj.objgen for page in pdf.pages})
-        for i in reversed(range(count)):
-            del pdf.pages[i]
+        _pages_finished(pdf, [True] * count, None)
         out = _save(pdf)
     return PartScreen(pdf=out, kept=(), bookmarks=[])
 
@@ -122,14 +120,15 @@ def finish_book(pdf, numbers: tuple[int, ...], identifier: str, epoch: int | Non
 
 def _pages_finished(pdf, blanks: list[bool], instead_of) -> list[int]:
     """The pages of *pdf* cut to the trim and turned RGB, those left blank on purpose removed (the
-    links to them led to the page *instead_of(index, kept)*); the indices of the pages kept."""
+    links to them led to the page *instead_of(index, kept)*; None: nothing leads to them); the
+    indices of the pages kept."""
     count = len(pdf.pages)
     kept = [i for i in range(count) if not blanks[i]]
     removed = {pdf.pages[i].obj.objgen for i in range(count) if blanks[i]}
     # where a link to a page left out goes instead
     instead: dict[tuple[int, int], object] = {}
     for i in range(count):
-        if blanks[i]:
+        if blanks[i] and instead_of is not None:
             instead[pdf.pages[i].obj.objgen] = pdf.pages[instead_of(i, kept)].obj
     for i in kept:
         _trim(pdf.pages[i])
@@ -600,8 +599,6 @@ def _labels(pdf, numbers: tuple[int, ...]) -> None:
 
 def _not_for_press(pdf) -> None:
     """No output intent, no PDF/X version or claims: the screen PDF is not for a press."""
-    import pikepdf
-
     if "/OutputIntents" in pdf.Root:
         del pdf.Root["/OutputIntents"]
     for key in ("/GTS_PDFXVersion", "/GTS_PDFXConformance", "/Trapped"):
