@@ -1,0 +1,149 @@
+"""Two of WeasyPrint 70's text-layout costs, cut without changing a page.
+
+WeasyPrint lays text out through Pango layouts (``weasyprint.text.line_break.Layout``). Breaking
+one line of a justified, hyphenated paragraph makes two to five of them, and the drawing of every
+text box makes one more; each new one (``Layout.setup``) makes a Pango context, a font
+description (the family list joined and copied to C), the language, the OpenType feature list
+and, for underlined text, the font metrics: all of it the same for every layout of the same
+computed style. About a tenth of a part's layout went there (bench book, issue 16).
+
+1. ``Layout.setup``: what a style's layouts share is made once per computed style (kept on the
+   style object, so it goes with the style) and every layout of the style is made from it: its
+   own Pango layout and attribute list, as before, on the style's one Pango context. A context
+   is never changed after it is made (WeasyPrint sets its language, direction and glyph
+   rounding only here), so a shared one lays text out as a new one would.
+2. Justification (``layout.inline.add_word_spacing``) made a whole Pango layout for every
+   justified text box and dropped its Pango objects at once (``deactivate``), keeping only the
+   text and the spacing, which drawing lays out again (``reactivate``). It now keeps a
+   deactivated layout without making the Pango objects: the same text (as ``set_text`` would
+   have stored it), spacing and decoration metrics.
+
+Both give byte-identical PDFs (tests/editions/test_textlayout.py compares a book laid out with
+and without them); installed only on WeasyPrint 70, whose functions they stand in for.
+"""
+
+from __future__ import annotations
+
+_SAVED: dict = {}
+_KEY = "_spindle_text"  # the attribute of a computed style that holds its shared Pango objects
+
+
+def supported() -> bool:
+    import weasyprint
+
+    return weasyprint.__version__.split(".")[0] == "70"
+
+
+def install() -> None:
+    """Install both (once per process; nothing on another WeasyPrint)."""
+    if _SAVED or not supported():
+        return
+    from weasyprint.layout import inline
+    from weasyprint.text import line_break
+
+    _SAVED["setup"] = line_break.Layout.setup
+    _SAVED["create_layout"] = inline.create_layout
+    line_break.Layout.setup = _setup
+    inline.create_layout = _deactivated_layout
+
+
+def uninstall() -> None:
+    """WeasyPrint's own functions back (tests compare the two)."""
+    if not _SAVED:
+        return
+    from weasyprint.layout import inline
+    from weasyprint.text import line_break
+
+    line_break.Layout.setup = _SAVED.pop("setup")
+    inline.create_layout = _SAVED.pop("create_layout")
+
+
+def _shared(style):
+    """The Pango objects every layout of *style* shares, made as WeasyPrint 70's Layout.setup
+    makes them."""
+    shared = style.__dict__.get(_KEY)
+    if shared is not None:
+        return shared
+    from weasyprint.text.constants import LST_TO_ISO, PANGO_DIRECTION
+    from weasyprint.text.ffi import FROM_UNITS, ffi, gobject, pango, unicode_to_char_p
+    from weasyprint.text.fonts import font_features, get_font_description
+
+    context = ffi.gc(pango.pango_font_map_create_context(style.font_config.font_map), gobject.g_object_unref)
+    pango.pango_context_set_round_glyph_positions(context, False)
+    pango.pango_context_set_base_dir(context, PANGO_DIRECTION[style["direction"]])
+    if style["font_language_override"] != "normal":
+        lang_p, lang = unicode_to_char_p(LST_TO_ISO.get(
+            style["font_language_override"].lower(), style["font_language_override"]))
+    elif style["lang"]:
+        lang_p, lang = unicode_to_char_p(style["lang"])
+    else:
+        lang = None
+        language = pango.pango_language_get_default()
+    if lang:
+        language = pango.pango_language_from_string(lang_p)
+        pango.pango_context_set_language(context, language)
+    assert not isinstance(style["font_family"], str), "font_family should be a list"
+    description = get_font_description(style)
+    metrics = {"ascent": None, "underline_position": None, "strikethrough_position": None}
+    if style["text_decoration_line"] != "none":
+        font_metrics = ffi.gc(pango.pango_context_get_metrics(context, description, language),
+                              pango.pango_font_metrics_unref)
+        metrics = {
+            "ascent": FROM_UNITS * pango.pango_font_metrics_get_ascent(font_metrics),
+            "underline_position": FROM_UNITS * pango.pango_font_metrics_get_underline_position(font_metrics),
+            "strikethrough_position": FROM_UNITS * pango.pango_font_metrics_get_strikethrough_position(font_metrics),
+            "underline_thickness": FROM_UNITS * pango.pango_font_metrics_get_underline_thickness(font_metrics),
+            "strikethrough_thickness": FROM_UNITS * pango.pango_font_metrics_get_strikethrough_thickness(font_metrics),
+        }
+    features = font_features(
+        style["font_kerning"], style["font_variant_ligatures"], style["font_variant_position"],
+        style["font_variant_caps"], style["font_variant_numeric"], style["font_variant_alternates"],
+        style["font_variant_east_asian"], style["font_feature_settings"])
+    attribute = None
+    if features:
+        features = ",".join(f"{key} {value}" for key, value in features.items()).encode()
+        cache = style.font_config.font_features  # WeasyPrint's own: one attribute per feature list
+        attribute = cache.get(features)
+        if attribute is None:
+            attribute = cache[features] = pango.pango_attr_font_features_new(features)
+    shared = (context, language, description, metrics, attribute)
+    style.__dict__[_KEY] = shared
+    return shared
+
+
+def _setup(self, style) -> None:
+    """WeasyPrint 70's Layout.setup, from the style's shared objects."""
+    from weasyprint.text.ffi import ffi, gobject, pango
+
+    context, language, description, metrics, attribute = _shared(style)
+    self.style = style
+    self.first_line_direction = 0
+    self.language = language
+    self.layout = ffi.gc(pango.pango_layout_new(context), gobject.g_object_unref)
+    pango.pango_layout_set_auto_dir(self.layout, False)
+    pango.pango_layout_set_font_description(self.layout, description)
+    self.__dict__.update(metrics)
+    if attribute is not None:
+        attr_list = pango.pango_attr_list_new()
+        pango.pango_attr_list_insert(attr_list, attribute)
+        pango.pango_layout_set_attributes(self.layout, attr_list)
+
+
+def _deactivated_layout(text, style, context, max_width, justification_spacing):
+    """What ``create_layout(...)`` followed by ``deactivate()`` leaves (add_word_spacing's only
+    use of it), without making the Pango objects that deactivate drops."""
+    from weasyprint.text.line_break import Layout
+
+    layout = Layout.__new__(Layout)
+    layout.justification_spacing = justification_spacing
+    layout.max_width = max_width
+    layout.first_line_direction = 0
+    layout.__dict__.update(_shared(style)[3])
+    index = text.find("\n")  # Layout.set_text keeps the first line and one character
+    if index != -1:
+        text = text[:index + 2]
+    if style["word_spacing"] and text.encode().replace(b"\x00", b"") == b" ":
+        text = " \u200b"  # set_text: one space needs a zero-width space after it to take word spacing
+    layout.text = text
+    layout.layout = layout.language = layout.style = None  # for deactivate() to delete
+    return layout
