@@ -17,15 +17,21 @@ computed style. About a tenth of a part's layout went there (bench book, issue 1
    text and the spacing, which drawing lays out again (``reactivate``). It now keeps a
    deactivated layout without making the Pango objects: the same text (as ``set_text`` would
    have stored it), spacing and decoration metrics.
+3. ``strut`` (a line's height and baseline from its style, asked for every line and every inline
+   box) built a string of fifteen style values to look its answer up; the answer is now kept on
+   the style as well.
 
-Both give byte-identical PDFs (tests/editions/test_textlayout.py compares a book laid out with
-and without them); installed only on WeasyPrint 70, whose functions they stand in for.
+All three give byte-identical PDFs (tests/editions/test_textlayout.py compares a book laid out with
+and without them); installed only on WeasyPrint 70, whose functions they stand in for. A computed style's values
+do not change once computed (WeasyPrint changes only fresh copies of a style), so what is kept
+on a style stays right for it.
 """
 
 from __future__ import annotations
 
 _SAVED: dict = {}
 _KEY = "_spindle_text"  # the attribute of a computed style that holds its shared Pango objects
+_STRUT = "_spindle_strut"  # ... and its strut
 
 
 def supported() -> bool:
@@ -43,8 +49,10 @@ def install() -> None:
 
     _SAVED["setup"] = line_break.Layout.setup
     _SAVED["create_layout"] = inline.create_layout
+    _SAVED["strut"] = inline.strut
     line_break.Layout.setup = _setup
     inline.create_layout = _deactivated_layout
+    inline.strut = _strut
 
 
 def uninstall() -> None:
@@ -56,6 +64,7 @@ def uninstall() -> None:
 
     line_break.Layout.setup = _SAVED.pop("setup")
     inline.create_layout = _SAVED.pop("create_layout")
+    inline.strut = _SAVED.pop("strut")
 
 
 def _shared(style):
@@ -147,3 +156,11 @@ def _deactivated_layout(text, style, context, max_width, justification_spacing):
     layout.text = text
     layout.layout = layout.language = layout.style = None  # for deactivate() to delete
     return layout
+
+
+def _strut(style):
+    """WeasyPrint's strut(style), kept on the style."""
+    found = style.__dict__.get(_STRUT)
+    if found is None:
+        found = style.__dict__[_STRUT] = _SAVED["strut"](style)
+    return found
