@@ -21,7 +21,12 @@ computed style. About a tenth of a part's layout went there (bench book, issue 1
    box) built a string of fifteen style values to look its answer up; the answer is now kept on
    the style as well.
 
-All three give byte-identical PDFs (tests/editions/test_textlayout.py compares a book laid out with
+4. ``resolve_percentages`` (a box's margins, paddings, sizes and borders from its style and its
+   containing block's size, at every layout of every box, every line's boxes included) is kept
+   on the style per containing-block size: its answer depends on nothing else (tables with
+   collapsed borders, whose border widths come from elsewhere, are left to WeasyPrint).
+
+All four give byte-identical PDFs (tests/editions/test_textlayout.py compares a book laid out with
 and without them); installed only on WeasyPrint 70, whose functions they stand in for. A computed style's values
 do not change once computed (WeasyPrint changes only fresh copies of a style), so what is kept
 on a style stays right for it.
@@ -32,6 +37,12 @@ from __future__ import annotations
 _SAVED: dict = {}
 _KEY = "_spindle_text"  # the attribute of a computed style that holds its shared Pango objects
 _STRUT = "_spindle_strut"  # ... and its strut
+_PERCENT = "_spindle_percentages"  # ... and its used lengths per containing-block size
+# what resolve_percentages sets on a box
+_USED = tuple(f"{kind}_{side}" for kind in ("margin", "padding") for side in ("top", "right", "bottom", "left")) + (
+    "width", "min_width", "max_width", "height", "min_height", "max_height") + tuple(
+    f"border_{side}_width" for side in ("top", "right", "bottom", "left"))
+_USERS = ("percent", "inline", "page", "float", "grid", "absolute", "block", "column", "table")  # weasyprint.layout.*
 
 
 def supported() -> bool:
@@ -53,6 +64,7 @@ def install() -> None:
     line_break.Layout.setup = _setup
     inline.create_layout = _deactivated_layout
     inline.strut = _strut
+    _SAVED["resolve_percentages"] = _replace("resolve_percentages", _resolve_percentages)
 
 
 def uninstall() -> None:
@@ -65,6 +77,7 @@ def uninstall() -> None:
     line_break.Layout.setup = _SAVED.pop("setup")
     inline.create_layout = _SAVED.pop("create_layout")
     inline.strut = _SAVED.pop("strut")
+    _replace("resolve_percentages", _SAVED.pop("resolve_percentages"))
 
 
 def _shared(style):
@@ -164,3 +177,38 @@ def _strut(style):
     if found is None:
         found = style.__dict__[_STRUT] = _SAVED["strut"](style)
     return found
+
+
+def _replace(name: str, function):
+    """Put *function* in place of weasyprint.layout.percent's *name* in every module that imported
+    it; returns the one it replaced."""
+    import importlib
+
+    modules = [importlib.import_module(f"weasyprint.layout.{module}") for module in _USERS]
+    replaced = getattr(modules[0], name)
+    for module in modules:
+        if getattr(module, name) is replaced:
+            setattr(module, name, function)
+    return replaced
+
+
+def _resolve_percentages(box, containing_block):
+    """WeasyPrint's resolve_percentages, its answer kept on the box's style per containing-block size."""
+    from weasyprint.formatting_structure.boxes import Box, PageBox
+
+    style = box.style
+    if style["border_collapse"] == "collapse":  # border widths may come from the table's border conflicts
+        return _SAVED["resolve_percentages"](box, containing_block)
+    if isinstance(containing_block, Box):
+        key = (containing_block.width, containing_block.height, isinstance(box, PageBox))
+    else:
+        key = (*containing_block, isinstance(box, PageBox))
+    known = style.__dict__.get(_PERCENT)
+    if known is None:
+        known = style.__dict__[_PERCENT] = {}
+    used = known.get(key)
+    if used is None:
+        _SAVED["resolve_percentages"](box, containing_block)
+        known[key] = {name: getattr(box, name) for name in _USED}
+    else:
+        box.__dict__.update(used)
