@@ -26,7 +26,12 @@ computed style. About a tenth of a part's layout went there (bench book, issue 1
    on the style per containing-block size: its answer depends on nothing else (tables with
    collapsed borders, whose border widths come from elsewhere, are left to WeasyPrint).
 
-All four give byte-identical PDFs (tests/editions/test_textlayout.py compares a book laid out with
+5. ``StyleFor.add_page_declarations`` (the @page rules matched against every page, margin boxes
+   included: about half a millisecond a page) is answered once per kind of page (side, blank,
+   first, name) in a document, when no @page selector counts pages (``:nth()``); the
+   declarations are the same for every page of a kind.
+
+All five give byte-identical PDFs (tests/editions/test_textlayout.py compares a book laid out with
 and without them); installed only on WeasyPrint 70, whose functions they stand in for. A computed style's values
 do not change once computed (WeasyPrint changes only fresh copies of a style), so what is kept
 on a style stays right for it.
@@ -65,6 +70,10 @@ def install() -> None:
     inline.create_layout = _deactivated_layout
     inline.strut = _strut
     _SAVED["resolve_percentages"] = _replace("resolve_percentages", _resolve_percentages)
+    from weasyprint.css import StyleFor
+
+    _SAVED["add_page_declarations"] = StyleFor.add_page_declarations
+    StyleFor.add_page_declarations = _add_page_declarations
 
 
 def uninstall() -> None:
@@ -78,6 +87,9 @@ def uninstall() -> None:
     inline.create_layout = _SAVED.pop("create_layout")
     inline.strut = _SAVED.pop("strut")
     _replace("resolve_percentages", _SAVED.pop("resolve_percentages"))
+    from weasyprint.css import StyleFor
+
+    StyleFor.add_page_declarations = _SAVED.pop("add_page_declarations")
 
 
 def _shared(style):
@@ -212,3 +224,28 @@ def _resolve_percentages(box, containing_block):
         known[key] = {name: getattr(box, name) for name in _USED}
     else:
         box.__dict__.update(used)
+
+
+def _add_page_declarations(self, page_type) -> None:
+    """WeasyPrint's StyleFor.add_page_declarations, answered once per kind of page."""
+    kinds = self.__dict__.get("_spindle_pages")
+    if kinds is None:
+        selectors = [selector for sheet, _, _ in self._sheets for _, selector_list, _ in sheet.page_rules
+                     for selector in selector_list]
+        counted = any(selector[2].index is not None for selector in selectors)  # :nth(): per page
+        kinds = self.__dict__["_spindle_pages"] = (counted, {selector[1] for selector in selectors}, {})
+    counted, pseudo_types, known = kinds
+    if counted:
+        return _SAVED["add_page_declarations"](self, page_type)
+    cascaded = self._cascaded_styles
+    kind = (page_type.side, page_type.blank, page_type.index == 0, page_type.name)
+    found = known.get(kind)
+    fresh = not any((page_type, pseudo) in cascaded for pseudo in pseudo_types)
+    if found is None or not fresh:
+        before = len(cascaded)
+        _SAVED["add_page_declarations"](self, page_type)
+        if found is None and fresh:  # what it added, in the order it added it
+            known[kind] = [(key[1], dict(cascaded[key])) for key in list(cascaded)[before:]]
+        return
+    for pseudo, declarations in found:
+        cascaded[page_type, pseudo] = dict(declarations)
