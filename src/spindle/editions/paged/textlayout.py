@@ -1,17 +1,21 @@
-"""Two of WeasyPrint 70's text-layout costs, cut without changing a page.
+"""Work WeasyPrint 70 repeats while it lays a part out, done once: the same pages, less CPU.
+
+Five functions of WeasyPrint 70 are replaced by versions that keep an answer which depends only
+on a computed style (kept on the style object, so it goes with the style) or on a kind of page,
+instead of working it out again at every line or page (issue 16: a part's layout, bench book).
 
 WeasyPrint lays text out through Pango layouts (``weasyprint.text.line_break.Layout``). Breaking
-one line of a justified, hyphenated paragraph makes two to five of them, and the drawing of every
-text box makes one more; each new one (``Layout.setup``) makes a Pango context, a font
-description (the family list joined and copied to C), the language, the OpenType feature list
-and, for underlined text, the font metrics: all of it the same for every layout of the same
-computed style. About a tenth of a part's layout went there (bench book, issue 16).
+one line of a justified, hyphenated paragraph makes two to five of them (a draft of the line,
+the next word tried on it, hyphenation attempts, the line again at unlimited width), and
+drawing makes one more per text box; each new one made a Pango context, a font description
+(the family list joined and copied to C), the language, the OpenType feature list and, for
+underlined text, the font metrics: the same for every layout of one computed style.
 
-1. ``Layout.setup``: what a style's layouts share is made once per computed style (kept on the
-   style object, so it goes with the style) and every layout of the style is made from it: its
-   own Pango layout and attribute list, as before, on the style's one Pango context. A context
-   is never changed after it is made (WeasyPrint sets its language, direction and glyph
-   rounding only here), so a shared one lays text out as a new one would.
+1. ``Layout.setup``: what a style's layouts share is made once per computed style and every
+   layout of the style is made from it: its own Pango layout and attribute list, as before, on
+   the style's one Pango context. A context is never changed after it is made (WeasyPrint sets
+   its language, direction and glyph rounding only here), so a shared one lays text out as a
+   new one would.
 2. Justification (``layout.inline.add_word_spacing``) made a whole Pango layout for every
    justified text box and dropped its Pango objects at once (``deactivate``), keeping only the
    text and the spacing, which drawing lays out again (``reactivate``). It now keeps a
@@ -19,22 +23,20 @@ computed style. About a tenth of a part's layout went there (bench book, issue 1
    have stored it), spacing and decoration metrics.
 3. ``strut`` (a line's height and baseline from its style, asked for every line and every inline
    box) built a string of fifteen style values to look its answer up; the answer is now kept on
-   the style as well.
-
+   the style.
 4. ``resolve_percentages`` (a box's margins, paddings, sizes and borders from its style and its
    containing block's size, at every layout of every box, every line's boxes included) is kept
    on the style per containing-block size: its answer depends on nothing else (tables with
    collapsed borders, whose border widths come from elsewhere, are left to WeasyPrint).
-
 5. ``StyleFor.add_page_declarations`` (the @page rules matched against every page, margin boxes
    included: about half a millisecond a page) is answered once per kind of page (side, blank,
-   first, name) in a document, when no @page selector counts pages (``:nth()``); the
-   declarations are the same for every page of a kind.
+   first, name) in a document, when no @page selector counts pages (``:nth()``), and its
+   declarations are added in the order WeasyPrint adds them.
 
-All five give byte-identical PDFs (tests/editions/test_textlayout.py compares a book laid out with
-and without them); installed only on WeasyPrint 70, whose functions they stand in for. A computed style's values
-do not change once computed (WeasyPrint changes only fresh copies of a style), so what is kept
-on a style stays right for it.
+All five give byte-identical PDFs (tests/editions/test_textlayout.py compares books laid out with
+and without them; the bench book's 27 parts were compared too); installed only on WeasyPrint 70,
+whose functions they stand in for. A computed style's values do not change once computed
+(WeasyPrint changes only fresh copies of a style), so what is kept on a style stays right for it.
 """
 
 from __future__ import annotations
@@ -57,7 +59,7 @@ def supported() -> bool:
 
 
 def install() -> None:
-    """Install both (once per process; nothing on another WeasyPrint)."""
+    """Put the five in place (once per process; nothing on another WeasyPrint)."""
     if _SAVED or not supported():
         return
     from weasyprint.layout import inline
