@@ -1,5 +1,5 @@
-"""editions/paged/textlayout.py stands in for three of WeasyPrint 70's text-layout functions to
-make fewer Pango objects; the pages must not change: the sample book and a book of decorated,
+"""editions/paged/textlayout.py stands in for five of WeasyPrint 70's layout functions to do
+less work again; the pages must not change: the sample book and a book of decorated,
 spaced, justified and hyphenated text (underlines and overlines read the font metrics before a
 text box is drawn, word and letter spacing change what a layout holds) give the same PDF bytes,
 screen and print, laid out with WeasyPrint's own functions and with spindle's."""
@@ -49,11 +49,14 @@ def built(config: Path, out: Path) -> dict[str, bytes]:
 @pytest.mark.parametrize("book", ["sample", "decorated"])
 def test_same_pdf_bytes_with_and_without(book, tmp_path, monkeypatch):
     config = copy_sample(tmp_path / "book") if book == "sample" else decorated_book(tmp_path / "book")
-    from weasyprint.layout import inline
+    from weasyprint.css import StyleFor
+    from weasyprint.layout import block, inline
     from weasyprint.text import line_break
 
     textlayout.install()
     assert line_break.Layout.setup is textlayout._setup and inline.strut is textlayout._strut
+    assert block.resolve_percentages is textlayout._resolve_percentages
+    assert StyleFor.add_page_declarations is textlayout._add_page_declarations
     ours = built(config, tmp_path / "ours")
 
     textlayout.uninstall()
