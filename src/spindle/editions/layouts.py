@@ -45,7 +45,7 @@ def lay_out(book: Book, theme: Theme, editions: list[str], *, epoch: int | None,
         for name in todo:
             guess = _last_padding(book, store) if name == "print" else None
             spec = _edition(book, theme, name, epoch, allow_remote, guess, finish_print=finish_print,
-                            screen=screen and name == "print", guessed=guess is not None)
+                            screen=screen and name == "print", guessed=guess is not None, store=store)
             if isinstance(spec, str):
                 problems[name] = spec
             else:
@@ -201,11 +201,13 @@ def styles_for(project, theme: Theme, name: str, allow_remote: bool):
     problem, sides = pipeline.check_styles(texts)
     if problem:
         return problem
-    key = caching.digest(caching.code_fingerprint(), name, str(variant), str(allow_remote), identifier(book, name),
-                         settings, *texts, *_referenced(book, sheets, settings))
+    # base: what of the key is not the stylesheets' rules (editions/paged/reach.py compares those)
+    base = caching.digest(caching.code_fingerprint(), name, str(variant), str(allow_remote), identifier(book, name),
+                          *_referenced(book, sheets, settings))
+    key = caching.digest(base, *texts)
     styles = Styles(key=key, sheets=tuple(str(p) for p in sheets), settings=settings, root=str(project.root),
                     allow_remote=allow_remote, variant=variant, identifier=identifier(book, name),
-                    shared=tuple(str(p) for p in project.shared))
+                    shared=tuple(str(p) for p in project.shared), base=base)
     return styles, sides
 
 
@@ -225,8 +227,10 @@ def styles_changed(project, theme: Theme, editions: list[str], allow_remote: boo
 
 def _edition(book: Book, theme: Theme, name: str, epoch: int | None, allow_remote: bool, padding=None,
              rounds: "_Rounds | None" = None, raw: dict | None = None, finish_print: bool = True,
-             screen: bool = False, guessed: bool = False):
-    """The pipeline's description of an edition, or why it cannot be laid out part by part."""
+             screen: bool = False, guessed: bool = False, store: caching.Cache | None = None):
+    """The pipeline's description of an edition, or why it cannot be laid out part by part. With
+    *store*, a part that this build's stylesheet changes cannot reach keeps its cached layout
+    (paged/reach.py)."""
     from spindle.editions.paged import split as parts
     from spindle.editions.paged import scheduler as pipeline
     from spindle.theme import render
@@ -245,17 +249,35 @@ def _edition(book: Book, theme: Theme, name: str, epoch: int | None, allow_remot
     split_parts = tuple(parts.Part(p.name, p.html, images.get(p.name, "")) for p in split.parts)
 
     if rounds is not None:
-        raw, finish_print, screen = rounds.raw, rounds.finish_print, rounds.screen
+        raw, finish_print, screen, store = rounds.raw, rounds.finish_print, rounds.screen, rounds.store
+    part_keys = _reach(book.project, name, styles, store).keys(split_parts) if store is not None else {}
     edition = pipeline.Edition(name=name, styles=styles, parts=split_parts, page_starts=name == "print",
-                               sides=sides, padding=padding,
+                               sides=sides, padding=padding, part_keys=part_keys,
                                finishing=_finishing(book, name, epoch, raw, finish_print),
                                derive=_derivation(book, epoch) if screen else None,
                                wanted=name != "print" or finish_print or raw is not None)
     if name == "print":
         rounds = rounds or _Rounds(book, theme, epoch, allow_remote, raw, finish_print, screen,
-                                   guess=padding if guessed else None)
+                                   guess=padding if guessed else None, store=store)
         edition.again = lambda pages: rounds.next(pages, padding)
     return edition
+
+
+def reach_slot(project, name: str) -> str:
+    """The cache slot of edition *name*'s record of which key each part's layout is filed under."""
+    return caching.digest(str(project.root.resolve()), name)
+
+
+def _reach(project, name: str, styles, store: caching.Cache):
+    """What decides which parts a stylesheet edit reaches: the stylesheets in cascade order (the
+    page settings before the last, as the workers read them) and the folders an @import may read."""
+    from spindle.editions.paged import reach
+
+    paths = [Path(p) for p in styles.sheets]
+    sheets = [(str(p), p.read_text(encoding="utf-8", errors="replace")) for p in paths]
+    sheets.insert(len(sheets) - 1, (None, styles.settings))
+    folders = (project.root, BUILTIN, *project.shared)
+    return reach.Reach(store, reach_slot(project, name), styles.key, styles.base, sheets, folders)
 
 
 def _finishing(book: Book, name: str, epoch: int | None, raw: dict | None = None, finish_print: bool = True):
@@ -283,8 +305,9 @@ class _Rounds:
     pass (a second round differs from the first only in the closing part and the contents)."""
 
     def __init__(self, book: Book, theme: Theme, epoch: int | None, allow_remote: bool, raw: dict | None = None,
-                 finish_print: bool = True, screen: bool = False, guess=None):
+                 finish_print: bool = True, screen: bool = False, guess=None, store: caching.Cache | None = None):
         self.book, self.theme, self.epoch, self.allow_remote = book, theme, epoch, allow_remote
+        self.store = store
         self.raw, self.finish_print, self.screen = raw, finish_print, screen
         self.guess = guess  # the padding the last round was laid out with, to be checked (a rebuild)
         self.direct = False  # a round was laid out with the padding a guess implied

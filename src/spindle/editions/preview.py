@@ -102,7 +102,7 @@ def lay_out_part(book: Book, theme: Theme, edition: str, page: int, where: dict[
     its pages to the print edition's, and the part's pages are finished for the screen."""
     from spindle.core import cache as caching
     from spindle.editions import layouts
-    from spindle.editions.paged import scheduler
+    from spindle.editions.paged import reach, scheduler
 
     if scheduler.supported_engine() is not None:
         return None
@@ -119,7 +119,8 @@ def lay_out_part(book: Book, theme: Theme, edition: str, page: int, where: dict[
     try:
         store = caching.Cache(None if allow_remote else caching.folder_for(book.project.root, None))
         earlier = (store, previous) if previous and store.enabled else None
-        done = scheduler.lay_out_alone(spec, part, start, where, until=page + AHEAD, earlier=earlier)
+        filed = reach.recorded(store, layouts.reach_slot(book.project, layout))  # (parts an edit did not reach)
+        done = scheduler.lay_out_alone(spec, part, start, where, until=page + AHEAD, earlier=earlier, filed=filed)
     except (scheduler.Unsplittable, KeyError):
         return None
     if layout == edition:
