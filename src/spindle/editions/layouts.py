@@ -18,6 +18,7 @@ from spindle.theme import BUILTIN, Theme
 
 UNDATED = 0  # the date the part-by-part layouts' HTML carries (the merged PDF gets the build's)
 _URL = re.compile(r"""url\(\s*(['"]?)([^'")]+)\1\s*\)""")
+_IMPORT = re.compile(r"""@import\s+(['"])([^'"]+)\1""")
 
 
 def identifier(book: Book, edition: str) -> str:
@@ -202,9 +203,10 @@ def styles_for(project, theme: Theme, name: str, allow_remote: bool):
     if problem:
         return problem
     # base: what of the key is not the stylesheets' rules (editions/paged/reach.py compares those)
+    files, imported = _referenced(book, sheets, settings)
     base = caching.digest(caching.code_fingerprint(), name, str(variant), str(allow_remote), identifier(book, name),
-                          *_referenced(book, sheets, settings))
-    key = caching.digest(base, *texts)
+                          *files)
+    key = caching.digest(base, *texts, *imported)
     styles = Styles(key=key, sheets=tuple(str(p) for p in sheets), settings=settings, root=str(project.root),
                     allow_remote=allow_remote, variant=variant, identifier=identifier(book, name),
                     shared=tuple(str(p) for p in project.shared), base=base)
@@ -348,21 +350,31 @@ class _Rounds:
         return following
 
 
-def _referenced(book: Book, sheets: list[Path], settings: str) -> list[str]:
-    """Hashes of the files the stylesheets refer to (fonts, images, the output profile)."""
+def _referenced(book: Book, sheets: list[Path], settings: str) -> tuple[list[str], list[str]]:
+    """Hashes of the files the stylesheets refer to (fonts, images, the output profile), and of the
+    sheets they import (with ``url()`` or a plain string; their rules are compared rule by rule,
+    reach.py), and what those refer to."""
     root = book.project.root.resolve()
     found: list[str] = []
+    imported: list[str] = []
     sources = [(p, p.read_text(encoding="utf-8", errors="replace")) for p in sheets] + [(root / "book.toml", settings)]
-    for sheet, text in sources:
-        for m in _URL.finditer(text):
-            target = m.group(2).strip()
+    seen: set[Path] = set()
+    while sources:
+        sheet, text = sources.pop(0)
+        targets = [m.group(2) for m in _URL.finditer(text)] + [m.group(2) for m in _IMPORT.finditer(text)]
+        for target in targets:
+            target = target.strip()
             if re.match(r"^[a-z][a-z0-9+.-]*:", target, re.I):
                 continue
             path = (sheet.parent / unquote(target.split("#")[0].split("?")[0])).resolve()
             allowed = (root, BUILTIN.resolve(), *(p.resolve() for p in book.project.shared))
             if path.is_file() and any(folder in path.parents for folder in allowed):
-                found.append(f"{path.name}:{caching.file_digest(path)}")
-    return found
+                css = path.suffix.lower() == ".css"
+                (imported if css else found).append(f"{path.name}:{caching.file_digest(path)}")
+                if css and path not in seen and len(seen) < 64:
+                    seen.add(path)
+                    sources.append((path, path.read_text(encoding="utf-8", errors="replace")))
+    return found, imported
 
 
 def _images(book: Book, html: str) -> dict[str, str]:

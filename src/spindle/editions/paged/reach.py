@@ -123,8 +123,7 @@ def _items(rules, sheet: Path | None, folders: tuple[Path, ...], context: str, s
             # (an @import after other rules is ignored by WeasyPrint: where it stands is part of the item)
             target = _imported(rule, sheet, folders)
             readable = target is not None and target not in seen and len(seen) < MAX_IMPORTS
-            out.append(["at", context, "@import " + _norm(rule.prelude), str(before),
-                        caching.file_digest(target) if readable else "unread"])
+            out.append(["at", context, "@import " + _norm(rule.prelude), str(before), str(target) if readable else "-"])
             if readable:
                 text = target.read_text(encoding="utf-8", errors="replace")
                 _items(tinycss2.parse_stylesheet(text, skip_comments=True, skip_whitespace=True), target,
