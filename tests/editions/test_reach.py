@@ -150,3 +150,21 @@ def test_an_edit_in_an_imported_sheet_reaches_the_parts_its_rules_match(book):
     _rebuild(book, css, ["pdf"])
     extra.write_text("td { color: #332211; }\n", encoding="utf-8")
     assert _rebuild(book, css, ["pdf"])[1] == 1  # alpha's table: the imported sheet's change is seen
+
+
+def test_a_named_string_set_in_one_part_reaches_the_running_heads_of_the_others(book, tmp_path):
+    """The book title in the print edition's running heads is set on the half title (the front
+    part): a rule there changes only the front part's layout, but the string it carries into every
+    later part's margin boxes is applied at finish time, so every page shows it, as a cold build does."""
+    import pypdf
+
+    css = BASE + '.half-title { string-set: book-title "Another title"; }\n'
+    _, _, result = _rebuild(book, css)
+    rebuilt = {o.edition: o.path for o in result.outputs}
+    reader = pypdf.PdfReader(rebuilt["print"])
+    pages = [p.extract_text() for p in reader.pages[8:]]  # (after the front matter: the chapters' pages)
+    assert sum("Another title" in p for p in pages) >= 5 and not any("Fast Path" in p for p in pages)
+    cold = _cold(book, tmp_path / "cold", tmp_path / "cold-cache")
+    for edition in ("pdf", "print"):
+        assert rebuilt[edition].read_bytes() == cold[edition], edition
+    _rebuild(book, BASE)
