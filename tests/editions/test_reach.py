@@ -168,3 +168,29 @@ def test_a_named_string_set_in_one_part_reaches_the_running_heads_of_the_others(
     for edition in ("pdf", "print"):
         assert rebuilt[edition].read_bytes() == cold[edition], edition
     _rebuild(book, BASE)
+
+
+def test_the_preview_lays_out_first_only_a_part_in_view_the_edit_reaches(book):
+    """``spindle serve`` lays out the part holding the page in view before the rest (preview.py):
+    after an edit that cannot reach that part, its pages stay as they are and nothing is laid out
+    first; after one that reaches it, the part is laid out as before."""
+    from spindle.editions import preview
+    from spindle.manuscript.load import load_book
+    from spindle.theme import Theme
+
+    pdf = _rebuild(book, BASE, ["pdf"])[2].outputs[0].path
+    where, numbers = preview.anchors(pdf), preview.numbers(pdf)
+    loaded, theme = load_book(book), Theme(book)
+    previous = preview.styles_key(book, theme, "pdf", False)
+    alpha, gamma = where["alpha"], where["gamma"]
+    (book.root / "styles" / "custom.css").write_text(BASE + "td { color: #445566; }\n", encoding="utf-8")
+    try:
+        with pytest.raises(preview.Unreached) as raised:
+            preview.lay_out_part(loaded, theme, "pdf", gamma + 1, where, allow_remote=False, previous=previous,
+                                 numbers=numbers)
+        assert raised.value.part == "gamma"
+        glimpse = preview.lay_out_part(loaded, Theme(book), "pdf", alpha + 1, where, allow_remote=False,
+                                       previous=previous, numbers=numbers)
+        assert glimpse is not None and glimpse.part == "alpha" and glimpse.pages >= 2
+    finally:
+        (book.root / "styles" / "custom.css").write_text(BASE, encoding="utf-8")

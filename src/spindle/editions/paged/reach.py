@@ -206,6 +206,17 @@ class Reach:
         self.kept = 0  # parts this build files under an earlier key (for the build's notes)
         self.matched = 0  # parts whose HTML was matched against the changed rules
 
+    def unreached(self, part) -> bool:
+        """Whether the stylesheets' changes since the last build cannot reach *part*, which that build
+        laid out (read only: nothing is recorded)."""
+        record = self.store.read_json(KIND, self.slot) if self.store.enabled else None
+        if (not isinstance(record, dict) or record.get("key") == self.key or record.get("base") != self.base
+                or not isinstance(record.get("parts"), dict) or part.digest not in record["parts"]
+                or not isinstance(record.get("items"), list)):
+            return False
+        selectors = changed(record["items"], items(self.sheets, self.folders))
+        return selectors is not None and not reaches(part.html, selectors)
+
     def keys(self, parts) -> dict[str, str]:
         """Part digest -> the stylesheets' key its layout is filed under; records them."""
         if not self.store.enabled:
