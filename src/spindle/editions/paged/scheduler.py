@@ -178,7 +178,8 @@ class _Run:
         self.edition = edition
         self.store = store
         self.memory = memory  # this build's parts and what their layouts came to (for a second round)
-        self.states = [_State(i, part, caching.digest(part.digest, edition.part_keys.get(part.digest, edition.styles.key),
+        keys = edition.part_keys
+        self.states = [_State(i, part, caching.digest(part.digest, keys.get(part.digest, edition.styles.key),
                                                       str(edition.page_starts)))
                        for i, part in enumerate(edition.parts)]
         self.queue: list[tuple[_State, Job]] = []
