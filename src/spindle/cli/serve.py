@@ -174,6 +174,16 @@ class Preview:
             self.version += 1
             self.changed.notify_all()
 
+    def _crashed(self, doing: str, name: str, say: bool = True) -> str:
+        """A bug met while *doing* (in an ``except`` block): its traceback goes to
+        .spindle-cache/crash-NAME.txt and (*say*) one line to stderr; that line, for the page."""
+        from spindle.core import crash
+
+        message = str(crash.internal(doing, traceback.format_exc(), self.root / crash.FOLDER, name, outputs=False))
+        if say:
+            print(f"error: {message}", file=sys.stderr, flush=True)
+        return message
+
     # --- the work ---------------------------------------------------------------------------------------
 
     def run(self) -> None:
@@ -228,10 +238,9 @@ class Preview:
             self.project = self.book = self.theme = self.rendered = None  # redo everything next time
             if isinstance(exc, SpindleError):
                 message = str(exc)
+                self.log(f"error: {message}")
             else:  # a bug, not the author's mistake: show it, keep serving
-                traceback.print_exc(file=sys.stderr)
-                message = f"internal error: {exc!r}"
-            self.log(f"error: {message}")
+                message = self._crashed("preparing the preview's HTML", "preview-html")
             self._bump(error=message, html=None, generation=self.state.generation + 1)
             return
         self.log(f"preview: {', '.join(sorted(kinds))} changed; HTML ready in {time.perf_counter() - start:.2f} s")
@@ -253,7 +262,7 @@ class Preview:
             self.log(f"preview: {edition}: the page in view could not be laid out first: {exc}")
             return
         except Exception:
-            traceback.print_exc(file=sys.stderr)
+            self._crashed(f"laying out the page in view of the {edition} preview first", f"preview-{edition}")
             return
         if glimpse is None:
             return
@@ -305,8 +314,7 @@ class Preview:
                 error = str(exc)
                 self.log(f"error: {edition}: {exc}")
             else:
-                traceback.print_exc(file=sys.stderr)
-                error = f"internal error: {exc!r}"
+                error = self._crashed(f"rebuilding the {edition} preview", f"preview-{edition}")
         where, height = self._measure(edition, path) if error is None else (view.where, view.height)
         from spindle.editions import preview
 
@@ -346,7 +354,7 @@ class Preview:
                     document.close()
             height = round(300 * (box[3] - box[1]) / (box[2] - box[0]))
         except Exception:  # only the page views' refinements depend on it
-            traceback.print_exc(file=sys.stderr)
+            self._crashed(f"measuring the {edition} preview's pages", f"preview-{edition}")
             return {}, 0
         return where, height
 
@@ -721,6 +729,15 @@ class Handler(BaseHTTPRequestHandler):
 class _Server(ThreadingHTTPServer):
     request_queue_size = 256  # a burst of connections (a page with many images) waits, not refused
     daemon_threads = True
+
+    def handle_error(self, request, client_address) -> None:
+        """A bug answering a request: one line (the traceback in .spindle-cache/crash-preview-request.txt), not
+        socketserver's traceback on stderr."""
+        preview = getattr(self.RequestHandlerClass, "preview", None)
+        if preview is not None:
+            preview._crashed(f"answering a request from {client_address[0]}", "preview-request")
+        else:
+            super().handle_error(request, client_address)
 
 
 def _type(path: Path) -> str:
