@@ -110,3 +110,46 @@ def test_the_preview_reports_a_bug_in_one_line_and_keeps_serving(tmp_path, monke
     assert err == f"error: {error}\n"
     preview.refresh({"manuscript"})  # the bug met once (parse:1): the preview goes on
     assert preview.state.error is None and preview.state.html
+
+
+def test_a_preview_thread_ended_by_a_bug_is_one_line_too(tmp_path, monkeypatch, capsys):
+    import threading
+
+    from spindle.cli.serve import Preview, report_thread_crashes
+
+    tinybook.make(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    preview = Preview(tmp_path / "book.toml")
+    previous = report_thread_crashes(preview)
+    try:
+        thread = threading.Thread(target=lambda: 1 / 0, name="spindle-watch")
+        thread.start()
+        thread.join()
+    finally:
+        threading.excepthook = previous
+    err = capsys.readouterr().err
+    assert err == ("error: internal error while running the preview (spindle-watch) (a bug in spindle, not in the "
+                   "book): its traceback is in .spindle-cache/crash-preview-thread.txt; please report it to "
+                   "spindle's maintainers with that file\n")
+    text = (tmp_path / ".spindle-cache" / "crash-preview-thread.txt").read_text(encoding="utf-8")
+    assert text.startswith("Traceback") and "ZeroDivisionError" in text
+
+
+def test_a_bug_answering_a_preview_request_is_one_line(tmp_path, monkeypatch, capsys):
+    from spindle.cli.serve import Handler, Preview, _Server
+
+    tinybook.make(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    preview = Preview(tmp_path / "book.toml")
+    server = _Server(("127.0.0.1", 0), type("PreviewHandler", (Handler,), {"preview": preview}))
+    try:
+        try:
+            raise RuntimeError("a bug planted in a request's answer")
+        except RuntimeError:
+            server.handle_error(None, ("127.0.0.1", 54321))  # (as socketserver calls it)
+    finally:
+        server.server_close()
+    err = capsys.readouterr().err
+    assert err.startswith("error: internal error while answering a request from 127.0.0.1 (a bug in spindle")
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert "a bug planted" in (tmp_path / ".spindle-cache" / "crash-preview-request.txt").read_text(encoding="utf-8")

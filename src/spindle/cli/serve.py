@@ -174,14 +174,14 @@ class Preview:
             self.version += 1
             self.changed.notify_all()
 
-    def _crashed(self, doing: str, name: str, say: bool = True) -> str:
-        """A bug met while *doing* (in an ``except`` block): its traceback goes to
-        .spindle-cache/crash-NAME.txt and (*say*) one line to stderr; that line, for the page."""
+    def _crashed(self, doing: str, name: str, details: str | None = None) -> str:
+        """A bug met while *doing*: its traceback (*details*, else the one being handled) goes to
+        .spindle-cache/crash-NAME.txt and one line to stderr; that line, for the page."""
         from spindle.core import crash
 
-        message = str(crash.internal(doing, traceback.format_exc(), self.root / crash.FOLDER, name, outputs=False))
-        if say:
-            print(f"error: {message}", file=sys.stderr, flush=True)
+        message = str(crash.internal(doing, details or traceback.format_exc(), self.root / crash.FOLDER, name,
+                                     outputs=False))
+        print(f"error: {message}", file=sys.stderr, flush=True)
         return message
 
     # --- the work ---------------------------------------------------------------------------------------
@@ -790,6 +790,23 @@ def watch(preview: Preview) -> list[threading.Thread]:
     return threads
 
 
+def report_thread_crashes(preview: Preview):
+    """An exception that ends one of the preview's threads (watching, rebuilding, answering) is
+    reported as every bug is (Preview._crashed), not by Python's traceback on stderr; the hook
+    it replaces, to put back."""
+    previous = threading.excepthook
+
+    def crashed(args) -> None:
+        if args.exc_type is SystemExit:
+            return
+        name = args.thread.name if args.thread is not None else "a thread"
+        preview._crashed(f"running the preview ({name})", "preview-thread",
+                         "".join(traceback.format_exception(args.exc_type, args.exc_value, args.exc_traceback)))
+
+    threading.excepthook = crashed
+    return previous
+
+
 def stop_on_sigterm() -> None:
     """SIGTERM (a service manager, a container stopping, CI cancelling) stops the preview as
     Ctrl+C does: cleanly, saying so. (A SIGINT that was ignored when spindle started, as in a
@@ -818,6 +835,7 @@ def serve(config_path: Path, port: int = 8000, out_dir: Path | None = None, allo
         raise SpindleError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}; choose another --port") from None
     server.daemon_threads = True
     url = f"http://127.0.0.1:{server.server_address[1]}/"
+    previous_hook = report_thread_crashes(preview)
     worker = threading.Thread(target=preview.run, daemon=True, name="spindle-preview")
     worker.start()
     watch(preview)
@@ -831,6 +849,7 @@ def serve(config_path: Path, port: int = 8000, out_dir: Path | None = None, allo
     except KeyboardInterrupt:
         pass
     finally:
+        threading.excepthook = previous_hook
         preview.stopping.set()
         with preview.changed:
             preview.changed.notify_all()
