@@ -82,7 +82,7 @@ def lay_out(book: Book, theme: Theme, editions: list[str], *, epoch: int | None,
                 raw["pdf"] = laid[name].pdf
     if screen:
         if "pdf" not in laid:
-            laid["pdf"] = _screen(book, laid["print"], raw["pdf"], epoch)
+            laid["pdf"] = _screen(book, theme, laid["print"], raw["pdf"], epoch)
         notes.append(f"pdf: made from the print edition's layout: {laid['pdf'].pages} pages "
                      f"({laid['print'].pages - laid['pdf'].pages} blank print pages left out; printed page numbers "
                      f"as page labels){how}")
@@ -98,14 +98,14 @@ def to_lay_out(project, editions) -> list[str]:
     return wanted
 
 
-def _screen(book: Book, printed: Laid, raw: bytes, epoch: int | None) -> Laid:
+def _screen(book: Book, theme: Theme, printed: Laid, raw: bytes, epoch: int | None) -> Laid:
     """The screen PDF finished from the print layout (editions/print/screen)."""
     from spindle.editions.print import screen
 
     faults.point("screen")
     starts = printed.starts or []
     blanks = [s.blank for s in starts] if len(starts) == printed.pages else None
-    made = screen.derive(raw, blanks, identifier(book, "pdf"), epoch)
+    made = screen.derive(raw, blanks, identifier(book, "pdf"), epoch, _link_colour(theme))
     return _screen_laid(printed, made.pdf, made.numbers)
 
 
@@ -142,25 +142,37 @@ def _remember_padding(book: Book, store: caching.Cache, padding) -> None:
             store.write_json("padding", _padding_slot(book), value)
 
 
-def _derivation(book: Book, epoch: int | None):
+def _link_colour(theme: Theme) -> tuple[float, float, float] | None:
+    """The colour of external links in the screen PDF made from the print layout: the print
+    stylesheets' accent, in RGB (print/screen.accent)."""
+    from spindle.editions.print import screen
+
+    sheets = theme.stylesheets("print") + [theme.custom_stylesheet()]
+    return screen.accent([p.read_text(encoding="utf-8", errors="replace") for p in sheets])
+
+
+def _derivation(book: Book, theme: Theme, epoch: int | None):
     """The screen PDF finished from the print layout part by part (scheduler.Derivation): each
-    part's pages cut, turned RGB and its blank pages left out, cached beside the part (an edit
-    finishes the parts that changed), then the merged book labelled, dated and given its ids."""
+    part's pages cut, turned RGB (external links in the accent colour) and its blank pages left
+    out, cached beside the part (an edit finishes the parts that changed), then the merged book
+    labelled, dated and given its ids. (The part's cache key covers the stylesheets, so the
+    link colour too.)"""
     from spindle.editions.paged import scheduler as pipeline
     from spindle.editions.print import screen
 
     name = identifier(book, "pdf")
+    link = _link_colour(theme)
 
     def part(done, last: bool):
         starts = done.starts or []
         if len(starts) != done.pages:
             return None
-        made = screen.derive_part(done.pdf, [s.blank for s in starts], done.bookmarks, last)
+        made = screen.derive_part(done.pdf, [s.blank for s in starts], done.bookmarks, last, link)
         return None if made is None else pipeline.Derived(pdf=made.pdf, kept=made.kept, bookmarks=made.bookmarks)
 
     def whole(raw: bytes, blanks):
         faults.point("screen")
-        made = screen.derive(raw, blanks, name, epoch)
+        made = screen.derive(raw, blanks, name, epoch, link)
         return made.pdf, made.numbers
 
     def finishing(pdf, numbers) -> None:
@@ -256,7 +268,7 @@ def _edition(book: Book, theme: Theme, name: str, epoch: int | None, allow_remot
     edition = pipeline.Edition(name=name, styles=styles, parts=split_parts, page_starts=name == "print",
                                sides=sides, padding=padding, part_keys=part_keys,
                                finishing=_finishing(book, name, epoch, raw, finish_print),
-                               derive=_derivation(book, epoch) if screen else None,
+                               derive=_derivation(book, theme, epoch) if screen else None,
                                wanted=name != "print" or finish_print or raw is not None)
     if name == "print":
         rounds = rounds or _Rounds(book, theme, epoch, allow_remote, raw, finish_print, screen,

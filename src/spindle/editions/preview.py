@@ -138,10 +138,10 @@ def lay_out_part(book: Book, theme: Theme, edition: str, page: int, where: dict[
         return None
     if layout == edition:
         return Glimpse(edition=edition, part=part, start=start, pages=done.pages, pdf=done.pdf)
-    return _on_screen(book, edition, part, start, done, numbers)
+    return _on_screen(book, theme, edition, part, start, done, numbers)
 
 
-def _on_screen(book: Book, edition: str, part: str, start: int, done, numbers: list[int]) -> Glimpse | None:
+def _on_screen(book: Book, theme, edition: str, part: str, start: int, done, numbers: list[int]) -> Glimpse | None:
     """A part laid out in the print geometry, finished as the screen PDF's pages: the printed pages
     that the screen PDF leaves out (blank ones) are left out here too, the rest take their places."""
     from spindle.editions import layouts
@@ -152,5 +152,6 @@ def _on_screen(book: Book, edition: str, part: str, start: int, done, numbers: l
     kept = [n for n in printed if n in shown]
     if not kept:
         return None
-    made = screen.derive(done.pdf, [n not in shown for n in printed], layouts.identifier(book, edition), None)
+    made = screen.derive(done.pdf, [n not in shown for n in printed], layouts.identifier(book, edition), None,
+                         layouts._link_colour(theme))
     return Glimpse(edition=edition, part=part, start=numbers.index(kept[0]) + 1, pages=made.pages, pdf=made.pdf)

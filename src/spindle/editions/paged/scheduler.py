@@ -28,9 +28,11 @@ import os
 import re
 import sys
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable
 
 from spindle.core import cache as caching
+from spindle.core import crash
 from spindle.core import progress
 from spindle.core.errors import BuildError, SpindleError
 from spindle.editions.paged.split import Part
@@ -691,15 +693,23 @@ class _Inline:
 
     def send(self, message) -> None:
         kind, key = message[0], message[1]
-        if kind == "job":
-            self.outstanding += 1
-            self.layouts[key] = self.partlayout.lay_out(message[2])
-            self.replies.append(("laid", key, self.layouts[key].laid))
-        elif kind == "number":
-            self.outstanding += 1
-            self.replies.append(("done", key, self.partlayout.finish(self.layouts.pop(key), message[2])))
-        elif kind == "drop":
+        try:
+            if kind == "job":
+                self.outstanding += 1
+                self.layouts[key] = self.partlayout.lay_out(message[2])
+                self.replies.append(("laid", key, self.layouts[key].laid))
+            elif kind == "number":
+                self.outstanding += 1
+                self.replies.append(("done", key, self.partlayout.finish(self.layouts.pop(key), message[2])))
+            elif kind == "drop":
+                self.layouts.pop(key, None)
+        except (SpindleError, KeyboardInterrupt, SystemExit):
+            raise
+        except Exception:  # a bug: answered as a worker process answers it (worker.serve)
+            import traceback
+
             self.layouts.pop(key, None)
+            self.replies.append(("crash", key, traceback.format_exc()))
 
     def stop(self) -> None:
         self.layouts.clear()
@@ -868,8 +878,9 @@ def lay_out(editions: list[Edition], pool: Pool, store: caching.Cache,
             current, state, job = keys[key]
             if kind == "error":
                 raise payload if isinstance(payload, SpindleError) else BuildError(str(payload))
-            if kind == "crash":
-                raise BuildError(f"internal error while laying out {state.part.name}:\n{payload}")
+            if kind == "crash":  # a bug: one line, the traceback in .spindle-cache/crash-PART.txt
+                raise crash.internal(f"laying out part {state.part.name!r} of the {current.edition.name} edition", payload,
+                                     Path(current.edition.styles.root) / caching.FOLDER, state.part.name)
             if kind == "laid":
                 current.on_laid(state, payload, job)
             elif kind == "done":
