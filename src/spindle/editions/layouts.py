@@ -155,8 +155,8 @@ def _derivation(book: Book, theme: Theme, epoch: int | None):
     """The screen PDF finished from the print layout part by part (scheduler.Derivation): each
     part's pages cut, turned RGB (external links in the accent colour) and its blank pages left
     out, cached beside the part (an edit finishes the parts that changed), then the merged book
-    labelled, dated and given its ids. (The part's cache key covers the stylesheets, so the
-    link colour too.)"""
+    labelled, dated and given its ids. (The finished parts' cache key has the link colour: a part's
+    layout key may be one from before a stylesheet edit that did not reach it, paged/reach.py.)"""
     from spindle.editions.paged import scheduler as pipeline
     from spindle.editions.print import screen
 
@@ -179,7 +179,7 @@ def _derivation(book: Book, theme: Theme, epoch: int | None):
         faults.point("screen")
         screen.finish_book(pdf, numbers, name, epoch)
 
-    return pipeline.Derivation(part=part, finishing=finishing, whole=whole)
+    return pipeline.Derivation(part=part, finishing=finishing, whole=whole, key=repr(link))
 
 
 def _which(exc, specs: dict) -> str:

@@ -92,6 +92,7 @@ class Derivation:
     part: Callable[[Done, bool], Derived | None]
     finishing: Callable[[object, tuple[int, ...]], None]
     whole: Callable[[bytes, list | None], tuple[bytes, tuple[int, ...]]]
+    key: str = ""  # what else the finished parts depend on (the link colour): in their cache key
 
 
 @dataclass
@@ -503,7 +504,9 @@ class _Run:
         return False
 
     def _derived_key(self, state: _State) -> str:
-        return caching.digest(state.key, "derived", str(state.index == len(self.states) - 1))
+        # (a part a stylesheet edit did not reach keeps its layout's key, reach.py: what the stylesheets
+        # give the finishing besides the layout is in the derivation's own key)
+        return caching.digest(state.key, "derived", str(state.index == len(self.states) - 1), self.edition.derive.key)
 
     def _derived(self, state: _State) -> Derived | None:
         """Part *state* finished for the derived edition: from this build, the cache, or made now."""
