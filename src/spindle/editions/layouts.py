@@ -242,9 +242,8 @@ def styles_changed(project, theme: Theme, editions: list[str], allow_remote: boo
 def _edition(book: Book, theme: Theme, name: str, epoch: int | None, allow_remote: bool, padding=None,
              rounds: "_Rounds | None" = None, raw: dict | None = None, finish_print: bool = True,
              screen: bool = False, guessed: bool = False, store: caching.Cache | None = None):
-    """The pipeline's description of an edition, or why it cannot be laid out part by part. With
-    *store*, a part that this build's stylesheet changes cannot reach keeps its cached layout
-    (paged/reach.py)."""
+    """The pipeline's description of an edition, or why it cannot be laid out part by part
+    (*store*: the chapters' bodies are kept there, render.paged_html)."""
     from spindle.editions.paged import split as parts
     from spindle.editions.paged import scheduler as pipeline
     from spindle.theme import render
@@ -264,6 +263,7 @@ def _edition(book: Book, theme: Theme, name: str, epoch: int | None, allow_remot
 
     if rounds is not None:
         raw, finish_print, screen, store = rounds.raw, rounds.finish_print, rounds.screen, rounds.store
+    # with *store*, a part that this build's stylesheet changes cannot reach keeps its cached layout (paged/reach.py)
     part_keys = _reach(book.project, name, styles, store).keys(split_parts) if store is not None else {}
     edition = pipeline.Edition(name=name, styles=styles, parts=split_parts, page_starts=name == "print",
                                sides=sides, padding=padding, part_keys=part_keys,
