@@ -258,6 +258,10 @@ class Preview:
             glimpse = preview.lay_out_part(self.book, self.theme, edition, view.viewing, view.where,
                                            allow_remote=self.allow_remote, previous=view.styles,
                                            numbers=view.numbers)
+        except preview.Unreached as exc:  # (the rebuild, next, lays out only the parts the edit reaches)
+            self.log(f"preview: {edition}: the page in view ({exc.part}) is out of the stylesheet edit's reach: "
+                     f"not laid out first")
+            return
         except SpindleError as exc:  # the edition's own rebuild, next, reports it
             self.log(f"preview: {edition}: the page in view could not be laid out first: {exc}")
             return

@@ -68,6 +68,7 @@ class Styles:
     # (remote.py), the paths and URLs stay the build's own (they name images in the PDF) and are
     # read from the worker's copies
     folders: tuple[tuple[str, str], ...] = ()
+    base: str = ""  # what of the key is not the stylesheets' rules (the code, options, files referred to)
 
 
 @dataclass(frozen=True)
