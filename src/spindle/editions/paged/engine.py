@@ -60,8 +60,10 @@ def _layout_once(html: str, stylesheets: list[Path], extra_css: list[str], root:
                  shared: tuple[Path, ...] = ()) -> Layout:
     from weasyprint import CSS, HTML, LOGGER
 
+    from spindle.editions.paged import textlayout
     from spindle.editions.paged.fetcher import ProjectFetcher, RefusedURL
 
+    textlayout.install()  # the same text layout as the parts' (worker.py)
     fetcher = ProjectFetcher([root, *shared, BUILTIN], allow_remote=allow_remote)  # shared: a series' theme
     collector = Collect()
     profiles: dict = {}  # @color-profile rules (the print edition's CMYK output profile)
