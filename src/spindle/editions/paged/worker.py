@@ -395,6 +395,7 @@ def finish(held: Held, numbering: Numbering) -> Done:
     from weasyprint import LOGGER
     from weasyprint.document import Document, Page
 
+    from spindle.editions.paged import glyphs
     from spindle.editions.paged.fetcher import RefusedURL
 
     job, context, boxes = held.job, held.context, held.boxes
@@ -423,7 +424,7 @@ def finish(held: Held, numbering: Numbering) -> Done:
     LOGGER.addHandler(collector)
     try:
         pdf_id = hashlib.sha256(job.styles.identifier.encode()).hexdigest()[:32].encode()
-        with _faster_compression():
+        with _faster_compression(), glyphs.faster():
             data = out.write_pdf(pdf_tags=True, pdf_identifier=pdf_id, pdf_variant=job.styles.variant,
                                  finisher=_unique_header_ids(job.name))
     except RefusedURL as exc:
