@@ -499,7 +499,8 @@ def _renumber(context, boxes: list, kept: list[int], delta: int, strings: dict[s
     """Shift the page counters by *delta*, carry in *strings*, and lay out the kept pages' margin boxes again."""
     from weasyprint.formatting_structure import boxes as box_types
     from weasyprint.layout.background import layout_box_backgrounds
-    from weasyprint.layout.page import make_margin_boxes
+
+    from spindle.editions.paged import margins
 
     if delta:
         for item in context.page_maker:
@@ -508,15 +509,16 @@ def _renumber(context, boxes: list, kept: list[int], delta: int, strings: dict[s
                 counters["page"] = [value + delta for value in counters["page"]]
     for name, value in strings.items():  # as if set on the lead page, before the part's own assignments
         context.string_set[name][1] = [value]
+    memo: dict = {}  # sides laid out already, by page type and text (margins.py)
     for index in kept:
         page = boxes[index]
         context.current_page = index + 1
         state = context.page_maker[index + 1][3]
         content = [child for child in page.children if not isinstance(child, box_types.MarginBox)]
-        margins = list(make_margin_boxes(context, page, state))
-        for margin in margins:
+        laid = margins.margin_boxes(context, page, state, memo)
+        for margin in laid:
             layout_box_backgrounds(page, margin, context.get_image_from_uri)
-        page.children = tuple(content + margins)
+        page.children = tuple(content + laid)
 
 
 # --- the worker process -----------------------------------------------------------------------------------
