@@ -3,9 +3,12 @@
 Writing a part's PDF spends about a third of its time in WeasyPrint's ``draw_first_line``
 (weasyprint/draw/text.py), most of it in Python for every glyph: four attribute reads through
 cffi per glyph, a string grown one glyph at a time. :func:`faster` puts in its place, while a part
-is written, a version that reads each run's glyphs from Pango's array at once (``struct``) and
-joins the run's operators once; what it writes is the same, operator for operator and byte for
-byte (tests/editions/test_glyphs.py compares the PDFs of the same layouts written both ways).
+is written, a version that reads each run's glyphs from Pango's array at once (ffi.unpack), keeps
+what a glyph writes for each font, size, advance and offset it is met with (the same glyph, advance
+and offset always write the same: WeasyPrint's loop computes it from those alone, and the first
+meeting records the glyph's width and text in the font as WeasyPrint does), and joins each run once;
+what it writes is the same, operator for operator and byte for byte (tests/editions/test_glyphs.py
+compares the PDFs of the same layouts written both ways).
 
 It draws only the common case itself: no ellipsis (``text-overflow``, ``block-ellipsis``), no
 glyph raised or lowered by the shaper, no glyph missing from the fonts (WeasyPrint warns and
@@ -36,12 +39,12 @@ def _replacement(original):
     empty, unknown = pango.PANGO_GLYPH_EMPTY, pango.PANGO_GLYPH_UNKNOWN_FLAG
     old_pango = pango.pango_version() < 14802
     null = ffi.NULL
-    unpack = _GLYPH.iter_unpack
-    buffer = ffi.buffer
+    unpack, cast, ints = ffi.unpack, ffi.cast, "int32_t *"
+    fragments: dict = {}  # (id of the font, its size) -> {(glyph, width, x offset): what the glyph writes}
 
     def draw_first_line(stream, textbox, text_overflow, block_ellipsis, matrix):
         if text_overflow == "ellipsis" or block_ellipsis != "none":
-            return original(stream, textbox, text_overflow, block_ellipsis, matrix)
+            return fall_back(stream, textbox, text_overflow, block_ellipsis, matrix)
         if not textbox.text.strip():
             return []
         style = textbox.style
@@ -68,13 +71,18 @@ def _replacement(original):
                 previous = pango_font
                 font, font_size = stream.add_font(pango_font)
                 if font.svg or font.png or font.colr:
-                    return original(stream, textbox, text_overflow, block_ellipsis, matrix)
+                    return fall_back(stream, textbox, text_overflow, block_ellipsis, matrix)
                 if old_pango:
                     font_size = style["font_size"]
-            glyphs = list(unpack(buffer(glyph_string.glyphs, count * _GLYPH.size))) if count else []
-            for glyph_id, _, _, rise, _ in glyphs:
-                if rise or (glyph_id & unknown and glyph_id != empty):
-                    return original(stream, textbox, text_overflow, block_ellipsis, matrix)
+            if count:
+                fields = unpack(cast(ints, glyph_string.glyphs), count * 5)  # 5 ints a glyph
+                ids = fields[0::5]
+                # raised glyphs; missing glyphs (the flag; invalid input is negative here; empty is neither)
+                if any(fields[3::5]) or max(ids) >= unknown or min(ids) < 0:
+                    return fall_back(stream, textbox, text_overflow, block_ellipsis, matrix)
+                glyphs = list(zip(ids, fields[1::5], fields[2::5]))
+            else:
+                glyphs = []
             runs.append((changed, pango_font, font, font_size, glyph_item, glyph_string, glyphs))
 
         stream.set_text_matrix(*matrix.values)
@@ -86,38 +94,42 @@ def _replacement(original):
                     stream.show_text(string)
                 string = ""
                 stream.set_font_size(font.hash, 1 if font.bitmap else font_size)
-            to_unicode, widths = font.to_unicode, font.widths
-            digits = "02x" if font.bitmap else "04x"
+            known = fragments.setdefault((id(font), font_size), {})
+            get = known.get
             out = ["<"]
-            append = out.append
-            last = len(glyphs) - 1
-            for i, (glyph_id, width, x_offset, _, _) in enumerate(glyphs):
-                if glyph_id == empty:  # a zero-width empty glyph
-                    append(f">{-width / font_size}<")
-                    continue
-                if glyph_id not in to_unicode:  # the glyph's text, for copying text out of the PDF
-                    item = glyph_item.item
-                    clusters = glyph_string.log_clusters
-                    t1 = clusters[i]
-                    if item.analysis.level % 2:  # right to left
-                        t2 = item.length if i == 0 else clusters[i - 1]
+            for i, glyph in enumerate(glyphs):
+                fragment = get(glyph)
+                if fragment is None:  # WeasyPrint's loop, for a glyph first met with this width and offset
+                    glyph_id, width, x_offset = glyph
+                    if glyph_id == empty:  # a zero-width empty glyph
+                        fragment = f">{-width / font_size}<"
                     else:
-                        t2 = item.length if i == last else clusters[i + 1]
-                    utf8_text = utf8_text or layout.text.encode()
-                    to_unicode[glyph_id] = utf8_text[item.offset + t1:item.offset + t2].decode()
-                offset = x_offset / font_size
-                if offset:
-                    append(f">{-offset}<")
-                append(format(glyph_id, digits))
-                if glyph_id in widths:
-                    logical_width = widths[glyph_id]
-                else:
-                    pango.pango_font_get_glyph_extents(pango_font, glyph_id, stream.ink_rect, stream.logical_rect)
-                    logical_width = widths[glyph_id] = round(
-                        stream.logical_rect.width * 1000 * FROM_UNITS / font_size)
-                kerning = logical_width + offset - width * 1000 * FROM_UNITS / font_size
-                if kerning:
-                    append(f">{int(kerning)}<")
+                        to_unicode, widths = font.to_unicode, font.widths
+                        if glyph_id not in to_unicode:  # the glyph's text, for copying text out of the PDF
+                            item = glyph_item.item
+                            clusters = glyph_string.log_clusters
+                            t1 = clusters[i]
+                            if item.analysis.level % 2:  # right to left
+                                t2 = item.length if i == 0 else clusters[i - 1]
+                            else:
+                                t2 = item.length if i == len(glyphs) - 1 else clusters[i + 1]
+                            utf8_text = utf8_text or layout.text.encode()
+                            to_unicode[glyph_id] = utf8_text[item.offset + t1:item.offset + t2].decode()
+                        offset = x_offset / font_size
+                        fragment = f">{-offset}<" if offset else ""
+                        fragment += format(glyph_id, "02x" if font.bitmap else "04x")
+                        if glyph_id in widths:
+                            logical_width = widths[glyph_id]
+                        else:
+                            pango.pango_font_get_glyph_extents(
+                                pango_font, glyph_id, stream.ink_rect, stream.logical_rect)
+                            logical_width = widths[glyph_id] = round(
+                                stream.logical_rect.width * 1000 * FROM_UNITS / font_size)
+                        kerning = logical_width + offset - width * 1000 * FROM_UNITS / font_size
+                        if kerning:
+                            fragment += f">{int(kerning)}<"
+                    known[glyph] = fragment
+                out.append(fragment)
             string += "".join(out)
             if string[-1] == "<":
                 string = string[:-1]
@@ -125,6 +137,12 @@ def _replacement(original):
                 string += ">"
         stream.show_text(string)
         return []
+
+    def fall_back(*args):
+        # WeasyPrint's function may give a missing glyph a width of its own (font.widths): what was
+        # kept of the glyphs goes
+        fragments.clear()
+        return original(*args)
 
     return draw_first_line
 

@@ -13,7 +13,7 @@ with the same results, but
   (the book's title on every left-hand page, the chapter's on every right-hand one). Only boxes
   whose content is text are copied so; a box with an image or a running element is laid out again.
 
-tests/editions/test_margins.py compares the PDFs written with both on the sample book's parts.
+tests/editions/test_finish.py compares the PDFs written with both on the sample book's parts.
 """
 
 from __future__ import annotations

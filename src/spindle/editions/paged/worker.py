@@ -424,7 +424,7 @@ def finish(held: Held, numbering: Numbering) -> Done:
     LOGGER.addHandler(collector)
     try:
         pdf_id = hashlib.sha256(job.styles.identifier.encode()).hexdigest()[:32].encode()
-        with _faster_compression(), glyphs.faster():
+        with _faster_compression(), _page_references_kept(), glyphs.faster():
             data = out.write_pdf(pdf_tags=True, pdf_identifier=pdf_id, pdf_variant=job.styles.variant,
                                  finisher=_unique_header_ids(job.name))
     except RefusedURL as exc:
@@ -472,6 +472,33 @@ def _faster_compression():
         yield
     finally:
         pydyf.zlib = saved
+
+
+@contextlib.contextmanager
+def _page_references_kept():
+    """pydyf's ``PDF.page_references`` builds the tuple of every page's reference each time it is
+    read, and WeasyPrint's tagging reads it for every structure element (pdf/tags.py) and link:
+    quadratic in a part's pages, some 1.8 million references built for the bench book. While a part
+    is written the tuple is kept until a page is added (the pages' list is only ever extended)."""
+    import pydyf
+
+    original = pydyf.PDF.__dict__.get("page_references")
+    if not isinstance(original, property):  # another pydyf: leave it
+        yield
+        return
+
+    def page_references(pdf):
+        kids = pdf.pages["Kids"]
+        kept = pdf.__dict__.get("_spindle_page_references")
+        if kept is None or kept[0] is not kids or kept[1] != len(kids):
+            kept = pdf.__dict__["_spindle_page_references"] = (kids, len(kids), original.fget(pdf))
+        return kept[2]
+
+    pydyf.PDF.page_references = property(page_references)
+    try:
+        yield
+    finally:
+        pydyf.PDF.page_references = original
 
 
 def _unique_header_ids(prefix: str):

@@ -1,5 +1,6 @@
-"""A part's margin boxes laid out again with its real page numbers (editions/paged/margins.py): the
-same PDFs as with WeasyPrint's own make_margin_boxes, with fewer margin boxes laid out."""
+"""Finishing a part (worker.finish) with spindle's shortcuts writes the same PDFs as WeasyPrint's own
+code: its margin boxes laid out again with the real page numbers (editions/paged/margins.py, fewer
+margin boxes laid out), its lines of text drawn (glyphs.py), its page references kept (worker.py)."""
 
 from __future__ import annotations
 
@@ -37,8 +38,14 @@ def _build(root, monkeypatch, weasyprint_own: bool, counts: dict) -> dict[str, b
     from spindle.editions.paged import margins
 
     if weasyprint_own:
+        import contextlib
+
+        from spindle.editions.paged import glyphs, worker
+
         monkeypatch.setattr(margins, "margin_boxes",
                             lambda context, page, state, memo: list(wpage.make_margin_boxes(context, page, state)))
+        monkeypatch.setattr(glyphs, "faster", contextlib.nullcontext)
+        monkeypatch.setattr(worker, "_page_references_kept", contextlib.nullcontext)
     original = wpage.margin_box_content_layout
 
     def counting(*args):
@@ -57,7 +64,7 @@ def _build(root, monkeypatch, weasyprint_own: bool, counts: dict) -> dict[str, b
 # (the theme: a folio and a running head a page, the head copied; every-margin-box: four boxes a page,
 # the folios, counters and the image laid out on every page)
 @pytest.mark.parametrize("extra, fewer", [("", 0.8), (EXTRA_CSS, 0.95)], ids=["theme", "every-margin-box"])
-def test_margin_boxes_are_the_same_as_weasyprints_own(tmp_path, monkeypatch, extra, fewer):
+def test_finished_parts_are_the_same_as_weasyprints_own(tmp_path, monkeypatch, extra, fewer):
     _project(tmp_path / "own", extra)
     _project(tmp_path / "ours", extra)
     own_counts: dict = {}
