@@ -40,7 +40,7 @@ def _replacement(original):
     old_pango = pango.pango_version() < 14802
     null = ffi.NULL
     unpack, cast, ints = ffi.unpack, ffi.cast, "int32_t *"
-    fragments: dict = {}  # (id of the font, its size) -> {(glyph, width, x offset): what the glyph writes}
+    fragments: dict = {}  # (font, size) -> {(glyph, width, x offset): what the glyph writes}
 
     def draw_first_line(stream, textbox, text_overflow, block_ellipsis, matrix):
         if text_overflow == "ellipsis" or block_ellipsis != "none":
@@ -54,11 +54,14 @@ def _replacement(original):
         pango.pango_layout_set_single_paragraph_mode(layout.layout, True)
         first_line, _ = layout.get_first_line()
 
-        # Read every run first: anything this does not draw goes to WeasyPrint's function before a
-        # byte is written (stream.add_font only adds the font, as WeasyPrint's loop does, in order).
-        runs = []
+        # Nothing is written to the stream before the whole line is read: a line this does not draw
+        # goes to WeasyPrint's function as it is. (What was recorded in the fonts by then, the widths
+        # and text of the glyphs before, is what WeasyPrint's loop records first, in the same order.)
+        operations = []  # show_text's strings and set_font_size's arguments, in order
+        pieces: list[str] = []  # the string of the current font
         previous = None
-        font = font_size = None
+        font = font_size = known = None
+        utf8_text = None
         run = first_line.runs[0]
         while run != null:
             glyph_item = run.data
@@ -66,40 +69,29 @@ def _replacement(original):
             glyph_string = glyph_item.glyphs
             count = glyph_string.num_glyphs
             pango_font = glyph_item.item.analysis.font
-            changed = pango_font != previous
-            if changed:
+            if pango_font != previous:
                 previous = pango_font
                 font, font_size = stream.add_font(pango_font)
                 if font.svg or font.png or font.colr:
                     return fall_back(stream, textbox, text_overflow, block_ellipsis, matrix)
                 if old_pango:
                     font_size = style["font_size"]
-            if count:
-                fields = unpack(cast(ints, glyph_string.glyphs), count * 5)  # 5 ints a glyph
-                ids = fields[0::5]
-                # raised glyphs; missing glyphs (the flag; invalid input is negative here; empty is neither)
-                if any(fields[3::5]) or max(ids) >= unknown or min(ids) < 0:
-                    return fall_back(stream, textbox, text_overflow, block_ellipsis, matrix)
-                glyphs = list(zip(ids, fields[1::5], fields[2::5]))
-            else:
-                glyphs = []
-            runs.append((changed, pango_font, font, font_size, glyph_item, glyph_string, glyphs))
-
-        stream.set_text_matrix(*matrix.values)
-        string = ""
-        utf8_text = None
-        for changed, pango_font, font, font_size, glyph_item, glyph_string, glyphs in runs:
-            if changed:
-                if string:
-                    stream.show_text(string)
-                string = ""
-                stream.set_font_size(font.hash, 1 if font.bitmap else font_size)
-            known = fragments.setdefault((id(font), font_size), {})
-            get = known.get
-            out = ["<"]
-            for i, glyph in enumerate(glyphs):
-                fragment = get(glyph)
-                if fragment is None:  # WeasyPrint's loop, for a glyph first met with this width and offset
+                if pieces:
+                    operations.append("".join(pieces))
+                    pieces = []
+                operations.append((font.hash, 1 if font.bitmap else font_size))
+                known = fragments.setdefault((font, font_size), {})
+            if not count:  # WeasyPrint opens and closes an empty list: nothing
+                continue
+            fields = unpack(cast(ints, glyph_string.glyphs), count * 5)  # 5 ints a glyph
+            ids = fields[0::5]
+            # raised glyphs; missing glyphs (the flag; invalid input is negative here; empty is neither)
+            if any(fields[3::5]) or max(ids) >= unknown or min(ids) < 0:
+                return fall_back(stream, textbox, text_overflow, block_ellipsis, matrix)
+            pieces.append("<")
+            for i, glyph in enumerate(zip(ids, fields[1::5], fields[2::5])):
+                fragment = known.get(glyph)
+                if fragment is None:  # WeasyPrint's loop, for a glyph first met with this advance and offset
                     glyph_id, width, x_offset = glyph
                     if glyph_id == empty:  # a zero-width empty glyph
                         fragment = f">{-width / font_size}<"
@@ -112,7 +104,7 @@ def _replacement(original):
                             if item.analysis.level % 2:  # right to left
                                 t2 = item.length if i == 0 else clusters[i - 1]
                             else:
-                                t2 = item.length if i == len(glyphs) - 1 else clusters[i + 1]
+                                t2 = item.length if i == count - 1 else clusters[i + 1]
                             utf8_text = utf8_text or layout.text.encode()
                             to_unicode[glyph_id] = utf8_text[item.offset + t1:item.offset + t2].decode()
                         offset = x_offset / font_size
@@ -129,13 +121,20 @@ def _replacement(original):
                         if kerning:
                             fragment += f">{int(kerning)}<"
                     known[glyph] = fragment
-                out.append(fragment)
-            string += "".join(out)
-            if string[-1] == "<":
-                string = string[:-1]
+                pieces.append(fragment)
+            last = pieces[-1]  # WeasyPrint closes the list, or drops the "<" a spacing left open
+            if last[-1] == "<":
+                pieces[-1] = last[:-1]
             else:
-                string += ">"
-        stream.show_text(string)
+                pieces.append(">")
+
+        stream.set_text_matrix(*matrix.values)
+        for operation in operations:
+            if isinstance(operation, str):
+                stream.show_text(operation)
+            else:
+                stream.set_font_size(*operation)
+        stream.show_text("".join(pieces))
         return []
 
     def fall_back(*args):
