@@ -12,6 +12,8 @@ with the same results, but
   apply to (the same styles, the same page box) is not laid out again: a copy of that page's boxes is used
   (the book's title on every left-hand page, the chapter's on every right-hand one). Only boxes
   whose content is text are copied so; a box with an image or a running element is laid out again.
+  When the content is only quoted text and named strings (``string()``), the strings are compared
+  before the boxes are made, and the boxes are not made either.
 
 tests/editions/test_finish.py compares the PDFs written with both on the sample book's parts.
 """
@@ -99,12 +101,20 @@ def margin_boxes(context, page, state, memo: dict) -> list:
             fixed_outer, variable_outer = containing_block
         else:
             variable_outer, fixed_outer = containing_block
+        strings = _strings_key(context, page, keywords)
+        if strings is not None:
+            strings = (prefix, geometry, strings)
+            if strings in memo:  # the same strings: not even the boxes are made again
+                generated.extend((box.deepcopy(), True) for box in memo[strings])
+                continue
         side_boxes = [make_box(k) for k in keywords]
         key = _text_key(side_boxes)
         if key is not None:
             key = (prefix, geometry, key)
             if key in memo:
                 generated.extend((box.deepcopy(), True) for box in memo[key])
+                if strings is not None:
+                    memo[strings] = memo[key]
                 continue
         side_boxes = [resolve(box, containing_block) for box in side_boxes]
         compute_variable_dimension(context, side_boxes, vertical, variable_outer)
@@ -121,6 +131,8 @@ def margin_boxes(context, page, state, memo: dict) -> list:
             laid.append(margin_box_content_layout(context, page, box))
         if key is not None:
             memo[key] = [box.deepcopy() for box in laid]
+            if strings is not None:
+                memo[strings] = memo[key]
         generated.extend((box, True) for box in laid)
 
     corners = (
@@ -154,6 +166,27 @@ def _rules(context, page_type) -> tuple:
                     chosen.append(number)
                 number += 1
     return (page_type.side, page_type.blank, page_type.name, tuple(chosen))
+
+
+def _strings_key(context, page, keywords: list[str]):
+    """What the side's boxes show when their content is only quoted text and named strings (the
+    running heads), read without making the boxes; None otherwise."""
+    key = []
+    for at_keyword in keywords:
+        style = context.style_for(page.page_type, at_keyword)
+        if style is None or style["content"] in EMPTY:
+            key.append(None)
+            continue
+        values = []
+        for kind, value in style["content"]:
+            if kind == "string":
+                values.append(value)
+            elif kind == "string()":
+                values.append(context.get_string_set_for(page, *value))
+            else:
+                return None
+        key.append(tuple(values))
+    return ("strings", tuple(key))
 
 
 def _text_key(side_boxes: list):
