@@ -39,7 +39,10 @@ def _replacement(original):
     empty, unknown = pango.PANGO_GLYPH_EMPTY, pango.PANGO_GLYPH_UNKNOWN_FLAG
     old_pango = pango.pango_version() < 14802
     null = ffi.NULL
-    unpack, cast, ints = ffi.unpack, ffi.cast, "int32_t *"
+    ints = ffi.typeof("int32_t *")
+    backend = getattr(ffi, "_backend", None)  # cffi's C functions, without the FFI object's wrappers
+    cast = getattr(backend, "cast", ffi.cast)
+    unpack = getattr(backend, "unpack", ffi.unpack)
     fragments: dict = {}  # (font, size) -> {(glyph, width, x offset): what the glyph writes}
 
     def draw_first_line(stream, textbox, text_overflow, block_ellipsis, matrix):
