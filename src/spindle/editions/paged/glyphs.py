@@ -6,9 +6,9 @@ cffi per glyph, a string grown one glyph at a time. :func:`faster` puts in its p
 is written, a version that reads each run's glyphs from Pango's array at once (ffi.unpack), keeps
 what a glyph writes for each font, size, advance and offset it is met with (the same glyph, advance
 and offset always write the same: WeasyPrint's loop computes it from those alone, and the first
-meeting records the glyph's width and text in the font as WeasyPrint does), and joins each run once;
-what it writes is the same, operator for operator and byte for byte (tests/editions/test_glyphs.py
-compares the PDFs of the same layouts written both ways).
+meeting records the glyph's width and text in the font as WeasyPrint does), and builds the whole
+line before writing it; what it writes is the same, operator for operator and byte for byte
+(tests/editions/test_glyphs.py compares the PDFs of the same layouts written both ways).
 
 It draws only the common case itself: no ellipsis (``text-overflow``, ``block-ellipsis``), no
 glyph raised or lowered by the shaper, no glyph missing from the fonts (WeasyPrint warns and
