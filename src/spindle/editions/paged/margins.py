@@ -178,11 +178,11 @@ def _strings_key(context, page, keywords: list[str]):
             key.append(None)
             continue
         values = []
-        for kind, value in style["content"]:
-            if kind == "string":
-                values.append(value)
-            elif kind == "string()":
-                values.append(context.get_string_set_for(page, *value))
+        for item in style["content"]:
+            if item[0] == "string":
+                values.append(item[1])
+            elif item[0] == "string()":
+                values.append(context.get_string_set_for(page, *item[1]))
             else:
                 return None
         key.append(tuple(values))
