@@ -400,6 +400,7 @@ def finish(held: Held, numbering: Numbering) -> Done:
     from weasyprint import LOGGER
     from weasyprint.document import Document, Page
 
+    from spindle.editions.paged import glyphs
     from spindle.editions.paged.fetcher import RefusedURL
 
     job, context, boxes = held.job, held.context, held.boxes
@@ -428,7 +429,7 @@ def finish(held: Held, numbering: Numbering) -> Done:
     LOGGER.addHandler(collector)
     try:
         pdf_id = hashlib.sha256(job.styles.identifier.encode()).hexdigest()[:32].encode()
-        with _faster_compression():
+        with _faster_compression(), _page_references_kept(), glyphs.faster():
             data = out.write_pdf(pdf_tags=True, pdf_identifier=pdf_id, pdf_variant=job.styles.variant,
                                  finisher=_unique_header_ids(job.name))
     except RefusedURL as exc:
@@ -478,6 +479,33 @@ def _faster_compression():
         pydyf.zlib = saved
 
 
+@contextlib.contextmanager
+def _page_references_kept():
+    """pydyf's ``PDF.page_references`` builds the tuple of every page's reference each time it is
+    read, and WeasyPrint's tagging reads it for every structure element (pdf/tags.py) and link:
+    quadratic in a part's pages, some 1.8 million references built for the bench book. While a part
+    is written the tuple is kept until a page is added (the pages' list is only ever extended)."""
+    import pydyf
+
+    original = pydyf.PDF.__dict__.get("page_references")
+    if not isinstance(original, property):  # another pydyf: leave it
+        yield
+        return
+
+    def page_references(pdf):
+        kids = pdf.pages["Kids"]
+        kept = pdf.__dict__.get("_spindle_page_references")
+        if kept is None or kept[0] is not kids or kept[1] != len(kids):
+            kept = pdf.__dict__["_spindle_page_references"] = (kids, len(kids), original.fget(pdf))
+        return kept[2]
+
+    pydyf.PDF.page_references = property(page_references)
+    try:
+        yield
+    finally:
+        pydyf.PDF.page_references = original
+
+
 def _unique_header_ids(prefix: str):
     """WeasyPrint names table header cells in the structure tree after PDF object numbers, which
     repeat from part to part: prefix them with the part's name so they stay unique once merged."""
@@ -503,7 +531,8 @@ def _renumber(context, boxes: list, kept: list[int], delta: int, strings: dict[s
     """Shift the page counters by *delta*, carry in *strings*, and lay out the kept pages' margin boxes again."""
     from weasyprint.formatting_structure import boxes as box_types
     from weasyprint.layout.background import layout_box_backgrounds
-    from weasyprint.layout.page import make_margin_boxes
+
+    from spindle.editions.paged import margins
 
     if delta:
         for item in context.page_maker:
@@ -512,15 +541,16 @@ def _renumber(context, boxes: list, kept: list[int], delta: int, strings: dict[s
                 counters["page"] = [value + delta for value in counters["page"]]
     for name, value in strings.items():  # as if set on the lead page, before the part's own assignments
         context.string_set[name][1] = [value]
+    memo: dict = {}  # sides laid out already, by page type and text (margins.py)
     for index in kept:
         page = boxes[index]
         context.current_page = index + 1
         state = context.page_maker[index + 1][3]
         content = [child for child in page.children if not isinstance(child, box_types.MarginBox)]
-        margins = list(make_margin_boxes(context, page, state))
-        for margin in margins:
+        laid = margins.margin_boxes(context, page, state, memo)
+        for margin in laid:
             layout_box_backgrounds(page, margin, context.get_image_from_uri)
-        page.children = tuple(content + margins)
+        page.children = tuple(content + laid)
 
 
 # --- the worker process -----------------------------------------------------------------------------------
