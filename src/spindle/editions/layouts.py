@@ -209,12 +209,15 @@ def styles_for(project, theme: Theme, name: str, allow_remote: bool):
     return styles, sides
 
 
-def styles_changed(project, theme: Theme, editions: list[str], allow_remote: bool, store: caching.Cache) -> bool:
+def styles_changed(project, theme: Theme, editions: list[str], allow_remote: bool, store: caching.Cache,
+                   styles: list | None = None) -> bool:
     """Whether the stylesheets of *editions* differ from the last build's (every chapter will
-    be laid out again); records the new ones."""
+    be laid out again); records the new ones (and adds each edition's Styles to *styles*)."""
     changed = False
     for name in editions:
         found = styles_for(project, theme, name, allow_remote)
+        if styles is not None and not isinstance(found, str):
+            styles.append(found[0])
         key = found[0].key if not isinstance(found, str) else found
         slot = caching.digest(str(project.root.resolve()), name)
         if store.read_json("styles", slot) != key:

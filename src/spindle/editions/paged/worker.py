@@ -534,6 +534,23 @@ def _die_with_parent() -> None:
             pass
 
 
+WARM_HTML = ("<html><body><section><h1>Warm</h1><h2>A <em>few</em> lines</h2><p>Set with <em>every</em> "
+             "<strong>face</strong> a <code>part</code> is likely to use<a href='#n'>1</a>.</p>"
+             "<pre><code>while True:</code></pre></section></body></html>")
+
+
+def warm(styles: Styles) -> None:
+    """Read *styles* and lay out a few lines with them (their fonts loaded, WeasyPrint's first-use
+    costs paid) while the build reads the manuscript: what this process keeps of it (the parsed
+    stylesheets, fonts, caches) is what any earlier part would have left. Nothing is answered: a
+    problem here is met again, and reported, by the first part laid out."""
+    try:
+        lay_out(Job(name="warm", html=WARM_HTML, styles=styles, lead="right", number=1))
+    except Exception:  # noqa: BLE001 - see above
+        pass
+    gc.collect()
+
+
 def serve(conn) -> None:
     """A worker: lay out jobs, number and write them when told, until told to stop."""
     held: dict = {}
@@ -561,6 +578,8 @@ def serve(conn) -> None:
             elif kind == "drop":
                 held.pop(key, None)
                 gc.collect()
+            elif kind == "warm":
+                warm(message[2])
         except SpindleError as exc:
             held.pop(key, None)
             # the message is the answer: what it was raised from stays here (pickled along, as it is
