@@ -247,3 +247,27 @@ def test_a_worker_warmed_with_the_stylesheets_lays_a_part_out_to_the_same_bytes(
         worker.reset()
     assert cold[0]["pages"] > 1
     assert warmed == cold
+
+
+def test_the_chapters_paged_bodies_read_from_the_cache_are_the_ones_made_anew(book_copy, tmp_path):
+    """render.paged_html keeps each chapter's body (notes in place, code lines and long runs marked)
+    in the cache: the HTML made with the cache, empty or filled, is the HTML made without it, and a
+    chapter whose HTML changed gets a body of its own."""
+    from spindle.manuscript.load import load_book
+    from spindle.theme import Theme, render
+
+    project = book_copy
+    book, theme = load_book(project), Theme(project)
+    store = caching.Cache(tmp_path / "cache")
+    plain = render.paged_html(book, "print", theme, EPOCH)
+    assert render.paged_html(book, "print", theme, EPOCH, store=store) == plain
+    kept = list((tmp_path / "cache" / "bodies").rglob("*.html"))
+    assert len(kept) == len(book.chapters)
+    assert render.paged_html(book, "print", theme, EPOCH, store=store) == plain  # (read back)
+    chapter = project.root / "manuscript" / "04-delta.md"  # (no link leads into it: the others are as they were)
+    chapter.write_text(chapter.read_text(encoding="utf-8").replace("## Section 1 of Delta samen", "## A new title"),
+                       encoding="utf-8")
+    edited = load_book(project)
+    assert render.paged_html(edited, "print", theme, EPOCH, store=store) == render.paged_html(edited, "print", theme, EPOCH)
+    assert len(list((tmp_path / "cache" / "bodies").rglob("*.html"))) == len(kept) + 1
+    assert "A new title" in render.paged_html(edited, "print", theme, EPOCH, store=store)

@@ -45,7 +45,7 @@ def lay_out(book: Book, theme: Theme, editions: list[str], *, epoch: int | None,
         for name in todo:
             guess = _last_padding(book, store) if name == "print" else None
             spec = _edition(book, theme, name, epoch, allow_remote, guess, finish_print=finish_print,
-                            screen=screen and name == "print", guessed=guess is not None)
+                            screen=screen and name == "print", guessed=guess is not None, store=store)
             if isinstance(spec, str):
                 problems[name] = spec
             else:
@@ -228,8 +228,9 @@ def styles_changed(project, theme: Theme, editions: list[str], allow_remote: boo
 
 def _edition(book: Book, theme: Theme, name: str, epoch: int | None, allow_remote: bool, padding=None,
              rounds: "_Rounds | None" = None, raw: dict | None = None, finish_print: bool = True,
-             screen: bool = False, guessed: bool = False):
-    """The pipeline's description of an edition, or why it cannot be laid out part by part."""
+             screen: bool = False, guessed: bool = False, store: caching.Cache | None = None):
+    """The pipeline's description of an edition, or why it cannot be laid out part by part
+    (*store*: the chapters' bodies are kept there, render.paged_html)."""
     from spindle.editions.paged import split as parts
     from spindle.editions.paged import scheduler as pipeline
     from spindle.theme import render
@@ -240,7 +241,9 @@ def _edition(book: Book, theme: Theme, name: str, epoch: int | None, allow_remot
     styles, sides = found
     # Laid out undated (the merged PDF is dated afterwards), so that a part's layout, cached
     # by its HTML, serves every later build and the print edition's second round.
-    html = render.paged_html(book, name, theme, UNDATED, padding=padding)
+    if rounds is not None:
+        store = rounds.store
+    html = render.paged_html(book, name, theme, UNDATED, padding=padding, store=store)
     split = parts.split(html, [c.id for c in book.chapters])
     if split.problem:
         return split.problem
@@ -256,7 +259,7 @@ def _edition(book: Book, theme: Theme, name: str, epoch: int | None, allow_remot
                                wanted=name != "print" or finish_print or raw is not None)
     if name == "print":
         rounds = rounds or _Rounds(book, theme, epoch, allow_remote, raw, finish_print, screen,
-                                   guess=padding if guessed else None)
+                                   guess=padding if guessed else None, store=store)
         edition.again = lambda pages: rounds.next(pages, padding)
     return edition
 
@@ -286,8 +289,9 @@ class _Rounds:
     pass (a second round differs from the first only in the closing part and the contents)."""
 
     def __init__(self, book: Book, theme: Theme, epoch: int | None, allow_remote: bool, raw: dict | None = None,
-                 finish_print: bool = True, screen: bool = False, guess=None):
+                 finish_print: bool = True, screen: bool = False, guess=None, store: caching.Cache | None = None):
         self.book, self.theme, self.epoch, self.allow_remote = book, theme, epoch, allow_remote
+        self.store = store
         self.raw, self.finish_print, self.screen = raw, finish_print, screen
         self.guess = guess  # the padding the last round was laid out with, to be checked (a rebuild)
         self.direct = False  # a round was laid out with the padding a guess implied
