@@ -271,3 +271,16 @@ def test_the_chapters_paged_bodies_read_from_the_cache_are_the_ones_made_anew(bo
     assert render.paged_html(edited, "print", theme, EPOCH, store=store) == render.paged_html(edited, "print", theme, EPOCH)
     assert len(list((tmp_path / "cache" / "bodies").rglob("*.html"))) == len(kept) + 1
     assert "A new title" in render.paged_html(edited, "print", theme, EPOCH, store=store)
+
+
+def test_the_workers_leave_no_temporary_files(book_copy, tmp_path, monkeypatch):
+    """Each worker's temporary files (WeasyPrint's copies of the stylesheets' fonts, which only its
+    font configuration's __del__ removes, never run in a worker that is stopped) are removed with it."""
+    import tempfile
+
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    result = builder.build(book_copy, ["pdf"], epoch=EPOCH, jobs=2)
+    assert result.outputs[0].pages > 10
+    assert list(scratch.iterdir()) == []

@@ -638,8 +638,14 @@ class _Worker:
     def __init__(self, context):
         from spindle.editions.paged.worker import serve
 
+        import tempfile
+
         self.conn, child = context.Pipe()
-        self.process = context.Process(target=serve, args=(child,), daemon=True)
+        # the worker's temporary files (WeasyPrint copies the stylesheets' fonts into a folder that only
+        # its font configuration's __del__ removes, which a worker stopped or killed never runs: 2.5 MB
+        # left in /tmp per worker and build) go in a folder of its own, removed here (join)
+        self.scratch = tempfile.mkdtemp(prefix="spindle-worker-")
+        self.process = context.Process(target=serve, args=(child, self.scratch), daemon=True)
         forked = context.get_start_method() == "fork"
         if forked:  # what the worker inherits (WeasyPrint, the book) is never garbage in it: its
             gc.freeze()  # collections leave those objects alone (and their pages stay shared)
@@ -668,7 +674,10 @@ class _Worker:
         self.conn.close()
 
     def join(self) -> None:
+        import shutil
+
         self.process.join(timeout=5)
+        shutil.rmtree(self.scratch, ignore_errors=True)
 
 
 class _Inline:

@@ -551,10 +551,15 @@ def warm(styles: Styles) -> None:
     gc.collect()
 
 
-def serve(conn) -> None:
-    """A worker: lay out jobs, number and write them when told, until told to stop."""
+def serve(conn, scratch: str | None = None) -> None:
+    """A worker: lay out jobs, number and write them when told, until told to stop; its temporary
+    files go in the folder *scratch* (which the build removes: this process may be killed)."""
     held: dict = {}
     _die_with_parent()
+    if scratch is not None:
+        import tempfile
+
+        tempfile.tempdir = scratch
     reset()
     for module in ("weasyprint.document", "weasyprint.layout", "spindle.editions.paged.pagemap"):
         importlib.import_module(module)  # while the build reads the manuscript
