@@ -548,7 +548,6 @@ def warm(styles: Styles) -> None:
         lay_out(Job(name="warm", html=WARM_HTML, styles=styles, lead="right", number=1))
     except Exception:  # noqa: BLE001 - see above
         pass
-    gc.collect()
 
 
 def serve(conn, scratch: str | None = None) -> None:
