@@ -218,7 +218,7 @@ def test_edits_that_reach_other_chapters_give_a_cold_builds_bytes(book_copy, tmp
 
 
 def test_a_worker_warmed_with_the_stylesheets_lays_a_part_out_to_the_same_bytes(book_copy, monkeypatch):
-    """The build's first worker reads the stylesheets and lays out a few lines while the manuscript
+    """The build's first worker reads the stylesheets (and loads their fonts) while the manuscript
     is read (worker.warm): the part it lays out next is the one a fresh worker makes."""
     from spindle.editions.paged import worker
     from spindle.manuscript.load import load_book

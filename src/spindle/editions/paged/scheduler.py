@@ -738,9 +738,8 @@ class Pool:
     def start(self, every: bool = False, warm: list | tuple = ()) -> "Pool":
         """Start one worker now, or *every* one (otherwise the others start when there is work for
         them: a rebuild after an edit often needs one, and starting more would slow this process
-        reading the manuscript). Each reads the stylesheets of *warm* (worker.Styles) and lays out
-        a few lines with them meanwhile: its first part then finds them parsed and their fonts
-        loaded."""
+        reading the manuscript). Each reads the stylesheets of *warm* (worker.Styles) meanwhile:
+        its first part then finds them parsed and their fonts loaded."""
         if self.jobs > 1:
             context = _start_method()
             if every and context.get_start_method() == "fork":

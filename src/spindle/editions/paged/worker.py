@@ -534,18 +534,14 @@ def _die_with_parent() -> None:
             pass
 
 
-WARM_HTML = ("<html><body><section><h1>Warm</h1><h2>A <em>few</em> lines</h2><p>Set with <em>every</em> "
-             "<strong>face</strong> a <code>part</code> is likely to use<a href='#n'>1</a>.</p>"
-             "<pre><code>while True:</code></pre></section></body></html>")
-
-
 def warm(styles: Styles) -> None:
-    """Read *styles* and lay out a few lines with them (their fonts loaded, WeasyPrint's first-use
-    costs paid) while the build reads the manuscript: what this process keeps of it (the parsed
-    stylesheets, fonts, caches) is what any earlier part would have left. Nothing is answered: a
-    problem here is met again, and reported, by the first part laid out."""
+    """Read *styles* (parse the stylesheets, load their fonts) while the build reads the manuscript:
+    the first part laid out then finds them read, as any later part does. (Laying out a few lines as
+    well, to pay WeasyPrint's other first-use costs, measured slower: this process, importing
+    WeasyPrint, is the later of the two to be ready after a one-chapter edit.) Nothing is answered:
+    a problem here is met again, and reported, by the first part laid out."""
     try:
-        lay_out(Job(name="warm", html=WARM_HTML, styles=styles, lead="right", number=1))
+        _styles(styles)
     except Exception:  # noqa: BLE001 - see above
         pass
 
