@@ -300,7 +300,9 @@ def test_a_rebuild_with_nothing_changed_is_a_no_op(project_copy):
     messages: list[str] = []
     changed = builder.build(project, ["pdf", "epub"], epoch=EPOCH, jobs=2, report=messages.append)
     assert not any("nothing changed" in n for n in changed.notes)
-    assert laid_out(messages, "pdf") >= 5  # every chapter: the stylesheet changed
+    # the chapters with an h2 (alpha, beta, gamma, delta: "## Section"), not the front matter, the foreword
+    # or the colophon, which the rule cannot reach (editions/paged/reach.py, tests/editions/test_reach.py)
+    assert laid_out(messages, "pdf") == 4
     assert changed.outputs[0].path.read_bytes() != b"" and changed.outputs[0].path.stat().st_mtime_ns != stamps[
         changed.outputs[0].path]
 

@@ -138,6 +138,42 @@ def test_footnotes_are_namespaced_per_chapter(tmp_path):
     assert len(ids) == len(set(ids))
 
 
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "markdown"
+
+
+def test_link_definitions_right_after_a_footnote_are_definitions(tmp_path):
+    """js-primer (GitBook): ``[^1]: note`` then, with no blank line, ``[IEEE 754]: url`` and more
+    definitions. CommonMark made them lazy lines of the note (the note printed them, the
+    reference links printed as written); they end the note, as in GitBook's parser."""
+    text = (FIXTURES / "footnote-then-definitions.md").read_text(encoding="utf-8")
+    found = chapter(tmp_path, text)
+    body = parse_xhtml(found.html)
+    links = {a.get("href"): "".join(a.itertext()) for a in body.iter("{http://www.w3.org/1999/xhtml}a")}
+    assert links["https://ja.wikipedia.org/wiki/IEEE_754"] == "IEEE 754"
+    assert links["https://tc39.es/ecma262/"] == "ECMAScript"
+    assert links["#strict-mode"] == "strict mode"  # (resolved to the chapter's ids later, by manuscript/links)
+    assert "[IEEE 754]" not in found.html and "[ECMAScript]" not in found.html
+    (note,) = found.notes
+    assert "2ality.com" in note.html and "IEEE" not in note.html and "tc39" not in note.html
+
+
+def test_a_footnotes_indented_lines_and_other_paragraphs_keep_commonmarks_rule(tmp_path):
+    """Only an unindented (lazy) line after a footnote ends it; a definition line inside an
+    ordinary paragraph stays that paragraph's text, as CommonMark says."""
+    found = fragment(tmp_path, """
+        Text.[^1] Then [x][] and [y][].
+
+        [^1]: A note
+            [x]: https://example.org/indented
+
+        A paragraph
+        [y]: https://example.org/in-a-paragraph
+    """)
+    assert "https://example.org/indented" not in found.html
+    assert "[x]: https://example.org/indented" in found.notes[0].html  # (the note's own text)
+    assert "[y]: " in found.html and 'href="https://example.org/in-a-paragraph"' not in found.html
+
+
 def test_note_referenced_twice(tmp_path):
     frag = fragment(tmp_path, """
         One.[^a] Two.[^a]

@@ -423,4 +423,30 @@ def run(argv: list[str]) -> int:
     except KeyboardInterrupt:
         click.echo("interrupted; earlier outputs are untouched", err=True)
         return 130
+    except Exception:  # a bug in spindle: one line naming the file with its traceback (core/crash.py)
+        import traceback
+
+        from spindle.core import crash
+
+        command = next((a for a in argv if not a.startswith("-")), "spindle")
+        found = crash.internal(f"running 'spindle {command}'", traceback.format_exc(), _crash_folder(argv), command,
+                               outputs=command == "build")
+        click.echo(f"error: {found}", err=True)
+        return found.exit_code
     return code if isinstance(code, int) else 0  # ctx.exit(n) in a command returns n here
+
+
+def _crash_folder(argv: list[str]) -> Path | None:
+    """Where a crash's traceback goes: .spindle-cache/ beside the book.toml (or series.toml) the
+    command read (--config, else the working folder's); None (the temporary folder) elsewhere."""
+    config = None
+    for i, arg in enumerate(argv):
+        if arg == "--config" and i + 1 < len(argv):
+            config = Path(argv[i + 1])
+        elif arg.startswith("--config="):
+            config = Path(arg[len("--config="):])
+    if config is None:
+        config = next((Path(n) for n in ("book.toml", "series.toml") if Path(n).is_file()), None)
+    if config is None or not config.is_file():
+        return None
+    return config.resolve().parent / ".spindle-cache"

@@ -174,6 +174,16 @@ class Preview:
             self.version += 1
             self.changed.notify_all()
 
+    def _crashed(self, doing: str, name: str, details: str | None = None) -> str:
+        """A bug met while *doing*: its traceback (*details*, else the one being handled) goes to
+        .spindle-cache/crash-NAME.txt and one line to stderr; that line, for the page."""
+        from spindle.core import crash
+
+        message = str(crash.internal(doing, details or traceback.format_exc(), self.root / crash.FOLDER, name,
+                                     outputs=False))
+        print(f"error: {message}", file=sys.stderr, flush=True)
+        return message
+
     # --- the work ---------------------------------------------------------------------------------------
 
     def run(self) -> None:
@@ -228,10 +238,9 @@ class Preview:
             self.project = self.book = self.theme = self.rendered = None  # redo everything next time
             if isinstance(exc, SpindleError):
                 message = str(exc)
+                self.log(f"error: {message}")
             else:  # a bug, not the author's mistake: show it, keep serving
-                traceback.print_exc(file=sys.stderr)
-                message = f"internal error: {exc!r}"
-            self.log(f"error: {message}")
+                message = self._crashed("preparing the preview's HTML", "preview-html")
             self._bump(error=message, html=None, generation=self.state.generation + 1)
             return
         self.log(f"preview: {', '.join(sorted(kinds))} changed; HTML ready in {time.perf_counter() - start:.2f} s")
@@ -249,11 +258,15 @@ class Preview:
             glimpse = preview.lay_out_part(self.book, self.theme, edition, view.viewing, view.where,
                                            allow_remote=self.allow_remote, previous=view.styles,
                                            numbers=view.numbers)
+        except preview.Unreached as exc:  # (the rebuild, next, lays out only the parts the edit reaches)
+            self.log(f"preview: {edition}: the page in view ({exc.part}) is out of the stylesheet edit's reach: "
+                     f"not laid out first")
+            return
         except SpindleError as exc:  # the edition's own rebuild, next, reports it
             self.log(f"preview: {edition}: the page in view could not be laid out first: {exc}")
             return
         except Exception:
-            traceback.print_exc(file=sys.stderr)
+            self._crashed(f"laying out the page in view of the {edition} preview first", f"preview-{edition}")
             return
         if glimpse is None:
             return
@@ -305,8 +318,7 @@ class Preview:
                 error = str(exc)
                 self.log(f"error: {edition}: {exc}")
             else:
-                traceback.print_exc(file=sys.stderr)
-                error = f"internal error: {exc!r}"
+                error = self._crashed(f"rebuilding the {edition} preview", f"preview-{edition}")
         where, height = self._measure(edition, path) if error is None else (view.where, view.height)
         from spindle.editions import preview
 
@@ -346,7 +358,7 @@ class Preview:
                     document.close()
             height = round(300 * (box[3] - box[1]) / (box[2] - box[0]))
         except Exception:  # only the page views' refinements depend on it
-            traceback.print_exc(file=sys.stderr)
+            self._crashed(f"measuring the {edition} preview's pages", f"preview-{edition}")
             return {}, 0
         return where, height
 
@@ -722,6 +734,15 @@ class _Server(ThreadingHTTPServer):
     request_queue_size = 256  # a burst of connections (a page with many images) waits, not refused
     daemon_threads = True
 
+    def handle_error(self, request, client_address) -> None:
+        """A bug answering a request: one line (the traceback in .spindle-cache/crash-preview-request.txt), not
+        socketserver's traceback on stderr."""
+        preview = getattr(self.RequestHandlerClass, "preview", None)
+        if preview is not None:
+            preview._crashed(f"answering a request from {client_address[0]}", "preview-request")
+        else:
+            super().handle_error(request, client_address)
+
 
 def _type(path: Path) -> str:
     kind = TYPES.get(path.suffix.lower()) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
@@ -773,6 +794,23 @@ def watch(preview: Preview) -> list[threading.Thread]:
     return threads
 
 
+def report_thread_crashes(preview: Preview):
+    """An exception that ends one of the preview's threads (watching, rebuilding, answering) is
+    reported as every bug is (Preview._crashed), not by Python's traceback on stderr; the hook
+    it replaces, to put back."""
+    previous = threading.excepthook
+
+    def crashed(args) -> None:
+        if args.exc_type is SystemExit:
+            return
+        name = args.thread.name if args.thread is not None else "a thread"
+        preview._crashed(f"running the preview ({name})", "preview-thread",
+                         "".join(traceback.format_exception(args.exc_type, args.exc_value, args.exc_traceback)))
+
+    threading.excepthook = crashed
+    return previous
+
+
 def stop_on_sigterm() -> None:
     """SIGTERM (a service manager, a container stopping, CI cancelling) stops the preview as
     Ctrl+C does: cleanly, saying so. (A SIGINT that was ignored when spindle started, as in a
@@ -801,6 +839,7 @@ def serve(config_path: Path, port: int = 8000, out_dir: Path | None = None, allo
         raise SpindleError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}; choose another --port") from None
     server.daemon_threads = True
     url = f"http://127.0.0.1:{server.server_address[1]}/"
+    previous_hook = report_thread_crashes(preview)
     worker = threading.Thread(target=preview.run, daemon=True, name="spindle-preview")
     worker.start()
     watch(preview)
@@ -814,6 +853,7 @@ def serve(config_path: Path, port: int = 8000, out_dir: Path | None = None, allo
     except KeyboardInterrupt:
         pass
     finally:
+        threading.excepthook = previous_hook
         preview.stopping.set()
         with preview.changed:
             preview.changed.notify_all()

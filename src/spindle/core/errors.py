@@ -45,6 +45,19 @@ class BuildError(SpindleError):
     """An edition could not be written."""
 
 
+class InternalError(BuildError):
+    """A bug in spindle, not a mistake in the book (core/crash.py): one line naming what spindle was
+    doing and the file that holds the traceback (written before this is raised)."""
+
+    def __init__(self, doing: str, report: str | None, outputs: bool = True):
+        self.doing, self.report = doing, report
+        where = (f"its traceback is in {report}; please report it to spindle's maintainers with that file"
+                 if report is not None else "please report it to spindle's maintainers (its traceback "
+                 "could not be written to a file)")
+        super().__init__(f"internal error while {doing} (a bug in spindle, not in the book): {where}"
+                         + ("; the previous outputs are as they were" if outputs else ""))
+
+
 class TranscriptError(ManuscriptError):
     """An interview transcript cannot be read, recognised or mapped to speakers."""
 

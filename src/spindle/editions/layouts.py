@@ -18,6 +18,7 @@ from spindle.theme import BUILTIN, Theme
 
 UNDATED = 0  # the date the part-by-part layouts' HTML carries (the merged PDF gets the build's)
 _URL = re.compile(r"""url\(\s*(['"]?)([^'")]+)\1\s*\)""")
+_IMPORT = re.compile(r"""@import\s+(['"])([^'"]+)\1""")
 
 
 def identifier(book: Book, edition: str) -> str:
@@ -81,7 +82,7 @@ def lay_out(book: Book, theme: Theme, editions: list[str], *, epoch: int | None,
                 raw["pdf"] = laid[name].pdf
     if screen:
         if "pdf" not in laid:
-            laid["pdf"] = _screen(book, laid["print"], raw["pdf"], epoch)
+            laid["pdf"] = _screen(book, theme, laid["print"], raw["pdf"], epoch)
         notes.append(f"pdf: made from the print edition's layout: {laid['pdf'].pages} pages "
                      f"({laid['print'].pages - laid['pdf'].pages} blank print pages left out; printed page numbers "
                      f"as page labels){how}")
@@ -97,14 +98,14 @@ def to_lay_out(project, editions) -> list[str]:
     return wanted
 
 
-def _screen(book: Book, printed: Laid, raw: bytes, epoch: int | None) -> Laid:
+def _screen(book: Book, theme: Theme, printed: Laid, raw: bytes, epoch: int | None) -> Laid:
     """The screen PDF finished from the print layout (editions/print/screen)."""
     from spindle.editions.print import screen
 
     faults.point("screen")
     starts = printed.starts or []
     blanks = [s.blank for s in starts] if len(starts) == printed.pages else None
-    made = screen.derive(raw, blanks, identifier(book, "pdf"), epoch)
+    made = screen.derive(raw, blanks, identifier(book, "pdf"), epoch, _link_colour(theme))
     return _screen_laid(printed, made.pdf, made.numbers)
 
 
@@ -141,32 +142,44 @@ def _remember_padding(book: Book, store: caching.Cache, padding) -> None:
             store.write_json("padding", _padding_slot(book), value)
 
 
-def _derivation(book: Book, epoch: int | None):
+def _link_colour(theme: Theme) -> tuple[float, float, float] | None:
+    """The colour of external links in the screen PDF made from the print layout: the print
+    stylesheets' accent, in RGB (print/screen.accent)."""
+    from spindle.editions.print import screen
+
+    sheets = theme.stylesheets("print") + [theme.custom_stylesheet()]
+    return screen.accent([p.read_text(encoding="utf-8", errors="replace") for p in sheets])
+
+
+def _derivation(book: Book, theme: Theme, epoch: int | None):
     """The screen PDF finished from the print layout part by part (scheduler.Derivation): each
-    part's pages cut, turned RGB and its blank pages left out, cached beside the part (an edit
-    finishes the parts that changed), then the merged book labelled, dated and given its ids."""
+    part's pages cut, turned RGB (external links in the accent colour) and its blank pages left
+    out, cached beside the part (an edit finishes the parts that changed), then the merged book
+    labelled, dated and given its ids. (The finished parts' cache key has the link colour: a part's
+    layout key may be one from before a stylesheet edit that did not reach it, paged/reach.py.)"""
     from spindle.editions.paged import scheduler as pipeline
     from spindle.editions.print import screen
 
     name = identifier(book, "pdf")
+    link = _link_colour(theme)
 
     def part(done, last: bool):
         starts = done.starts or []
         if len(starts) != done.pages:
             return None
-        made = screen.derive_part(done.pdf, [s.blank for s in starts], done.bookmarks, last)
+        made = screen.derive_part(done.pdf, [s.blank for s in starts], done.bookmarks, last, link)
         return None if made is None else pipeline.Derived(pdf=made.pdf, kept=made.kept, bookmarks=made.bookmarks)
 
     def whole(raw: bytes, blanks):
         faults.point("screen")
-        made = screen.derive(raw, blanks, name, epoch)
+        made = screen.derive(raw, blanks, name, epoch, link)
         return made.pdf, made.numbers
 
     def finishing(pdf, numbers) -> None:
         faults.point("screen")
         screen.finish_book(pdf, numbers, name, epoch)
 
-    return pipeline.Derivation(part=part, finishing=finishing, whole=whole)
+    return pipeline.Derivation(part=part, finishing=finishing, whole=whole, key=repr(link))
 
 
 def _which(exc, specs: dict) -> str:
@@ -201,11 +214,14 @@ def styles_for(project, theme: Theme, name: str, allow_remote: bool):
     problem, sides = pipeline.check_styles(texts)
     if problem:
         return problem
-    key = caching.digest(caching.code_fingerprint(), name, str(variant), str(allow_remote), identifier(book, name),
-                         settings, *texts, *_referenced(book, sheets, settings))
+    # base: what of the key is not the stylesheets' rules (editions/paged/reach.py compares those)
+    files, imported = _referenced(book, sheets, settings)
+    base = caching.digest(caching.code_fingerprint(), name, str(variant), str(allow_remote), identifier(book, name),
+                          *files)
+    key = caching.digest(base, *texts, *imported)
     styles = Styles(key=key, sheets=tuple(str(p) for p in sheets), settings=settings, root=str(project.root),
                     allow_remote=allow_remote, variant=variant, identifier=identifier(book, name),
-                    shared=tuple(str(p) for p in project.shared))
+                    shared=tuple(str(p) for p in project.shared), base=base)
     return styles, sides
 
 
@@ -251,17 +267,36 @@ def _edition(book: Book, theme: Theme, name: str, epoch: int | None, allow_remot
     split_parts = tuple(parts.Part(p.name, p.html, images.get(p.name, "")) for p in split.parts)
 
     if rounds is not None:
-        raw, finish_print, screen = rounds.raw, rounds.finish_print, rounds.screen
+        raw, finish_print, screen, store = rounds.raw, rounds.finish_print, rounds.screen, rounds.store
+    # with *store*, a part that this build's stylesheet changes cannot reach keeps its cached layout (paged/reach.py)
+    part_keys = _reach(book.project, name, styles, store).keys(split_parts) if store is not None else {}
     edition = pipeline.Edition(name=name, styles=styles, parts=split_parts, page_starts=name == "print",
-                               sides=sides, padding=padding,
+                               sides=sides, padding=padding, part_keys=part_keys,
                                finishing=_finishing(book, name, epoch, raw, finish_print),
-                               derive=_derivation(book, epoch) if screen else None,
+                               derive=_derivation(book, theme, epoch) if screen else None,
                                wanted=name != "print" or finish_print or raw is not None)
     if name == "print":
         rounds = rounds or _Rounds(book, theme, epoch, allow_remote, raw, finish_print, screen,
                                    guess=padding if guessed else None, store=store)
         edition.again = lambda pages: rounds.next(pages, padding)
     return edition
+
+
+def reach_slot(project, name: str) -> str:
+    """The cache slot of edition *name*'s record of which key each part's layout is filed under."""
+    return caching.digest(str(project.root.resolve()), name)
+
+
+def _reach(project, name: str, styles, store: caching.Cache):
+    """What decides which parts a stylesheet edit reaches: the stylesheets in cascade order (the
+    page settings before the last, as the workers read them) and the folders an @import may read."""
+    from spindle.editions.paged import reach
+
+    paths = [Path(p) for p in styles.sheets]
+    sheets = [(str(p), p.read_text(encoding="utf-8", errors="replace")) for p in paths]
+    sheets.insert(len(sheets) - 1, (None, styles.settings))
+    folders = (project.root, BUILTIN, *project.shared)
+    return reach.Reach(store, reach_slot(project, name), styles.key, styles.base, sheets, folders)
 
 
 def _finishing(book: Book, name: str, epoch: int | None, raw: dict | None = None, finish_print: bool = True):
@@ -332,21 +367,31 @@ class _Rounds:
         return following
 
 
-def _referenced(book: Book, sheets: list[Path], settings: str) -> list[str]:
-    """Hashes of the files the stylesheets refer to (fonts, images, the output profile)."""
+def _referenced(book: Book, sheets: list[Path], settings: str) -> tuple[list[str], list[str]]:
+    """Hashes of the files the stylesheets refer to (fonts, images, the output profile), and of the
+    sheets they import (with ``url()`` or a plain string; their rules are compared rule by rule,
+    reach.py), and what those refer to."""
     root = book.project.root.resolve()
     found: list[str] = []
+    imported: list[str] = []
     sources = [(p, p.read_text(encoding="utf-8", errors="replace")) for p in sheets] + [(root / "book.toml", settings)]
-    for sheet, text in sources:
-        for m in _URL.finditer(text):
-            target = m.group(2).strip()
+    seen: set[Path] = set()
+    while sources:
+        sheet, text = sources.pop(0)
+        targets = [m.group(2) for m in _URL.finditer(text)] + [m.group(2) for m in _IMPORT.finditer(text)]
+        for target in targets:
+            target = target.strip()
             if re.match(r"^[a-z][a-z0-9+.-]*:", target, re.I):
                 continue
             path = (sheet.parent / unquote(target.split("#")[0].split("?")[0])).resolve()
             allowed = (root, BUILTIN.resolve(), *(p.resolve() for p in book.project.shared))
             if path.is_file() and any(folder in path.parents for folder in allowed):
-                found.append(f"{path.name}:{caching.file_digest(path)}")
-    return found
+                css = path.suffix.lower() == ".css"
+                (imported if css else found).append(f"{path.name}:{caching.file_digest(path)}")
+                if css and path not in seen and len(seen) < 64:
+                    seen.add(path)
+                    sources.append((path, path.read_text(encoding="utf-8", errors="replace")))
+    return found, imported
 
 
 def _images(book: Book, html: str) -> dict[str, str]:

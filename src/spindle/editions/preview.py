@@ -30,6 +30,15 @@ class Glimpse:
     pdf: bytes
 
 
+class Unreached(Exception):
+    """The stylesheet changes since the last build cannot reach the part in view (paged/reach.py):
+    its pages stay as they are, nothing to lay out first."""
+
+    def __init__(self, part: str):
+        super().__init__(part)
+        self.part = part
+
+
 def anchors(pdf: Path) -> dict[str, int]:
     """The named destinations of a laid-out edition and their pages (1-based)."""
     import pikepdf
@@ -99,10 +108,11 @@ def lay_out_part(book: Book, theme: Theme, edition: str, page: int, where: dict[
     stylesheets' key, see :func:`styles_key`); None when the edition is not laid out part by part
     (its whole layout is then the first look). A screen PDF made from the print layout is looked at
     through that layout: *numbers* (the printed number of each of its pages, :func:`numbers`) map
-    its pages to the print edition's, and the part's pages are finished for the screen."""
+    its pages to the print edition's, and the part's pages are finished for the screen. Raises
+    Unreached when the stylesheet changes since the last build cannot reach that part."""
     from spindle.core import cache as caching
     from spindle.editions import layouts
-    from spindle.editions.paged import scheduler
+    from spindle.editions.paged import reach, scheduler
 
     if scheduler.supported_engine() is not None:
         return None
@@ -116,18 +126,22 @@ def lay_out_part(book: Book, theme: Theme, edition: str, page: int, where: dict[
     if isinstance(spec, str):
         return None
     part, start = part_at(book, where, page)
+    store = caching.Cache(None if allow_remote else caching.folder_for(book.project.root, None))
+    held = next((p for p in spec.parts if p.name == part), None)
+    if held is not None and layouts._reach(book.project, layout, spec.styles, store).unreached(held):
+        raise Unreached(part)
     try:
-        store = caching.Cache(None if allow_remote else caching.folder_for(book.project.root, None))
         earlier = (store, previous) if previous and store.enabled else None
-        done = scheduler.lay_out_alone(spec, part, start, where, until=page + AHEAD, earlier=earlier)
+        filed = reach.recorded(store, layouts.reach_slot(book.project, layout))  # (parts an edit did not reach)
+        done = scheduler.lay_out_alone(spec, part, start, where, until=page + AHEAD, earlier=earlier, filed=filed)
     except (scheduler.Unsplittable, KeyError):
         return None
     if layout == edition:
         return Glimpse(edition=edition, part=part, start=start, pages=done.pages, pdf=done.pdf)
-    return _on_screen(book, edition, part, start, done, numbers)
+    return _on_screen(book, theme, edition, part, start, done, numbers)
 
 
-def _on_screen(book: Book, edition: str, part: str, start: int, done, numbers: list[int]) -> Glimpse | None:
+def _on_screen(book: Book, theme, edition: str, part: str, start: int, done, numbers: list[int]) -> Glimpse | None:
     """A part laid out in the print geometry, finished as the screen PDF's pages: the printed pages
     that the screen PDF leaves out (blank ones) are left out here too, the rest take their places."""
     from spindle.editions import layouts
@@ -138,5 +152,6 @@ def _on_screen(book: Book, edition: str, part: str, start: int, done, numbers: l
     kept = [n for n in printed if n in shown]
     if not kept:
         return None
-    made = screen.derive(done.pdf, [n not in shown for n in printed], layouts.identifier(book, edition), None)
+    made = screen.derive(done.pdf, [n not in shown for n in printed], layouts.identifier(book, edition), None,
+                         layouts._link_colour(theme))
     return Glimpse(edition=edition, part=part, start=numbers.index(kept[0]) + 1, pages=made.pages, pdf=made.pdf)

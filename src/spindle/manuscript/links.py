@@ -135,7 +135,7 @@ def _rename_ids(chapter: Chapter, renames: dict[str, str]) -> Chapter:
         html=fix(chapter.html),
         standfirst=fix(chapter.standfirst),
         notes=tuple(Note(renames.get(n.id, n.id), renames.get(n.ref_id, n.ref_id), n.number, fix(n.html)) for n in chapter.notes),
-        headings=tuple(Heading(h.level, renames.get(h.id, h.id), h.text) for h in chapter.headings),
+        headings=tuple(Heading(h.level, renames.get(h.id, h.id), h.text, h.file) for h in chapter.headings),
         title_id=renames.get(chapter.title_id, chapter.title_id),
     )
 

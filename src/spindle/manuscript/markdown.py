@@ -137,6 +137,8 @@ def parser(lang: str) -> MarkdownIt:
     md = MarkdownIt("commonmark", {"typographer": True, "quotes": quotes(lang), "xhtmlOut": True})
     md.enable(["table", "strikethrough", "replacements", "smartquotes"])
     md.use(footnote_plugin).use(deflist_plugin).use(attrs_plugin).use(attrs_block_plugin)
+    md.block.ruler.before("paragraph", "spindle_definition_ends_footnote", _definition_ends_footnote,
+                          {"alt": ["paragraph"]})
     md.use(admon_plugin, render=_render_admonition)
     md.use(
         container_plugin,
@@ -165,6 +167,36 @@ def typographic(text: str, lang: str) -> str:
     """Plain text with the language's quotes and dashes (for titles)."""
     tokens = parser(lang).parseInline(text, {"spindle": None})
     return "".join(c.content for t in tokens for c in (t.children or []) if c.type in ("text", "code_inline")) or text
+
+
+def _definition_ends_footnote(state, start: int, end: int, silent: bool) -> bool:
+    """A link reference definition on an unindented line after a footnote definition ends the
+    footnote (a paragraph's terminator, never a block of its own).
+
+    In CommonMark a definition cannot interrupt a paragraph, so ``[^1]: A note.`` followed at once
+    by ``[IEEE 754]: https://…`` made the definition (and every one after it) lazy continuation
+    text of the note: the note printed them, and ``[IEEE 754][]`` in the text stayed as written
+    (js-primer, GitBook). GitBook's and HonKit's parser (kramed, after marked) reads a footnote
+    definition as its one line and ends a paragraph at a definition; spindle does so for a
+    footnote's lazy lines only: elsewhere CommonMark's rule stands."""
+    if not silent or state.sCount[start] >= state.blkIndent:  # (not lazy: the footnote's own text)
+        return False
+    at = state.bMarks[start] + state.tShift[start]
+    if state.src[at:at + 1] != "[" or state.src[at + 1:at + 2] == "^":  # (a footnote ends it by itself)
+        return False
+    depth = 0
+    for token in reversed(state.tokens):  # inside a footnote definition still open
+        if token.type == "footnote_reference_close":
+            depth -= 1
+        elif token.type == "footnote_reference_open":
+            depth += 1
+            if depth > 0:
+                break
+    if depth <= 0:
+        return False
+    from markdown_it.rules_block.reference import reference
+
+    return reference(state, start, end, True)
 
 
 def render(text: str, lang: str, ctx: ParseContext) -> Fragment:

@@ -17,6 +17,7 @@ class Heading:
     level: int  # 2 to 6 inside a chapter (the chapter title is level 1; a nested file's title is 2)
     id: str
     text: str
+    file: bool = False  # the title of a file nested under the chapter (its own document in the EPUB)
 
 
 @dataclass(frozen=True)

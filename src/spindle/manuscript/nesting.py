@@ -4,7 +4,8 @@ then merged into the chapter before it as a ``<section>`` whose title is a
 heading one level below the chapter's (two below for a file nested twice), with
 no chapter number of its own. The table of contents, the EPUB navigation and the
 PDF bookmarks then follow the source book's own structure, since they are made
-from chapters and their headings."""
+from chapters and their headings (a nested file's title is marked as such: the
+EPUB navigation lists it at any toc_depth, as the file is a document of its own)."""
 
 from __future__ import annotations
 
@@ -43,7 +44,7 @@ def _append(top: Chapter, section: Chapter, page: bool) -> Chapter:
         top,
         html=html_,
         notes=notes,
-        headings=top.headings + (Heading(level, heading_id, section.title),) + section.headings,
+        headings=top.headings + (Heading(level, heading_id, section.title, file=True),) + section.headings,
         resources=top.resources + tuple(r for r in section.resources if r not in top.resources),
         digest=_combine(top.digest, section.digest),
         diagnostics=top.diagnostics + section.diagnostics,

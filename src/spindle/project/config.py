@@ -301,8 +301,11 @@ class Accessibility:
 
 @dataclass(frozen=True)
 class EpubEdition:
-    toc_depth: int = _opt(2, help="Levels in the navigation document: 1 chapters, 2 with sections (##), "
-                                  "3 with subsections (###); parts are always shown")
+    toc_depth: int = _opt(2, help="Heading levels in the navigation document: 1 chapters, 2 with sections (##), "
+                                  "3 with subsections (###). Parts are always shown, and so is every file nested "
+                                  "under a chapter ('sections'), at any depth: it is a document of its own, which "
+                                  "readers reach from the navigation; the headings inside it count from the "
+                                  "chapter's (a file nested once is a ## section, its ## headings ###)")
     cover: str | None = _opt(None, help="Cover image (PNG or JPEG), relative to the project "
                                         "(default: the print cover's front, when the print edition is built)")
     accessibility: Accessibility = _opt(factory=Accessibility, help="Accessibility metadata overrides")
@@ -321,7 +324,9 @@ class PrintEdition:
     margin_bottom: Length = _opt(Length(22.0), help="Bottom margin")
     margin_inside: Length = _opt(Length(20.0), help="Inside (gutter-side) margin")
     margin_outside: Length = _opt(Length(15.0), help="Outside margin")
-    toc_depth: int = _opt(1, help="Heading levels in the table of contents (1-3)")
+    toc_depth: int = _opt(1, help="Heading levels in the table of contents (1-3); a file nested under a chapter "
+                                  "('sections') is a heading one level below its chapter's (## nested once, ### twice). "
+                                  "The PDF bookmarks list headings to ### and nested files at any depth")
     gutter: Length = _opt(Length(0.0), help="Binding allowance added to the inside margin of every page")
     signature: Literal[2, 4, 8, 16, 32] = _opt(4, help="Pages per signature; the page count is padded to a multiple "
                                                   "of it (4 for saddle stitching; 8, 16 or 32 for sewn books)")

@@ -158,7 +158,8 @@ def build(book: Book, theme: Theme, epoch: int | None, *, pages: PageList | None
 # --- navigation ---------------------------------------------------------------------------------------
 
 def toc_tree(book: Book, where: dict[str, str] | None = None) -> list[TocEntry]:
-    """Parts, chapters and (to toc_depth) their sections, nested. *where* (id → file)
+    """Parts, chapters, (to toc_depth) their sections and (at any depth) the files nested under them,
+    nested. *where* (id → file)
     sends a heading's entry to the file that holds it (a nested file's own document)."""
     tree = _toc_tree(book)
     if where:
@@ -209,10 +210,13 @@ def _parts(book: Book) -> dict[str, tuple[str]]:
 
 
 def _headings(chapter: Chapter, depth: int) -> list[TocEntry]:
+    """The chapter's headings down to level *depth* (toc_depth), and the title of every file nested
+    under it whatever its level: each such file is a document of the spine (epub/split.py), and
+    every document of the spine must be reachable from the navigation (a reader's, Ace's rule)."""
     out: list[TocEntry] = []
     stack: list[tuple[int, TocEntry]] = []
     for heading in chapter.headings:
-        if heading.level > depth:
+        if heading.level > depth and not heading.file:
             continue
         entry = TocEntry(heading.text, f"{chapter.href}#{heading.id}", "section")
         while stack and stack[-1][0] >= heading.level:

@@ -28,9 +28,11 @@ import os
 import re
 import sys
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable
 
 from spindle.core import cache as caching
+from spindle.core import crash
 from spindle.core import progress
 from spindle.core.errors import BuildError, SpindleError
 from spindle.editions.paged.split import Part
@@ -63,6 +65,9 @@ class Edition:
     finishing: Callable[[object], None] | None = None  # finishes the merged pikepdf.Pdf in place (dates it)
     derive: "Derivation | None" = None  # another edition finished from this layout (the screen PDF)
     wanted: bool = True  # the edition's own merged PDF is wanted (not only what is derived from it)
+    # part digest -> the stylesheets' key its layout is filed under, when not styles.key: a part a
+    # stylesheet edit cannot reach keeps the key of its cached layout (reach.py)
+    part_keys: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -87,6 +92,7 @@ class Derivation:
     part: Callable[[Done, bool], Derived | None]
     finishing: Callable[[object, tuple[int, ...]], None]
     whole: Callable[[bytes, list | None], tuple[bytes, tuple[int, ...]]]
+    key: str = ""  # what else the finished parts depend on (the link colour): in their cache key
 
 
 @dataclass
@@ -175,7 +181,9 @@ class _Run:
         self.edition = edition
         self.store = store
         self.memory = memory  # this build's parts and what their layouts came to (for a second round)
-        self.states = [_State(i, part, caching.digest(part.digest, edition.styles.key, str(edition.page_starts)))
+        keys = edition.part_keys
+        self.states = [_State(i, part, caching.digest(part.digest, keys.get(part.digest, edition.styles.key),
+                                                      str(edition.page_starts)))
                        for i, part in enumerate(edition.parts)]
         self.queue: list[tuple[_State, Job]] = []
         self.numbering: list[_State] = []
@@ -496,7 +504,9 @@ class _Run:
         return False
 
     def _derived_key(self, state: _State) -> str:
-        return caching.digest(state.key, "derived", str(state.index == len(self.states) - 1))
+        # (a part a stylesheet edit did not reach keeps its layout's key, reach.py: what the stylesheets
+        # give the finishing besides the layout is in the derivation's own key)
+        return caching.digest(state.key, "derived", str(state.index == len(self.states) - 1), self.edition.derive.key)
 
     def _derived(self, state: _State) -> Derived | None:
         """Part *state* finished for the derived edition: from this build, the cache, or made now."""
@@ -696,15 +706,23 @@ class _Inline:
 
     def send(self, message) -> None:
         kind, key = message[0], message[1]
-        if kind == "job":
-            self.outstanding += 1
-            self.layouts[key] = self.partlayout.lay_out(message[2])
-            self.replies.append(("laid", key, self.layouts[key].laid))
-        elif kind == "number":
-            self.outstanding += 1
-            self.replies.append(("done", key, self.partlayout.finish(self.layouts.pop(key), message[2])))
-        elif kind == "drop":
+        try:
+            if kind == "job":
+                self.outstanding += 1
+                self.layouts[key] = self.partlayout.lay_out(message[2])
+                self.replies.append(("laid", key, self.layouts[key].laid))
+            elif kind == "number":
+                self.outstanding += 1
+                self.replies.append(("done", key, self.partlayout.finish(self.layouts.pop(key), message[2])))
+            elif kind == "drop":
+                self.layouts.pop(key, None)
+        except (SpindleError, KeyboardInterrupt, SystemExit):
+            raise
+        except Exception:  # a bug: answered as a worker process answers it (worker.serve)
+            import traceback
+
             self.layouts.pop(key, None)
+            self.replies.append(("crash", key, traceback.format_exc()))
 
     def stop(self) -> None:
         self.layouts.clear()
@@ -883,8 +901,9 @@ def lay_out(editions: list[Edition], pool: Pool, store: caching.Cache,
             current, state, job = keys[key]
             if kind == "error":
                 raise payload if isinstance(payload, SpindleError) else BuildError(str(payload))
-            if kind == "crash":
-                raise BuildError(f"internal error while laying out {state.part.name}:\n{payload}")
+            if kind == "crash":  # a bug: one line, the traceback in .spindle-cache/crash-PART.txt
+                raise crash.internal(f"laying out part {state.part.name!r} of the {current.edition.name} edition", payload,
+                                     Path(current.edition.styles.root) / caching.FOLDER, state.part.name)
             if kind == "laid":
                 current.on_laid(state, payload, job)
             elif kind == "done":
@@ -906,13 +925,14 @@ def lay_out(editions: list[Edition], pool: Pool, store: caching.Cache,
 
 
 def lay_out_alone(edition: Edition, name: str, start: int, pages_of: dict[str, int], until: int = 0,
-                  earlier: tuple[caching.Cache, str] | None = None) -> Done:
+                  earlier: tuple[caching.Cache, str] | None = None, filed: dict[str, str] | None = None) -> Done:
     """Part *name* of *edition* laid out on its own, in this process, numbered as if it began on
     page *start*, its references to other parts (the table of contents) given the page numbers in
     *pages_of*, and only up to page *until* when given: a look at one part before the whole edition
     is laid out (``spindle serve`` shows the page in view first). The named strings it carries in
     from the parts before it (running heads) are read from *earlier*'s cache: what those parts'
-    layouts with the stylesheets of key *earlier[1]* came to (none found: none carried in). Nothing
+    layouts with the stylesheets of key *earlier[1]* came to, or with the key *filed* gives a part's
+    digest (a part a stylesheet edit did not reach, reach.py; none found: none carried in). Nothing
     is cached: the edition's own layout numbers the part for real. Raises Unsplittable when the
     part cannot be laid out on its own, KeyError for no such part."""
     from spindle.editions.paged import worker as partlayout
@@ -925,7 +945,8 @@ def lay_out_alone(edition: Edition, name: str, start: int, pages_of: dict[str, i
     if earlier is not None:
         store, key = earlier
         for before in run.states[:state.index]:
-            layout_key = caching.digest(before.part.digest, key, str(edition.page_starts))
+            layout_key = caching.digest(before.part.digest, (filed or {}).get(before.part.digest, key),
+                                        str(edition.page_starts))
             for lead in ((None,) if before.index == 0 else ("right", "left")):
                 value = store.read_json("table", caching.digest(layout_key, str(lead)))
                 if isinstance(value, dict) and isinstance(value.get("laid", {}).get("strings"), dict):

@@ -40,6 +40,7 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from spindle.core import faults
 from spindle.core.errors import BuildError, SpindleError
 from spindle.editions.paged.engine import Collect, relevant
 
@@ -67,6 +68,7 @@ class Styles:
     # (remote.py), the paths and URLs stay the build's own (they name images in the PDF) and are
     # read from the worker's copies
     folders: tuple[tuple[str, str], ...] = ()
+    base: str = ""  # what of the key is not the stylesheets' rules (the code, options, files referred to)
 
 
 @dataclass(frozen=True)
@@ -185,6 +187,7 @@ def lay_out(job: Job) -> Held:
     laid out WeasyPrint's way as well, and the one with fewer such notes kept (as before)."""
     from spindle.editions.paged import footnotes
 
+    faults.point("part")  # (SPINDLE_RAISE_AT=part: a bug in a layout worker, for the tests)
     with footnotes.notes_kept() as able:
         kept = _lay_out_once(job)
     moved = footnotes.displaced_in(kept.laid.anchors)

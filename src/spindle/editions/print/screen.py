@@ -10,6 +10,12 @@ from that layout (print/finish) and the screen PDF here, from the same, unfinish
   functions, 8-bit CMYK images such as a press-ready JPEG) turned into DeviceRGB, by the plain
   device formula (R = (1 - C)(1 - K), ...): the print stylesheet's device-cmyk() colours come
   out close to the RGB colours they were chosen from (WeasyPrint 70 draws no CMYK gradients);
+- external links (``http…``, the screen stylesheet's ``a[href^="http"]``), which the print
+  edition prints in the text's colour, drawn in the accent colour (``--colour-accent`` of the
+  print stylesheets, made RGB by the same formula): the tagged layout says which marked content
+  is a link's (its structure element holds the link annotation), and the page's content gets
+  the accent after that marked content begins and its own colour back after it ends (so the
+  book is still laid out once, and the print edition stays as designed);
 - the output intent and the PDF/X claims dropped;
 - the pages the print edition leaves blank on purpose (signature padding, the versos left
   by ``break-before: right``; pagemap.PageStart.blank) left out, and the printed page
@@ -38,9 +44,11 @@ class Screen:
     left_out: tuple[int, ...]  # printed numbers of the blank pages left out
 
 
-def derive(data: bytes, blanks: list[bool] | None, identifier: str, epoch: int | None) -> Screen:
+def derive(data: bytes, blanks: list[bool] | None, identifier: str, epoch: int | None,
+           link: tuple[float, float, float] | None = None) -> Screen:
     """The screen PDF from the print edition's unfinished layout *data*; *blanks*: per page,
-    whether the print edition left it blank on purpose (None: keep every page)."""
+    whether the print edition left it blank on purpose (None: keep every page); *link*: the RGB
+    colour of external links (:func:`accent`; None: as laid out)."""
     import pikepdf
 
     with pikepdf.open(io.BytesIO(data)) as pdf:
@@ -48,7 +56,7 @@ def derive(data: bytes, blanks: list[bool] | None, identifier: str, epoch: int |
         blanks = list(blanks or [])[:count] + [False] * max(0, count - len(blanks or []))
         if all(blanks):
             blanks = [False] * count
-        kept = _pages_finished(pdf, blanks, lambda i, kept: next((j for j in kept if j > i), kept[-1]))
+        kept = _pages_finished(pdf, blanks, lambda i, kept: next((j for j in kept if j > i), kept[-1]), link)
         numbers = tuple(i + 1 for i in kept)
         finish_book(pdf, numbers, identifier, epoch)
         out = _save(pdf)
@@ -66,7 +74,8 @@ class PartScreen:
     bookmarks: list  # the part's bookmarks on the pages kept: (page index, level, label, x, y, state)
 
 
-def derive_part(data: bytes, blanks: list[bool], bookmarks: list, last: bool) -> PartScreen | None:
+def derive_part(data: bytes, blanks: list[bool], bookmarks: list, last: bool,
+                link: tuple[float, float, float] | None = None) -> PartScreen | None:
     """A part of the print layout (*data*, its pages' *blanks*, its *bookmarks* as the merge takes
     them) finished for the screen as :func:`derive` finishes the whole book; None when that cannot
     be done within the part: a page left out whose links would lead to a later part (a blank page
@@ -83,7 +92,7 @@ def derive_part(data: bytes, blanks: list[bool], bookmarks: list, last: bool) ->
     with pikepdf.open(io.BytesIO(data)) as pdf:
         if len(pdf.pages) != count:
             return None
-        _pages_finished(pdf, blanks, lambda i, kept: target[i])
+        _pages_finished(pdf, blanks, lambda i, kept: target[i], link)
         _renumber_structure(pdf, kept)
         out = _save(pdf)
     index = {i: n for n, i in enumerate(kept)}
@@ -118,10 +127,10 @@ def finish_book(pdf, numbers: tuple[int, ...], identifier: str, epoch: int | Non
     finish.stamp(pdf, identifier, epoch)
 
 
-def _pages_finished(pdf, blanks: list[bool], instead_of) -> list[int]:
-    """The pages of *pdf* cut to the trim and turned RGB, those left blank on purpose removed (the
-    links to them led to the page *instead_of(index, kept)*; None: nothing leads to them); the
-    indices of the pages kept."""
+def _pages_finished(pdf, blanks: list[bool], instead_of, link: tuple[float, float, float] | None = None) -> list[int]:
+    """The pages of *pdf* cut to the trim and turned RGB (external links drawn in *link*, when
+    given), those left blank on purpose removed (the links to them led to the page
+    *instead_of(index, kept)*; None: nothing leads to them); the indices of the pages kept."""
     count = len(pdf.pages)
     kept = [i for i in range(count) if not blanks[i]]
     removed = {pdf.pages[i].obj.objgen for i in range(count) if blanks[i]}
@@ -132,7 +141,7 @@ def _pages_finished(pdf, blanks: list[bool], instead_of) -> list[int]:
             instead[pdf.pages[i].obj.objgen] = pdf.pages[instead_of(i, kept)].obj
     for i in kept:
         _trim(pdf.pages[i])
-    colours = _Colours(pdf)
+    colours = _Colours(pdf, link)
     for i in kept:
         colours.page(pdf.pages[i])
     _redirect(pdf, instead, kept)
@@ -263,8 +272,9 @@ class _Colours:
     """Rewrites DeviceCMYK colours as DeviceRGB in content streams, shadings and images,
     each stream once (forms and images are shared between pages)."""
 
-    def __init__(self, pdf):
+    def __init__(self, pdf, link: tuple[float, float, float] | None = None):
         self.pdf = pdf
+        self.link = link  # the colour of external links (None: as laid out)
         self.seen: set[tuple[int, int]] = set()
 
     def page(self, page) -> None:
@@ -278,11 +288,28 @@ class _Colours:
         content = page.obj.get("/Contents")
         if content is None:
             return
+        wanted = _external_content(self.pdf, page) if self.link is not None else set()
+        if wanted:  # external links in the accent: with the CMYK colours, in one rewrite when it can be
+            data = _content(page)
+            if _plain(data):
+                data = _rgb_operators(_SPACE.sub(lambda m: b"/DeviceRGB" + m.group(1) + m.group(2),
+                                                 _links_coloured(data, wanted, self.link)))
+                page.obj.Contents = self.pdf.make_stream(b"")
+                _write(page.obj.Contents, data)
+                self._appearances(page)
+                return
+            _colour_links(self.pdf, page, wanted, self.link)  # (then turned RGB as any page)
+            content = page.obj.Contents
         streams = list(content) if isinstance(content, pikepdf.Array) else [content]
         if any(self._cmyk_in(s.read_bytes()) for s in streams):
             rewritten = self._rewrite(page, resources)
             page.obj.Contents = self.pdf.make_stream(b"")
             _write(page.obj.Contents, rewritten)
+        self._appearances(page)
+
+    def _appearances(self, page) -> None:
+        import pikepdf
+
         for annotation in page.obj.get("/Annots", ()):
             for appearance in (annotation.get("/AP") or {}).values():
                 if isinstance(appearance, pikepdf.Stream):
@@ -343,7 +370,7 @@ class _Colours:
         its bytes (WeasyPrint's content has no literal strings or inline images, which could hold
         look-alikes), else operator by operator (pikepdf's parser: about ten times slower)."""
         data = _content(owner)
-        if b"(" not in data and not (b"BI" in data and _INLINE_IMAGE.search(data)):
+        if _plain(data):
             data = _SPACE.sub(lambda m: b"/DeviceRGB" + m.group(1) + m.group(2), data)
             return _rgb_operators(data)
         return self._parse_and_rewrite(owner, resources)
@@ -468,6 +495,232 @@ def _rgb_function(function) -> bool:
     if kind == 3:
         return all(_rgb_function(f) for f in function.Functions)
     return False
+
+
+# --- external links in the accent colour ---------------------------------------------------------------
+
+def accent(texts: list[str]) -> tuple[float, float, float] | None:
+    """The RGB colour of external links in the screen PDF made from the print layout: the last
+    ``--colour-accent`` declared on ``:root`` (or ``html``) in the print edition's stylesheets
+    *texts* (in cascade order, custom.css last), a ``device-cmyk()`` made RGB as every colour of
+    the layout is (:func:`cmyk_to_rgb`), an sRGB colour as it is; None when it is none of these
+    (a ``var()``, another colour function): the links then stay as laid out."""
+    import tinycss2
+
+    value = None
+    for text in texts:
+        for rule in tinycss2.parse_stylesheet(text, skip_comments=True, skip_whitespace=True):
+            if rule.type != "qualified-rule":
+                continue
+            selectors = {s.strip() for s in tinycss2.serialize(rule.prelude).split(",")}
+            if not selectors & {":root", "html"}:
+                continue
+            for declaration in tinycss2.parse_declaration_list(rule.content, skip_comments=True,
+                                                                skip_whitespace=True):
+                if declaration.type == "declaration" and declaration.lower_name == "--colour-accent":
+                    value = [t for t in declaration.value if t.type not in ("whitespace", "comment")]
+    return _colour(value) if value else None
+
+
+def _colour(tokens) -> tuple[float, float, float] | None:
+    import tinycss2.color3
+
+    if len(tokens) != 1:
+        return None
+    token = tokens[0]
+    if token.type == "function" and token.lower_name == "device-cmyk":
+        values = []
+        for arg in token.arguments:
+            if arg.type == "number":
+                values.append(float(arg.value))
+            elif arg.type == "percentage":
+                values.append(float(arg.value) / 100)
+            elif arg.type == "literal" and arg.value == "/":
+                break  # (an alpha: not a colour of its own)
+            elif arg.type not in ("whitespace", "comment") and not (arg.type == "literal" and arg.value == ","):
+                return None
+        if len(values) != 4 or not all(0 <= v <= 1 for v in values):
+            return None
+        return cmyk_to_rgb(*values)
+    found = tinycss2.color3.parse_color(token)
+    if found is None or found == "currentColor" or found.alpha != 1:
+        return None
+    return (round(found.red, 6), round(found.green, 6), round(found.blue, 6))
+
+
+def _external(annotation) -> bool:
+    """A link annotation that leads out of the book (a URI beginning with http, as the screen
+    stylesheet's ``a[href^="http"]`` selects)."""
+    import pikepdf
+
+    action = annotation.get("/A") if isinstance(annotation, pikepdf.Dictionary) else None
+    if not isinstance(action, pikepdf.Dictionary) or action.get("/S") != pikepdf.Name.URI:
+        return False
+    return str(action.get("/URI", "")).startswith("http")
+
+
+def _external_content(pdf, page) -> set[int]:
+    """The marked-content ids (MCIDs) of *page* that belong to an external link: in the parent
+    tree, the page's structure elements by MCID; a link's (or one inside a link) holds, or is
+    inside, a Link element that holds its annotation (an OBJR)."""
+    import pikepdf
+
+    if not any(_external(a) for a in page.obj.get("/Annots", ())):
+        return set()
+    root = pdf.Root.get("/StructTreeRoot")
+    if root is None or "/ParentTree" not in root or "/StructParents" not in page.obj:
+        return set()
+    elements = pikepdf.NumberTree(root.ParentTree).get(int(page.obj.StructParents))
+    if not isinstance(elements, pikepdf.Array):
+        return set()
+    found = set()
+    for mcid, element in enumerate(elements):
+        for _ in range(32):  # the element or one it is inside (a code span in a link)
+            if not isinstance(element, pikepdf.Dictionary) or element.get("/Type") == pikepdf.Name.StructTreeRoot:
+                break
+            if element.get("/S") == pikepdf.Name.Link:
+                kids = element.get("/K")
+                kids = list(kids) if isinstance(kids, pikepdf.Array) else [kids]
+                if any(isinstance(k, pikepdf.Dictionary) and k.get("/Type") == pikepdf.Name.OBJR
+                       and _external(k.get("/Obj")) for k in kids):
+                    found.add(mcid)
+                break
+            element = element.get("/P")
+    return found
+
+
+_FILL = {"cs", "sc", "scn", "g", "rg", "k"}  # operators that set the fill colour (or its space)
+
+
+def _colour_links(pdf, page, wanted: set[int], rgb: tuple[float, float, float]) -> None:
+    """Draw the marked contents *wanted* of *page* (its external links) in *rgb*: after each
+    begins, the fill colour is set to *rgb*; inside it, a fill colour set back to the one it began
+    with (the text's, after a background) is *rgb* too, other colours stay (a code span's
+    background); after it ends, the fill colour is what the page's own content made it. (Operator
+    by operator, with pikepdf's parser: for content with literal strings or inline images;
+    :func:`_links_coloured` does the same over WeasyPrint's plain content, ten times faster.)"""
+    import pikepdf
+
+    accent_ops = [([pikepdf.Name.DeviceRGB], pikepdf.Operator("cs")), (list(rgb), pikepdf.Operator("scn"))]
+    fill: tuple = ((), ())  # the fill colour: (its 'cs' instruction or (), its colour instruction or ())
+    saved: list[tuple] = []
+    inside, began = 0, None
+    out = []
+    for operands, operator in pikepdf.parse_content_stream(page):
+        op = str(operator)
+        step = (operands, operator)
+        if op == "q":
+            saved.append(fill)
+        elif op == "Q" and saved:
+            fill = saved.pop()
+        elif op in _FILL:
+            fill = (step, ()) if op == "cs" else (fill[0], step) if op in ("sc", "scn") else ((), step)
+            if inside and op != "cs" and _same(fill, began):
+                out += accent_ops  # (the text's own colour again, after something else inside the link)
+                continue
+        elif op == "BDC" and not inside and len(operands) == 2 and isinstance(operands[1], pikepdf.Dictionary) \
+                and "/MCID" in operands[1] and int(operands[1].MCID) in wanted:
+            out += [step, *accent_ops]
+            inside, began = 1, fill
+            continue
+        elif inside and op in ("BDC", "BMC"):
+            inside += 1
+        elif inside and op == "EMC":
+            inside -= 1
+            if not inside:
+                out += [step, *_restore(fill)]
+                continue
+        out.append(step)
+    page.obj.Contents = pdf.make_stream(b"")
+    _write(page.obj.Contents, pikepdf.unparse_content_stream(out))
+
+
+_WS = b"\x00\t\n\x0c\r "
+# the operators _links_coloured follows, standing alone
+_MARKS = re.compile(rb"(?<![^\x00\t\n\x0c\r \]>])(q|Q|cs|scn|sc|rg|g|k|BDC|BMC|EMC)(?![^\x00\t\n\x0c\r \[(<%/])")
+_MCID = re.compile(rb"/MCID[\x00\t\n\x0c\r ]+(\d+)[\x00\t\n\x0c\r ]*>>[\x00\t\n\x0c\r ]*\Z")
+
+
+def _plain(data: bytes) -> bool:
+    """Content without literal strings or inline images (WeasyPrint's), whose operators regular
+    expressions find reliably."""
+    return b"(" not in data and not (b"BI" in data and _INLINE_IMAGE.search(data))
+
+
+def _operands_start(data: bytes, at: int, floor: int) -> int:
+    """Where the operands (numbers and names) of the operator at *at* begin (not before *floor*)."""
+    start = at
+    while True:
+        end = start
+        while end > floor and data[end - 1] in _WS:
+            end -= 1
+        begin = end
+        while begin > floor and data[begin - 1] not in _WS:
+            begin -= 1
+        token = data[begin:end]
+        if begin < end and (token.startswith(b"/") or _NUMBER.fullmatch(token)):
+            start = begin
+        else:
+            return start
+
+
+def _links_coloured(data: bytes, wanted: set[int], rgb: tuple[float, float, float]) -> bytes:
+    """:func:`_colour_links` over plain content (:func:`_plain`), with regular expressions: the
+    fill colour followed through q/Q and its operators, the marked contents *wanted* given *rgb*."""
+    accent = b"\n/DeviceRGB cs\n" + b" ".join(_number_bytes(v) for v in rgb) + b" scn\n"
+    fill: tuple = (b"", b"")  # (the fill colour's 'cs' instruction, its colour instruction)
+    saved: list[tuple] = []
+    inside, began = 0, None
+    out, done, last = [], 0, 0  # (last: where the previous operator followed here ended)
+    for match in _MARKS.finditer(data):
+        op, at, end = match.group(1), match.start(), match.end()
+        if op == b"q":
+            saved.append(fill)
+        elif op == b"Q":
+            if saved:
+                fill = saved.pop()
+        elif op in (b"BDC", b"BMC", b"EMC"):
+            if op == b"BDC" and not inside:
+                found = _MCID.search(data, max(last, at - 200), at)
+                if found is not None and int(found.group(1)) in wanted:
+                    out += [data[done:end], accent]
+                    done, inside, began = end, 1, fill
+            elif inside and op == b"EMC":
+                inside -= 1
+                if not inside:
+                    space, colour = fill
+                    restore = b"\n".join(p for p in (space, colour) if p) or b"/DeviceGray cs"
+                    out += [data[done:end], b"\n", restore, b"\n"]
+                    done = end
+            elif inside:
+                inside += 1
+        else:
+            start = _operands_start(data, at, last)
+            step = data[start:end]
+            fill = (step, b"") if op == b"cs" else (fill[0], step) if op in (b"sc", b"scn") else (b"", step)
+            if inside and op != b"cs" and fill == began:
+                out += [data[done:start], accent]  # (the text's own colour again, inside the link)
+                done = end
+        last = end
+    out.append(data[done:])
+    return b"".join(out)
+
+
+def _same(a: tuple, b: tuple) -> bool:
+    """Whether two fill colours (see _colour_links) are the same instructions."""
+    def key(fill):
+        return tuple((tuple(str(v) for v in s[0]), str(s[1])) if s else () for s in fill)
+    return key(a) == key(b)
+
+
+def _restore(fill: tuple) -> list:
+    """The instructions that set the fill colour *fill* again (the initial one: black, DeviceGray)."""
+    import pikepdf
+
+    space, colour = fill
+    if not space and not colour:
+        return [([pikepdf.Name.DeviceGray], pikepdf.Operator("cs"))]
+    return [step for step in (space, colour) if step]
 
 
 # --- links, bookmarks, destinations, structure -----------------------------------------------------------
