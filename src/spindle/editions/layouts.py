@@ -246,7 +246,8 @@ def _edition(book: Book, theme: Theme, name: str, epoch: int | None, allow_remot
              rounds: "_Rounds | None" = None, raw: dict | None = None, finish_print: bool = True,
              screen: bool = False, guessed: bool = False, store: caching.Cache | None = None):
     """The pipeline's description of an edition, or why it cannot be laid out part by part
-    (*store*: the chapters' bodies are kept there, render.paged_html)."""
+    (*store*: the chapters' bodies are kept there, render.paged_html; and what a stylesheet edit
+    reaches is read there, paged/reach.py)."""
     from spindle.editions.paged import split as parts
     from spindle.editions.paged import scheduler as pipeline
     from spindle.theme import render
