@@ -10,6 +10,7 @@ def main() -> None:
     from spindle.core import libraries
 
     libraries.quicken()  # WeasyPrint's C libraries found without ctypes' 40 subprocesses (core/libraries.py)
+    libraries.tune_allocator()  # no glibc fastbins: a rebuild's merge freed without a 50 ms consolidation
     from spindle.cli import run
 
     sys.exit(run(sys.argv[1:]))

@@ -342,3 +342,13 @@ def test_quick_library_lookup_gives_ctypes_answers():
         assert ctypes.util.find_library is quick
     finally:
         ctypes.util.find_library = original
+
+
+def test_glibc_fastbins_are_turned_off_by_the_command(tmp_path):
+    """core.libraries.tune_allocator (called by the command): glibc's malloc without fastbins, so that
+    freeing a merged book costs no consolidation at the next large free (bench/results.md)."""
+    import platform
+
+    if not sys.platform.startswith("linux") or platform.libc_ver()[0] != "glibc":
+        pytest.skip("glibc's mallopt")
+    _python_passes("from spindle.core import libraries\nassert libraries.tune_allocator() is True\n", tmp_path)

@@ -6,6 +6,7 @@ labels, boxes, links, bookmarks, destinations, structure), and a rebuild gives a
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import shutil
 from pathlib import Path
@@ -185,3 +186,101 @@ def io_bytes(data: bytes):
     import io
 
     return io.BytesIO(data)
+
+
+def test_edits_that_reach_other_chapters_give_a_cold_builds_bytes(book_copy, tmp_path):
+    """What a rebuild reuses (layouts, the screen parts, the sources' findings) never hides a change
+    that one chapter's edit makes to another: an id given to a heading in gamma changes the link to it
+    in alpha (whose file is unchanged); a note added in beta moves the pages after it."""
+    project = book_copy
+    before = builder.build(project, ["pdf", "print"], epoch=EPOCH, jobs=2).outputs[0].path.read_bytes()
+    gamma, beta = (project.root / "manuscript" / name for name in ("03-gamma.md", "02-beta.md"))
+    gamma.write_text(gamma.read_text(encoding="utf-8").replace("## Section 1 of Gamma", "## Section 1 of Gamma {#moved}"),
+                     encoding="utf-8")
+    messages: list[str] = []
+    first = builder.build(project, ["pdf", "print"], epoch=EPOCH, jobs=2, report=lambda m: messages.append(str(m)))
+    laid_now = int(re.search(r"\((\d+) laid out now", _notes(messages, "print: laid out in")).group(1))
+    assert laid_now >= 2, messages  # gamma, and alpha whose link now reads #gamma-moved
+    with pikepdf.open(first.outputs[0].path) as pdf:
+        names = {str(name) for name in pikepdf.NameTree(pdf.Root.Names.Dests).keys()}
+    assert "gamma-moved" in names and "gamma-section-1-of-gamma" not in names
+    assert first.outputs[0].path.read_bytes() != before
+    cold = _cold(project, ["pdf", "print"], tmp_path / "cold1", tmp_path / "cold-cache1")
+    assert {o.edition: o.path.read_bytes() for o in first.outputs} == cold
+    before = first.outputs[0].path.read_bytes()
+    text = beta.read_text(encoding="utf-8")
+    beta.write_text(text.replace(".\n", ".[^added]\n\n[^added]: A note added to beta, with more words in it.\n", 1),
+                    encoding="utf-8")
+    second = builder.build(project, ["pdf", "print"], epoch=EPOCH, jobs=2)
+    cold = _cold(project, ["pdf", "print"], tmp_path / "cold2", tmp_path / "cold-cache2")
+    assert {o.edition: o.path.read_bytes() for o in second.outputs} == cold
+    assert second.outputs[0].path.read_bytes() != before
+
+
+def test_a_worker_warmed_with_the_stylesheets_lays_a_part_out_to_the_same_bytes(book_copy, monkeypatch):
+    """The build's first worker reads the stylesheets (and loads their fonts) while the manuscript
+    is read (worker.warm): the part it lays out next is the one a fresh worker makes."""
+    from spindle.editions.paged import worker
+    from spindle.manuscript.load import load_book
+    from spindle.theme import Theme
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(EPOCH))
+    project = book_copy
+    theme = Theme(project)
+    edition = layouts._edition(load_book(project), theme, "print", EPOCH, False)
+    part = edition.parts[2]
+    job = worker.Job(name=part.name, html=part.html, styles=edition.styles, lead="left", number=4, page_starts=True)
+
+    def laid_out(warmed: bool):
+        worker.reset()
+        if warmed:
+            worker.warm(edition.styles)
+            assert edition.styles.key in worker._STYLES  # read, its fonts loaded
+        held = worker.lay_out(job)
+        laid = dataclasses.asdict(held.laid)
+        done = worker.finish(held, worker.Numbering(lead=4, keep_blank=True))
+        return laid, done.pdf, done.anchors, done.bookmarks, done.starts
+
+    try:
+        cold, warmed = laid_out(False), laid_out(True)
+    finally:
+        worker.reset()
+    assert cold[0]["pages"] > 1
+    assert warmed == cold
+
+
+def test_the_chapters_paged_bodies_read_from_the_cache_are_the_ones_made_anew(book_copy, tmp_path):
+    """render.paged_html keeps each chapter's body (notes in place, code lines and long runs marked)
+    in the cache: the HTML made with the cache, empty or filled, is the HTML made without it, and a
+    chapter whose HTML changed gets a body of its own."""
+    from spindle.manuscript.load import load_book
+    from spindle.theme import Theme, render
+
+    project = book_copy
+    book, theme = load_book(project), Theme(project)
+    store = caching.Cache(tmp_path / "cache")
+    plain = render.paged_html(book, "print", theme, EPOCH)
+    assert render.paged_html(book, "print", theme, EPOCH, store=store) == plain
+    kept = list((tmp_path / "cache" / "bodies").rglob("*.html"))
+    assert len(kept) == len(book.chapters)
+    assert render.paged_html(book, "print", theme, EPOCH, store=store) == plain  # (read back)
+    chapter = project.root / "manuscript" / "04-delta.md"  # (no link leads into it: the others are as they were)
+    chapter.write_text(chapter.read_text(encoding="utf-8").replace("## Section 1 of Delta samen", "## A new title"),
+                       encoding="utf-8")
+    edited = load_book(project)
+    assert render.paged_html(edited, "print", theme, EPOCH, store=store) == render.paged_html(edited, "print", theme, EPOCH)
+    assert len(list((tmp_path / "cache" / "bodies").rglob("*.html"))) == len(kept) + 1
+    assert "A new title" in render.paged_html(edited, "print", theme, EPOCH, store=store)
+
+
+def test_the_workers_leave_no_temporary_files(book_copy, tmp_path, monkeypatch):
+    """Each worker's temporary files (WeasyPrint's copies of the stylesheets' fonts, which only its
+    font configuration's __del__ removes, never run in a worker that is stopped) are removed with it."""
+    import tempfile
+
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    result = builder.build(book_copy, ["pdf"], epoch=EPOCH, jobs=2)
+    assert result.outputs[0].pages > 10
+    assert list(scratch.iterdir()) == []

@@ -120,3 +120,28 @@ def test_build_json_lists_the_findings_check_json_lists_also_when_nothing_change
         built = json.loads(capsys.readouterr().out)["findings"]
         assert built == checked, attempt
     assert {f["code"] for f in checked} == {"L001", "L002", "D001", "H001", "N002"}
+
+
+def test_the_sources_findings_of_an_unchanged_file_come_from_the_cache(tmp_path, monkeypatch):
+    """The build's checks of a Markdown file (checks.lint.source_findings) are cached by its bytes:
+    after an edit only the edited file is checked again, and the findings are what check reports."""
+    from spindle.checks import lint as linting
+
+    config = planted(tmp_path, with_errors=False)
+    first = builder.build(load(config), ["epub"], tmp_path / "out")
+    assert list((tmp_path / ".spindle-cache" / "lint").rglob("*.json"))
+    checked: list[str] = []
+    real = linting.source_findings
+    monkeypatch.setattr(linting, "source_findings", lambda project, entry, *args: checked.append(entry.file)
+                        or real(project, entry, *args))
+    two = tmp_path / "manuscript" / "02-two.md"
+    two.write_text(two.read_text(encoding="utf-8").replace("#### Skipped a level", "### One level down"),
+                   encoding="utf-8")
+    second = builder.build(load(config), ["epub"], tmp_path / "out")
+    assert checked == ["manuscript/02-two.md"]
+    keys = [d.key() for d in second.diagnostics]
+    assert keys == [d.key() for d in lint(load(config)).findings]
+    assert ("H001", "manuscript/02-two.md", 6) in [d.key() for d in first.diagnostics]
+    assert not any(code == "H001" for code, _, _ in keys) and any(code == "N002" for code, _, _ in keys)
+    assert [(d.level, str(d)) for d in second.diagnostics if d.path == "manuscript/01-one.md"] == \
+        [(d.level, str(d)) for d in first.diagnostics if d.path == "manuscript/01-one.md"]

@@ -108,10 +108,11 @@ def _build(
             from spindle.editions import layouts
             from spindle.theme import Theme
 
+            styles: list = []  # the workers read them (and their fonts) while the manuscript is read
             every = not store.enabled or layouts.styles_changed(project, Theme(project),
                                                                 layouts.to_lay_out(project, paged_editions),
-                                                                allow_remote, store)
-            pool.start(every)  # all of them when the stylesheets changed: every chapter is laid out again
+                                                                allow_remote, store, styles)
+            pool.start(every, styles)  # all of them when the stylesheets changed: every chapter is laid out again
         return _build_book(project, editions, out, paged_editions, pool, store, manifest, scratch, strict=strict,
                            allow_remote=allow_remote, epoch=epoch, report=report, single_pass=single_pass,
                            fit=jobs is None)
@@ -126,9 +127,11 @@ def _build_book(project: Project, editions: list[str], out: Path, paged_editions
 
     started = time.perf_counter()
     result = Result()
-    book = load_book(project, allow_remote=allow_remote, report=report)
+    # (the chapters parsed before come from the cache; not in a build of the EPUB, whose documents
+    # take the chapters' HTML as it is: there it is always made here)
+    book = load_book(project, allow_remote=allow_remote, report=report, store=None if "epub" in editions else store)
     result.notes += book.notes
-    _manuscript_findings(project, book, result, strict)
+    _manuscript_findings(project, book, result, strict, store)
     theme = Theme(project)
     if fit and paged_editions and not single_pass:  # (--jobs not given) a small book: in this process
         pool.fit(sum(len(c.html) for c in book.chapters))
@@ -245,14 +248,14 @@ def _fonts(font_config):
     return FontConfiguration()
 
 
-def _manuscript_findings(project: Project, book: Book, result: Result, strict: bool) -> None:
+def _manuscript_findings(project: Project, book: Book, result: Result, strict: bool, store=None) -> None:
     """What ``spindle check`` reports on this book (the same findings, at the same levels, from the
     same table): errors stop the build, all of them reported; warnings are the build's warnings."""
     from spindle.checks.lint import book_findings
     from spindle.core.diagnostics import errors
     from spindle.core.errors import ManuscriptProblems
 
-    found = book_findings(project, book)
+    found = book_findings(project, book, store)
     if errors(found):
         raise ManuscriptProblems(found)
     result.diagnostics += found

@@ -105,18 +105,39 @@ def _stylesheets(project: Project) -> list[Diagnostic]:
     return stylecheck.check(Theme(project))
 
 
-def book_findings(project: Project, book) -> list[Diagnostic]:
+def book_findings(project: Project, book, store=None) -> list[Diagnostic]:
     """Everything ``spindle check`` would report on a book the build has loaded: what loading
-    found (book.diagnostics) and :func:`source_findings` of each Markdown and transcript file."""
+    found (book.diagnostics) and :func:`source_findings` of each Markdown and transcript file
+    (a Markdown file's from *store*, a core.cache.Cache, when its text was checked before)."""
     found = list(book.diagnostics)
-    for entry, _, _ in reading_order(project):
+    order = reading_order(project)
+    for entry, _, _ in order:
         path = project.path(entry.file)
         try:
             data = path.read_bytes()
         except OSError:
             continue
-        found += source_findings(project, entry, entry.file, path, data)
-    return _sorted(unique(found), [entry.file for entry, _, _ in reading_order(project)])
+        found += _source_findings(project, entry, path, data, store)
+    return _sorted(unique(found), [entry.file for entry, _, _ in order])
+
+
+def _source_findings(project: Project, entry: Entry, path: Path, data: bytes, store) -> list[Diagnostic]:
+    """:func:`source_findings`, cached for a Markdown file: its findings are a function of its bytes,
+    its name, the book's language and spindle's code alone (_lint_markdown reads nothing else)."""
+    if store is None or not store.enabled or entry.may_be_word or entry.is_transcript:
+        return source_findings(project, entry, entry.file, path, data)
+    from spindle.core import cache as caching
+
+    key = caching.digest(caching.code_fingerprint(), "source findings", project.config.book.language, entry.file, data)
+    rows = store.read_json("lint", key)
+    if isinstance(rows, list):
+        try:
+            return [Diagnostic(*row) for row in rows]
+        except TypeError:
+            pass
+    found = source_findings(project, entry, entry.file, path, data)
+    store.write_json("lint", key, [[d.level, d.code, d.message, d.path, d.line, d.page] for d in found])
+    return found
 
 
 def _sorted(found: list[Diagnostic], order: list[str]) -> list[Diagnostic]:

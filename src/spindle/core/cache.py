@@ -113,7 +113,8 @@ def _versions(names: tuple[str, ...]) -> list[str]:
 
 
 class Cache:
-    """A folder of entries: ``parts/KEY.pdf`` with ``parts/KEY.json``, ``table/KEY.json``, ``builds/KEY.json``."""
+    """A folder of entries: ``parts/KEY.pdf`` with ``parts/KEY.json``, ``table/KEY.json``, ``builds/KEY.json``,
+    ``chapters/KEY.json`` (manuscript.load), ``lint/KEY.json`` (checks.lint), ``bodies/KEY.html`` (theme.render), ..."""
 
     def __init__(self, folder: Path | None):
         self.folder = folder

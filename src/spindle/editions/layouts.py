@@ -225,12 +225,15 @@ def styles_for(project, theme: Theme, name: str, allow_remote: bool):
     return styles, sides
 
 
-def styles_changed(project, theme: Theme, editions: list[str], allow_remote: bool, store: caching.Cache) -> bool:
+def styles_changed(project, theme: Theme, editions: list[str], allow_remote: bool, store: caching.Cache,
+                   styles: list | None = None) -> bool:
     """Whether the stylesheets of *editions* differ from the last build's (every chapter will
-    be laid out again); records the new ones."""
+    be laid out again); records the new ones (and adds each edition's Styles to *styles*)."""
     changed = False
     for name in editions:
         found = styles_for(project, theme, name, allow_remote)
+        if styles is not None and not isinstance(found, str):
+            styles.append(found[0])
         key = found[0].key if not isinstance(found, str) else found
         slot = caching.digest(str(project.root.resolve()), name)
         if store.read_json("styles", slot) != key:
@@ -243,7 +246,8 @@ def _edition(book: Book, theme: Theme, name: str, epoch: int | None, allow_remot
              rounds: "_Rounds | None" = None, raw: dict | None = None, finish_print: bool = True,
              screen: bool = False, guessed: bool = False, store: caching.Cache | None = None):
     """The pipeline's description of an edition, or why it cannot be laid out part by part
-    (*store*: the chapters' bodies are kept there, render.paged_html)."""
+    (*store*: the chapters' bodies are kept there, render.paged_html; and what a stylesheet edit
+    reaches is read there, paged/reach.py)."""
     from spindle.editions.paged import split as parts
     from spindle.editions.paged import scheduler as pipeline
     from spindle.theme import render
@@ -254,7 +258,9 @@ def _edition(book: Book, theme: Theme, name: str, epoch: int | None, allow_remot
     styles, sides = found
     # Laid out undated (the merged PDF is dated afterwards), so that a part's layout, cached
     # by its HTML, serves every later build and the print edition's second round.
-    html = render.paged_html(book, name, theme, UNDATED, padding=padding)
+    if rounds is not None:
+        store = rounds.store
+    html = render.paged_html(book, name, theme, UNDATED, padding=padding, store=store)
     split = parts.split(html, [c.id for c in book.chapters])
     if split.problem:
         return split.problem

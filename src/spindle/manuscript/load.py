@@ -17,7 +17,7 @@ from spindle.core.errors import ConfigError, ManuscriptError
 from spindle.manuscript import headings
 from spindle.manuscript.links import resolve as resolve_links
 from spindle.manuscript.markdown import ParseContext, render, typographic
-from spindle.manuscript.model import Book, Chapter, Speaker
+from spindle.manuscript.model import Book, Chapter, Heading, Note, Speaker
 from spindle.project.schema import SchemaError, convert
 from spindle.core import faults
 
@@ -80,9 +80,10 @@ def reading_tree(project: Project) -> list[tuple[Entry, str, str | None, int]]:
     return order
 
 
-def load_book(project: Project, allow_remote: bool = False, report=None) -> Book:
+def load_book(project: Project, allow_remote: bool = False, report=None, store=None) -> Book:
     """Parse every manuscript file named in the config, in reading order
-    (*report*: a progress callback, told of each chapter)."""
+    (*report*: a progress callback, told of each chapter; *store*: a core.cache.Cache keeping
+    each parsed chapter, see :func:`_load_cached`)."""
     contents = project.config.contents
     if not (contents.front or contents.chapters or contents.back):
         raise ConfigError(
@@ -104,7 +105,7 @@ def load_book(project: Project, allow_remote: bool = False, report=None) -> Book
             from spindle.core.progress import chapter as reading
 
             report(reading(entry.file, index, len(order)))
-        chapter = load_chapter(project, entry, section, part, ids, allow_remote, depth=depth)
+        chapter = _load_cached(project, entry, section, part, ids, allow_remote, depth, store)
         faults.point("parse")
         if chapter.kind == "chapter" and section == "body" and not depth:
             number += 1
@@ -158,11 +159,85 @@ def read_source(project: Project, entry: Entry) -> tuple[Path, str, bytes]:
     return path, shown, data
 
 
+def _load_cached(project: Project, entry: Entry, section: str, part: str | None, ids: set[str],
+                 allow_remote: bool, depth: int, store) -> Chapter:
+    """:func:`load_chapter`, from *store* when the file was parsed before. A Markdown chapter is a
+    function of its bytes, the files its include directives read (Chapter.includes, in its digest),
+    the images it uses (Chapter.resources), book.toml (the whole config), its entry and place in the
+    reading order, the ids of the chapters before it (its own id must not clash) and spindle's code:
+    the key covers the bytes and the last five, and a cached chapter is used only while its includes
+    and images hash as they did. Only chapters parsed without any finding are kept: a missing or
+    broken file they name (which nothing recorded covers) is looked for again at every build. Word
+    chapters and transcripts (read by other means), and builds with --allow-remote, are not cached."""
+    if store is None or not store.enabled or allow_remote or entry.may_be_word or entry.is_transcript:
+        return load_chapter(project, entry, section, part, ids, allow_remote, depth=depth)
+    from spindle.core import cache as caching
+
+    source = read_source(project, entry)
+    key = caching.digest(caching.code_fingerprint(), "chapter", repr(project.config), str(project.root), repr(entry),
+                         section, repr(part), str(depth), "\n".join(sorted(ids)), source[2])
+    chapter = _cached_chapter(project, store.read_json("chapters", key), source[2])
+    if chapter is not None and chapter.id not in ids:
+        ids.add(chapter.id)
+        return chapter
+    chapter = load_chapter(project, entry, section, part, ids, allow_remote, depth=depth, source=source)
+    if not chapter.diagnostics:
+        resources: dict[str, str | None] = {}
+        for name in chapter.resources:
+            path = project.root / name
+            resources[name] = caching.file_digest(path) if path.is_file() else None
+        if None not in resources.values():
+            store.write_json("chapters", key, {"chapter": _chapter_json(chapter), "resources": resources})
+    return chapter
+
+
+def _chapter_json(chapter: Chapter) -> dict:
+    import dataclasses
+
+    value = dataclasses.asdict(chapter)
+    value["source"] = str(chapter.source)
+    value["includes"] = [str(p) for p in chapter.includes]
+    value["merged"] = [str(p) for p in chapter.merged]
+    return value
+
+
+def _cached_chapter(project: Project, value, data: bytes) -> Chapter | None:
+    """The chapter a cache entry holds, when its includes and images still hash as they did."""
+    from spindle.core import cache as caching
+
+    if not isinstance(value, dict):
+        return None
+    try:
+        raw = dict(value["chapter"])
+        raw["source"] = Path(raw["source"])
+        raw["includes"] = tuple(Path(p) for p in raw["includes"])
+        raw["merged"] = tuple(Path(p) for p in raw["merged"])
+        raw["notes"] = tuple(Note(**n) for n in raw["notes"])
+        raw["headings"] = tuple(Heading(**h) for h in raw["headings"])
+        raw["speakers"] = tuple(Speaker(**sp) for sp in raw["speakers"])
+        raw["resources"] = tuple(raw["resources"])
+        raw["diagnostics"] = ()
+        chapter = Chapter(**raw)
+        for name, digest in value["resources"].items():
+            path = project.root / name
+            if name not in chapter.resources or not path.is_file() or caching.file_digest(path) != digest:
+                return None
+        if set(value["resources"]) != set(chapter.resources):
+            return None
+        if _digest(data, "", chapter.includes) != chapter.digest:  # (an include gone: OSError)
+            return None
+    except (KeyError, TypeError, ValueError, OSError):
+        return None
+    return chapter
+
+
 def load_chapter(project: Project, entry: Entry, section: str, part: str | None,
-                 ids: set[str], allow_remote: bool = False, depth: int = 0) -> Chapter:
+                 ids: set[str], allow_remote: bool = False, depth: int = 0,
+                 source: tuple[Path, str, bytes] | None = None) -> Chapter:
     """One manuscript file as a Chapter; *depth* > 0: a file nested under a chapter, whose
-    headings move down that many levels (it is merged into the chapter after links are resolved)."""
-    path, shown, data = read_source(project, entry)
+    headings move down that many levels (it is merged into the chapter after links are resolved);
+    *source*: what read_source gave for it, when it was read already."""
+    path, shown, data = source or read_source(project, entry)
     extra: list[str] = []
     if entry.may_be_word and not is_teams_transcript(data):
         text, _ = word_markdown(project, entry, path, shown, data)  # its report: W001-W004 (checks.lint)

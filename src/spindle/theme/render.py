@@ -267,20 +267,45 @@ def plain_classes(stylesheets: list[str]) -> frozenset[str]:
     return frozenset(c for c in STANDARD_TYPES.values() if c) - named
 
 
-def paged_html(book: Book, edition: str, theme: Theme, epoch: int | None, padding=None) -> str:
-    """The paged editions' HTML; *padding* (print only) places blank pages for the signatures."""
+def paged_html(book: Book, edition: str, theme: Theme, epoch: int | None, padding=None, store=None) -> str:
+    """The paged editions' HTML; *padding* (print only) places blank pages for the signatures;
+    *store* (a core.cache.Cache): each chapter's body is kept there (see :func:`_cached`)."""
     settings = book.project.config.editions
     toc_depth = (settings.pdf.toc_depth or 1) if edition == "pdf" else settings.print.toc_depth
     sheets = theme.stylesheets(edition) + [theme.custom_stylesheet()]
     plain = plain_classes([p.read_text(encoding="utf-8", errors="replace") for p in sheets])
+    stretch, run = code_stretch(settings, edition), long_run(settings, edition)
+
+    def body(chapter: Chapter) -> Markup:
+        return inline_notes(chapter, plain, stretch, run)
+
     return theme.render(
         f"{edition}.html",
         **base_context(book, edition, epoch),
         toc_depth=toc_depth,
         notes_at_end=False,
-        body=lambda chapter: inline_notes(chapter, plain, code_stretch(settings, edition), long_run(settings, edition)),
+        body=body if store is None or not store.enabled else _cached(store, body, plain, stretch, run),
         padding=padding,
     )
+
+
+def _cached(store, body, plain: frozenset[str], stretch: int, run: int):
+    """*body* (a chapter's body for the paged editions: :func:`inline_notes`), read from *store* when
+    it was made before: it is a function of the chapter's HTML and notes, of *plain*, *stretch* and
+    *run*, and of spindle's code alone, so a rebuild after an edit makes only the edited chapter's."""
+    from spindle.core import cache as caching
+
+    settings = caching.digest(caching.code_fingerprint(), "paged body", " ".join(sorted(plain)), str(stretch), str(run))
+
+    def cached(chapter: Chapter) -> Markup:
+        key = caching.digest(settings, chapter.html, repr(chapter.notes))
+        found = store.read("bodies", key, ".html")
+        if found is not None:
+            return Markup(found.decode("utf-8"))
+        made = body(chapter)
+        store.write("bodies", key, str(made).encode("utf-8"), ".html")
+        return made
+    return cached
 
 
 SCREEN_MARGINS = (18.0, 16.0, 20.0, 16.0)  # mm: the screen PDF's top, inside (left), bottom, outside

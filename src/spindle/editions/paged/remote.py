@@ -354,7 +354,7 @@ class ClusterPool:
                 f"waited {self.waited:.1f} s for them")
 
     # scheduler.Pool's interface
-    def start(self, every: bool = False) -> "ClusterPool":
+    def start(self, every: bool = False, warm: list | tuple = ()) -> "ClusterPool":
         return self
 
     def fit(self, html_bytes: int) -> "ClusterPool":

@@ -648,8 +648,14 @@ class _Worker:
     def __init__(self, context):
         from spindle.editions.paged.worker import serve
 
+        import tempfile
+
         self.conn, child = context.Pipe()
-        self.process = context.Process(target=serve, args=(child,), daemon=True)
+        # the worker's temporary files (WeasyPrint copies the stylesheets' fonts into a folder that only
+        # its font configuration's __del__ removes, which a worker stopped or killed never runs: 2.5 MB
+        # left in /tmp per worker and build) go in a folder of its own, removed here (join)
+        self.scratch = tempfile.mkdtemp(prefix="spindle-worker-")
+        self.process = context.Process(target=serve, args=(child, self.scratch), daemon=True)
         forked = context.get_start_method() == "fork"
         if forked:  # what the worker inherits (WeasyPrint, the book) is never garbage in it: its
             gc.freeze()  # collections leave those objects alone (and their pages stay shared)
@@ -667,17 +673,21 @@ class _Worker:
         self.conn.send(message)
 
     def stop(self) -> None:
-        """Stop the worker: asked first; a worker still busy (tidying its memory) is terminated,
-        as nothing it does any more is wanted."""
+        """Stop the worker: asked, and terminated at once when still alive (after its last answer it
+        tidies its memory, which nothing wants any more: waiting for it cost every build 50 ms)."""
         try:
             self.conn.send(("stop", None))
         except (OSError, ValueError):
             pass
-        self.process.join(timeout=0.05)
         if self.process.is_alive():
             self.process.terminate()
-            self.process.join(timeout=5)
         self.conn.close()
+
+    def join(self) -> None:
+        import shutil
+
+        self.process.join(timeout=5)
+        shutil.rmtree(self.scratch, ignore_errors=True)
 
 
 class _Inline:
@@ -741,17 +751,21 @@ class Pool:
     def __init__(self, jobs: int):
         self.jobs = max(1, jobs)
         self.workers: list = []
+        self.stopped: list = []  # workers stopped, their processes not yet joined
 
-    def start(self, every: bool = False) -> "Pool":
+    def start(self, every: bool = False, warm: list | tuple = ()) -> "Pool":
         """Start one worker now, or *every* one (otherwise the others start when there is work for
         them: a rebuild after an edit often needs one, and starting more would slow this process
-        reading the manuscript)."""
+        reading the manuscript). Each reads the stylesheets of *warm* (worker.Styles) meanwhile:
+        its first part then finds them parsed and their fonts loaded."""
         if self.jobs > 1:
             context = _start_method()
             if every and context.get_start_method() == "fork":
                 preload()  # (a rebuild with one chapter to lay out keeps its worker's import beside the reading)
             while len(self.workers) < (self.jobs if every else 1):
                 self.workers.append(_Worker(context))
+                for styles in warm:
+                    self.workers[-1].send(("warm", None, styles))
         return self
 
     def fit(self, html_bytes: int) -> "Pool":
@@ -781,8 +795,11 @@ class Pool:
         return _receive(self.workers, wait)
 
     def close(self) -> None:
+        """Stop the workers (their memory goes back to the system as they exit: not waited for
+        here, see :meth:`__exit__`)."""
         for worker in self.workers:
             worker.stop()
+        self.stopped += [w for w in self.workers if not isinstance(w, _Inline)]
         self.workers.clear()
 
     def __enter__(self) -> "Pool":
@@ -790,6 +807,9 @@ class Pool:
 
     def __exit__(self, *exc) -> None:
         self.close()
+        for worker in self.stopped:  # long gone by now: no process is left behind
+            worker.join()
+        self.stopped.clear()
 
 
 def lay_out(editions: list[Edition], pool: Pool, store: caching.Cache,

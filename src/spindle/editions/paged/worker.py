@@ -569,10 +569,27 @@ def _die_with_parent() -> None:
             pass
 
 
-def serve(conn) -> None:
-    """A worker: lay out jobs, number and write them when told, until told to stop."""
+def warm(styles: Styles) -> None:
+    """Read *styles* (parse the stylesheets, load their fonts) while the build reads the manuscript:
+    the first part laid out then finds them read, as any later part does. (Laying out a few lines as
+    well, to pay WeasyPrint's other first-use costs, measured slower: this process, importing
+    WeasyPrint, is the later of the two to be ready after a one-chapter edit.) Nothing is answered:
+    a problem here is met again, and reported, by the first part laid out."""
+    try:
+        _styles(styles)
+    except Exception:  # noqa: BLE001 - see above
+        pass
+
+
+def serve(conn, scratch: str | None = None) -> None:
+    """A worker: lay out jobs, number and write them when told, until told to stop; its temporary
+    files go in the folder *scratch* (which the build removes: this process may be killed)."""
     held: dict = {}
     _die_with_parent()
+    if scratch is not None:
+        import tempfile
+
+        tempfile.tempdir = scratch
     reset()
     for module in ("weasyprint.document", "weasyprint.layout", "spindle.editions.paged.pagemap"):
         importlib.import_module(module)  # while the build reads the manuscript
@@ -596,6 +613,8 @@ def serve(conn) -> None:
             elif kind == "drop":
                 held.pop(key, None)
                 gc.collect()
+            elif kind == "warm":
+                warm(message[2])
         except SpindleError as exc:
             held.pop(key, None)
             # the message is the answer: what it was raised from stays here (pickled along, as it is
