@@ -52,6 +52,45 @@ def test_the_rules_that_differ_are_found_rule_by_rule():
     assert len(_changed(media, media.replace("blue", "red"))) == 2
 
 
+_PARTS = [
+    "<html><body><h2 id=a>Title</h2><p>x <code>&lt;h2&gt;</code></p></body></html>",
+    "<html><body><pre><code>&lt;table&gt; &lt;p&gt;</code></pre><blockquote><p>q</p></blockquote></body></html>",
+    "<html><body><table><tr><td>x</td></tr></table><figure><img src=a.png><figcaption>c</figcaption></figure></body></html>",
+    "<html><body><P CLASS=x>shouting</P><section><h3>s</h3></section></body></html>",
+]
+
+
+@pytest.mark.parametrize("rule", ["h2", "p", "table", "tbody", "td", "blockquote::before", "H3", "figure", "img",
+                                  "pre", "section", "h2, td", "p.x", "h2 + p", "p:first-child", "section > h3"])
+def test_a_bare_element_selector_is_found_in_the_text_as_parsing_finds_it(rule):
+    """reaches() answers a selector that is an element's name alone from the part's text: the
+    same answer as matching it on the parsed part (escaped text such as ``&lt;h2&gt;`` is no
+    element; ``tbody``, made by the parser, is found by parsing)."""
+    old = "body { margin: 0 }\n"
+    found = _changed(old, old + rule + " { color: red }\n")
+    parsed = reach.Selectors(found)  # the same selectors without their bare names: always parsed
+    assert parsed.bare == set()
+    names = [r.strip().split("::")[0].lower() for r in rule.split(",")]
+    assert found.bare == {n for n in names if n.isalnum()}
+    for html in _PARTS:
+        assert reach.reaches(html, found) == reach.reaches(html, parsed), html
+
+
+def test_a_part_holding_a_bare_element_selectors_element_is_not_parsed(monkeypatch):
+    import tinyhtml5
+
+    found = _changed("p { margin: 0 }\n", "p { margin: 0 }\nh2 { letter-spacing: 0.01em }\n")
+    assert found.bare == {"h2"}
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("parsed")
+
+    monkeypatch.setattr(tinyhtml5, "parse", refuse)
+    assert reach.reaches(_PARTS[0], found)  # from the text alone
+    with pytest.raises(AssertionError, match="parsed"):
+        reach.reaches(_PARTS[1], found)  # no <h2 in the text: parsed to be sure
+
+
 @pytest.mark.parametrize("new", [
     BASE + "@page { margin-bottom: 2cm; }\n",  # a page rule
     BASE.replace("#8a2432", "#224466"),  # a custom property

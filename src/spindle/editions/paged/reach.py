@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -166,17 +167,43 @@ def changed(old: list[list], new: list[list]):
     for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
         if tag != "equal":
             differing += old[i1:i2] + new[j1:j2]
-    selectors = []
+    selectors = Selectors()
     for item in differing:
         if item[0] == "sheet":
             continue
         if item[0] != "rule" or item[4]:
             return None
         try:
-            selectors += cssselect2.compile_selector_list(tinycss2.parse_component_value_list(item[2]))
+            compiled = cssselect2.compile_selector_list(tinycss2.parse_component_value_list(item[2]))
         except cssselect2.SelectorError:
             return None
+        selectors += compiled
+        pieces = item[2].split(",")
+        if len(pieces) == len(compiled):  # (no comma inside a selector: each piece is one selector)
+            selectors.bare.update(m.group(1).lower() for m in map(_BARE.fullmatch, map(str.strip, pieces)) if m)
     return selectors
+
+
+class Selectors(list):
+    """The compiled selectors of the changed rules, and the element names among them that are a
+    whole selector on their own (``h2``, ``p::before``): a part holding such an element is reached
+    whatever else the selectors say, which its HTML's text tells without parsing it."""
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.bare: set[str] = set()
+
+
+# a selector that is an element's name alone, or with a pseudo-element matched on its element
+_BARE = re.compile(r"([A-Za-z][A-Za-z0-9]*)(?:::(?:before|after|marker|footnote-call|footnote-marker))?")
+
+
+def _has_element(html: str, name: str) -> bool:
+    """Whether *html* holds a start tag of the element *name*. A start tag in the text may stand
+    in a comment or a script (then the answer is yes where parsing would say no: the part is laid
+    out again, which is safe); an element the parser makes without a tag in the text (``tbody``)
+    is not found here, and :func:`reaches` parses the part for it."""
+    return re.search(rf"<{re.escape(name)}[\s/>]", html, re.IGNORECASE) is not None
 
 
 def reaches(html: str, selectors) -> bool:
@@ -186,6 +213,8 @@ def reaches(html: str, selectors) -> bool:
 
     if not selectors:
         return False
+    if any(_has_element(html, name) for name in getattr(selectors, "bare", ())):
+        return True  # (a bare element selector and its element: no need to parse the part)
     root = cssselect2.ElementWrapper.from_html_root(tinyhtml5.parse(html, namespace_html_elements=False),
                                                     content_language=None)
     return any(selector.test(element) for element in root.iter_subtree() for selector in selectors)
