@@ -233,3 +233,39 @@ def test_the_preview_lays_out_first_only_a_part_in_view_the_edit_reaches(book):
         assert glimpse is not None and glimpse.part == "alpha" and glimpse.pages >= 2
     finally:
         (book.root / "styles" / "custom.css").write_text(BASE, encoding="utf-8")
+
+
+def test_an_edit_to_a_stylesheet_a_template_links_to_lays_the_book_out_again(tmp_path):
+    """A project template may link a stylesheet of its own (``<link rel="stylesheet">``): WeasyPrint
+    applies it, so an edit to it (or to a sheet it imports) must reach the layouts, not leave the
+    cached ones in place."""
+    import pdfplumber
+
+    from spindle.theme import BUILTIN
+
+    root = tmp_path / "book"
+    project = load(write_book(root))
+    (root / "templates").mkdir()
+    template = (BUILTIN / "templates" / "book.html").read_text(encoding="utf-8")
+    assert "</head>" in template
+    (root / "templates" / "book.html").write_text(
+        template.replace("</head>", '<link rel="stylesheet" href="styles/linked.css"/>\n</head>'), encoding="utf-8")
+    (root / "styles").mkdir()
+    (root / "styles" / "linked.css").write_text('@import "colours.css";\n', encoding="utf-8")
+    colours = root / "styles" / "colours.css"
+
+    def colours_of_text(blue: int) -> set:
+        colours.write_text(f"p {{ color: rgb(0, 0, {blue}) !important; }}\n", encoding="utf-8")
+        messages: list[str] = []
+        result = builder.build(project, ["pdf"], epoch=EPOCH, jobs=2, report=lambda m: messages.append(str(m)))
+        note = next(m for m in messages if m.startswith("print: laid out in"))
+        parts, now = map(int, re.search(r"laid out in (\d+) parts \((\d+) laid out now", note).groups())
+        assert now >= parts, note  # every part: the linked sheet reaches them all
+        pdf = next(o.path for o in result.outputs if o.edition == "pdf")
+        with pdfplumber.open(pdf) as document:
+            return {tuple(round(v, 2) for v in c["non_stroking_color"]) for page in document.pages[3:]
+                    for c in page.chars if c["text"] == "e"}
+
+    assert (0.0, 0.0, 1.0) in colours_of_text(255)
+    found = colours_of_text(128)
+    assert (0.0, 0.0, 0.5) in found and (0.0, 0.0, 1.0) not in found

@@ -5,6 +5,7 @@ tests/editions/test_fastpath.py compares them."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 from typing import Callable
@@ -266,6 +267,10 @@ def _edition(book: Book, theme: Theme, name: str, epoch: int | None, allow_remot
         return split.problem
     images = _images(book, html)
     split_parts = tuple(parts.Part(p.name, p.html, images.get(p.name, "")) for p in split.parts)
+    linked = _linked(book, html)
+    if linked:  # stylesheets a template links to: their content is in every part's key, as the theme's is
+        styles = dataclasses.replace(styles, key=caching.digest(styles.key, *linked),
+                                     base=caching.digest(styles.base, *linked))
 
     if rounds is not None:
         raw, finish_print, screen, store = rounds.raw, rounds.finish_print, rounds.screen, rounds.store
@@ -393,6 +398,36 @@ def _referenced(book: Book, sheets: list[Path], settings: str) -> tuple[list[str
                     seen.add(path)
                     sources.append((path, path.read_text(encoding="utf-8", errors="replace")))
     return found, imported
+
+
+_LINK = re.compile(r"<link\b[^>]*>", re.IGNORECASE)
+_ATTRIBUTE = re.compile(r"""\b(rel|href)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.IGNORECASE)
+
+
+def _linked(book: Book, html: str) -> list[str]:
+    """Hashes of the project's stylesheets that *html* links to (``<link rel="stylesheet">`` in a
+    template of the project), of the sheets they import and of the files they refer to: WeasyPrint
+    applies them, so a part's layout depends on them as on the theme's stylesheets."""
+    import html as markup
+
+    root = book.project.root.resolve()
+    sheets: list[Path] = []
+    for tag in _LINK.findall(html):
+        found = {m.group(1).lower(): markup.unescape(next(g for g in m.groups()[1:] if g is not None))
+                 for m in _ATTRIBUTE.finditer(tag)}
+        href = found.get("href", "").strip()
+        if "stylesheet" not in found.get("rel", "").lower().split() or not href:
+            continue
+        if re.match(r"^[a-z][a-z0-9+.-]*:", href, re.I):
+            continue  # (a remote sheet, fetched only with --allow-remote: its address is in the HTML)
+        path = (root / unquote(href.split("#")[0].split("?")[0])).resolve()
+        allowed = (root, BUILTIN.resolve(), *(p.resolve() for p in book.project.shared))
+        if path.is_file() and any(folder in path.parents for folder in allowed) and path not in sheets:
+            sheets.append(path)
+    if not sheets:
+        return []
+    files, imported = _referenced(book, sheets, "")
+    return [f"{p.name}:{caching.file_digest(p)}" for p in sheets] + files + imported
 
 
 def _images(book: Book, html: str) -> dict[str, str]:
