@@ -29,6 +29,22 @@ def copy_sample(dest: Path) -> Path:
     return dest / "book.toml"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _private_temp(tmp_path_factory):
+    """WeasyPrint called in this process (not in spindle's workers, which get a scratch folder the
+    build removes) leaves a ``weasyprint-*`` folder of font copies in the temporary folder for each
+    font configuration it makes; the suite's go in a folder of its own, removed at the end."""
+    import tempfile
+
+    folder = tmp_path_factory.mktemp("tmp")
+    before, tempfile.tempdir = tempfile.tempdir, str(folder)
+    try:
+        yield folder
+    finally:
+        tempfile.tempdir = before
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
 def sample_build(tmp_path_factory) -> builder.Result:
     """Every edition of the sample book, built once with SOURCE_DATE_EPOCH."""

@@ -106,6 +106,20 @@ def test_the_least_recently_used_entries_go_when_the_folder_is_too_big(tmp_path)
     assert int((tmp_path / "c" / "size").read_text()) == 3 * entry
 
 
+def test_prune_keeps_crash_reports(tmp_path):
+    store = caching.Cache(tmp_path / "c")
+    for n in range(4):
+        store.write("parts", f"{n:02d}aa", b"x" * 1000, ".pdf")
+    report = tmp_path / "c" / "crash-chapter-2.txt"  # what core/crash.py writes after a bug
+    report.write_text("Traceback ...\n" * 200, encoding="utf-8")
+    old = time.time() - 1000
+    os.utime(report, (old, old))  # older than every entry: the first to go, were it an entry
+    entry = 1000 + caching.HEADER
+    store.prune(limit=2 * entry, keep=entry)
+    assert report.is_file(), "the prune removed a crash report"
+    assert len(list((tmp_path / "c").rglob("*.pdf"))) == 1
+
+
 def test_stamps_see_changed_content_not_a_touch(tmp_path):
     root = tmp_path
     (root / "styles").mkdir()

@@ -205,6 +205,8 @@ class Cache:
                 st = path.stat()
             except OSError:
                 continue
+            if path.parent == self.folder and path.name.startswith("crash-"):
+                continue  # a bug's traceback (core/crash.py): kept for the report, whatever its age
             if path.is_file() and path != ledger and path.name != LOCK:
                 files.append((st.st_mtime, st.st_size, path))
         total = sum(size for _, size, _ in files)

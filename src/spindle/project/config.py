@@ -539,7 +539,7 @@ def load(config_path: str | Path) -> Project:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError(f"no such file; run 'spindle init DIR' for a new project or pass --config PATH", shown) from None
+        raise ConfigError("no such file; run 'spindle init DIR' for a new project or pass --config PATH", shown) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read: {exc}", shown) from None
     try:
