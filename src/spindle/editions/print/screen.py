@@ -301,8 +301,9 @@ class _Colours:
             _colour_links(self.pdf, page, wanted, self.link)  # (then turned RGB as any page)
             content = page.obj.Contents
         streams = list(content) if isinstance(content, pikepdf.Array) else [content]
-        if any(self._cmyk_in(s.read_bytes()) for s in streams):
-            rewritten = self._rewrite(page, resources)
+        datas = [s.read_bytes() for s in streams if s is not None]  # (decoded once: the rewrite reads them too)
+        if any(self._cmyk_in(data) for data in datas):
+            rewritten = self._rewrite(page, resources, b"\n".join(datas))
             page.obj.Contents = self.pdf.make_stream(b"")
             _write(page.obj.Contents, rewritten)
         self._appearances(page)
@@ -365,11 +366,12 @@ class _Colours:
                 if _is_cmyk(spaces[name]):
                     spaces[name] = pikepdf.Name.DeviceRGB
 
-    def _rewrite(self, owner, resources) -> bytes:
-        """*owner*'s content with CMYK colour operators as RGB ones: with regular expressions over
-        its bytes (WeasyPrint's content has no literal strings or inline images, which could hold
-        look-alikes), else operator by operator (pikepdf's parser: about ten times slower)."""
-        data = _content(owner)
+    def _rewrite(self, owner, resources, data: bytes | None = None) -> bytes:
+        """*owner*'s content (*data*, when it has been read) with CMYK colour operators as RGB ones:
+        with regular expressions over its bytes (WeasyPrint's content has no literal strings or
+        inline images, which could hold look-alikes), else operator by operator (pikepdf's parser:
+        about ten times slower)."""
+        data = _content(owner) if data is None else data
         if _plain(data):
             data = _SPACE.sub(lambda m: b"/DeviceRGB" + m.group(1) + m.group(2), data)
             return _rgb_operators(data)
