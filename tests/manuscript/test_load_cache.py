@@ -116,3 +116,20 @@ def test_a_damaged_entry_is_a_miss(tmp_path, parsed):
     parsed.clear()
     assert loading.load_book(load(config), store=store) == fresh
     assert len(parsed) == 2
+
+
+def test_a_build_with_the_epub_takes_the_chapters_parsed_before_and_makes_the_same_epub(tmp_path, parsed):
+    """`spindle build all` after `build pdf` parses none of the chapters the PDF build kept (it
+    parsed every one again before), and its EPUB is a cold build's, byte for byte."""
+    from spindle.build import orchestrate as builder
+
+    epoch = 1539216000
+    cold = builder.build(load(small_book(tmp_path / "cold")), ("epub",), tmp_path / "cold" / "build", epoch=epoch)
+    warm_project = load(small_book(tmp_path / "warm"))
+    builder.build(warm_project, ("pdf",), tmp_path / "warm" / "build", epoch=epoch)  # (fills the cache)
+    parsed.clear()
+    warm = builder.build(warm_project, ("epub",), tmp_path / "warm" / "build", epoch=epoch)
+    assert parsed == [], f"parsed again for the EPUB: {parsed}"
+    [cold_epub] = [o.path for o in cold.outputs if o.edition == "epub"]
+    [warm_epub] = [o.path for o in warm.outputs if o.edition == "epub"]
+    assert warm_epub.read_bytes() == cold_epub.read_bytes()

@@ -127,9 +127,7 @@ def _build_book(project: Project, editions: list[str], out: Path, paged_editions
 
     started = time.perf_counter()
     result = Result()
-    # (the chapters parsed before come from the cache; not in a build of the EPUB, whose documents
-    # take the chapters' HTML as it is: there it is always made here)
-    book = load_book(project, allow_remote=allow_remote, report=report, store=None if "epub" in editions else store)
+    book = load_book(project, allow_remote=allow_remote, report=report, store=store)
     result.notes += book.notes
     _manuscript_findings(project, book, result, strict, store)
     theme = Theme(project)
