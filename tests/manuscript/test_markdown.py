@@ -586,3 +586,16 @@ def test_code_held_out_of_the_xhtml_pass_comes_out_as_before(tmp_path, monkeypat
         assert '<span class="fm">println!</span>' in held.html  # highlighted, and not parsed again:
         assert len(seen) == 4 and not [text for text in seen[:2] if 'class="fm"' in text or 'class="nb"' in text]
         assert len(held.notes) == 1 and '<span class="nb">print</span>' in held.notes[0].html
+
+
+@pytest.mark.parametrize("stem, expected", [
+    ("01-intro", "intro"), ("2018-report", "report"), ("01-02-floor", "floor"), ("01_02_floor", "floor"),
+    ("1.2 Floor plan", "floor-plan"), ("01 - intro", "intro"), ("ch03-01-variables", "ch03-01-variables"),
+    ("01-02", "c-02"), ("07", "chapter"), ("3d-printing", "c-3d-printing"), ("01-3d-printing", "c-3d-printing"),
+])
+def test_a_chapter_id_drops_every_number_that_orders_the_files(stem, expected):
+    """Files ordered by several numbers (01-02-floor.md) have ids without them (it was c-02-floor);
+    a number that is part of a word stays (3d-printing was d-printing)."""
+    from spindle.manuscript.load import _chapter_id
+
+    assert _chapter_id(stem, set()) == expected

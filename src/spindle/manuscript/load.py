@@ -427,7 +427,11 @@ def split_front_matter(text: str, shown: str) -> tuple[FrontMatter, str, int]:
 
 
 def _chapter_id(stem: str, ids: set[str]) -> str:
-    base = slugify(re.sub(r"^\d+[-_ ]*", "", stem)) if re.sub(r"^\d+[-_ ]*", "", stem) else "chapter"
+    """A chapter's id from its file's name, without the numbers that order the files (every group of
+    them: ``01-02-floor`` is ``floor``, not ``c-02-floor``), unique among *ids*."""
+    rest = re.sub(r"^(?:\d+[-_ .]+)+(?=\D)", "", stem)  # (a name of numbers alone keeps its last: 01-02 is c-02)
+    rest = re.sub(r"^\d+(?:[-_ .]+|$)", "", rest) if rest == stem else rest  # (07 is "chapter"; 3d-printing stays)
+    base = slugify(rest) if rest else "chapter"
     if not base[0].isalpha():
         base = "c-" + base
     candidate, n = base, 2
