@@ -76,6 +76,9 @@ def install() -> None:
 
     _SAVED["add_page_declarations"] = StyleFor.add_page_declarations
     StyleFor.add_page_declarations = _add_page_declarations
+    from spindle.editions.paged import linebreak
+
+    linebreak.install()
 
 
 def uninstall() -> None:
@@ -92,6 +95,9 @@ def uninstall() -> None:
     from weasyprint.css import StyleFor
 
     StyleFor.add_page_declarations = _SAVED.pop("add_page_declarations")
+    from spindle.editions.paged import linebreak
+
+    linebreak.uninstall()
 
 
 def _shared(style):
