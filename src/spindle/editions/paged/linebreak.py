@@ -86,7 +86,7 @@ def _ffi():
         ffi.include(wffi.ffi)
         ffi.cdef("void pango_layout_line_index_to_x (PangoLayoutLine *line, int index_, int trailing, int *x_pos);")
         _LIB.extend((ffi, wffi._dlopen(ffi, "libpango-1.0-0", "pango-1.0-0", "pango-1.0", "libpango-1.0.so.0",
-                                        "libpango-1.0.dylib", "libpango-1.0-0.dll"), ffi.new("int *")))
+                                        "libpango-1.0.dylib", "libpango-1.0-0.dll"), ffi.new("int *"), ffi.new("PangoRectangle *")))
     return _LIB
 
 
@@ -100,38 +100,50 @@ def _simple(style) -> bool:
     return known
 
 
-def _too_wide(layout, first_text: str, end_text: str, max_width, style) -> bool:
-    """Whether *first_text* + *end_text* (laid out alone) is wider than *max_width* by the
-    margin, measured on *layout*, whose first line is *first_text* and whose second line begins
-    with *end_text*."""
-    from weasyprint.text.ffi import TO_UNITS
+class _Draft:
+    """What the tries are measured on: a layout whose first line is *first_text* and whose
+    second line begins with the words tried (the draft, while no try was made on it); its first
+    line measured once."""
 
-    width = _measured(layout, first_text, end_text, style)
-    return width is not None and width > (max_width + _MARGIN * style["font_size"]) * TO_UNITS
+    __slots__ = ("text", "chars", "start", "width", "second", "end")
 
+    def __init__(self, layout, first_text: str, style) -> None:
+        from weasyprint.text.ffi import ffi, pango
 
-def _measured(layout, first_text: str, end_text: str, style) -> int | None:
-    """The width, in Pango units, of *layout*'s first line (*first_text*) and of the start of its
-    second line up to the end of *end_text*; None where the conditions are not met."""
-    from weasyprint.text.ffi import ffi, pango
+        self.width = None
+        if not first_text or not _simple(style) or _SIMPLE.search(first_text) or not layout.text.startswith(first_text):
+            return
+        self.text, self.chars, self.start = layout.text, len(first_text), len(first_text.encode())
+        second = pango.pango_layout_get_line_readonly(layout.layout, 1)
+        if second == ffi.NULL or second.start_index != self.start:
+            return
+        first = pango.pango_layout_get_line_readonly(layout.layout, 0)
+        if first.length != self.start or first.resolved_dir != 0 or second.resolved_dir != 0:  # 0: LTR
+            return
+        lffi, _, _, rectangle = _ffi()
+        pango.pango_layout_line_get_extents(first, ffi.NULL, rectangle)
+        self.second, self.end = lffi.cast("PangoLayoutLine *", second), self.start + second.length
+        self.width = rectangle.width
 
-    if not first_text or not _simple(style) or _SIMPLE.search(first_text) or _SIMPLE.search(end_text):
-        return None
-    if not layout.text.startswith(first_text + end_text):
-        return None
-    start = len(first_text.encode())
-    end = start + len(end_text.encode())
-    second = pango.pango_layout_get_line_readonly(layout.layout, 1)
-    if second == ffi.NULL or second.start_index != start or end > start + second.length:
-        return None
-    first = pango.pango_layout_get_line_readonly(layout.layout, 0)
-    if first.length != start or first.resolved_dir != 0 or second.resolved_dir != 0:  # 0: PANGO_DIRECTION_LTR
-        return None
-    lffi, lib, x = _ffi()
-    lib.pango_layout_line_index_to_x(lffi.cast("PangoLayoutLine *", second), end, 0, x)
-    logical = ffi.new("PangoRectangle *")
-    pango.pango_layout_line_get_extents(first, ffi.NULL, logical)
-    return logical.width + x[0]
+    def too_wide(self, end_text: str, max_width, style) -> bool:
+        """Whether the first line and *end_text* (which the second line begins with), laid out
+        alone, would be wider than *max_width* by the margin."""
+        from weasyprint.text.ffi import TO_UNITS
+
+        width = self.measured(end_text)
+        return width is not None and width > (max_width + _MARGIN * style["font_size"]) * TO_UNITS
+
+    def measured(self, end_text: str) -> int | None:
+        """The width, in Pango units, of the first line and of the second line up to the end of
+        *end_text*; None where the conditions are not met."""
+        if self.width is None or _SIMPLE.search(end_text) or not self.text.startswith(end_text, self.chars):
+            return None
+        end = self.start + len(end_text.encode())
+        if end > self.end:
+            return None
+        _, lib, x, _ = _ffi()
+        lib.pango_layout_line_index_to_x(self.second, end, 0, x)
+        return self.width + x[0]
 
 
 def split_first_line(text, style, context, max_width, justification_spacing,
@@ -146,7 +158,7 @@ def split_first_line(text, style, context, max_width, justification_spacing,
     from weasyprint.text.constants import PANGO_WRAP_MODE
     from weasyprint.text.ffi import TO_UNITS, ffi, pango
     from weasyprint.text.line_break import (
-        create_layout, first_line_metrics, get_next_break_point, get_next_break_point_from_text,
+        create_layout, get_next_break_point, get_next_break_point_from_text,
         get_next_word_boundaries, line_size)
 
     text_wrap = style['white_space'] in ('normal', 'pre-wrap', 'pre-line')
@@ -188,11 +200,11 @@ def split_first_line(text, style, context, max_width, justification_spacing,
 
     # Step #2: Don't split lines when it's not needed.
     if max_width is None:
-        return first_line_metrics(
+        return _first_line_metrics(
             first_line, text, layout, resume_index, space_collapse, style)
     first_line_width, _ = line_size(first_line, style)
     if resume_index is None and first_line_width <= max_width:
-        return first_line_metrics(
+        return _first_line_metrics(
             first_line, text, layout, resume_index, space_collapse, style)
 
     # Step #3: Try to put the first word of the second line on the first line
@@ -211,29 +223,32 @@ def split_first_line(text, style, context, max_width, justification_spacing,
         second_line_log_attrs = log_attrs[start:end]
         break_point = get_next_break_point(second_line_log_attrs)
     next_word = second_line_text[:break_point].rstrip(' ')
+    draft = None  # spindle: what the tries are measured on (_Draft)
     if next_word:
         if space_collapse and second_line_text[break_point or -1] == ' ':
             new_first_line_text = first_line_text + next_word
             # spindle: the try is skipped when the draft shows it too wide; WeasyPrint would
             # have kept its first line, the draft's (module docstring)
-            skip = '\xad' not in text and _too_wide(layout, first_line_text, next_word, max_width, style)
+            draft = _Draft(layout, first_line_text, style)
+            skip = '\xad' not in text and draft.too_wide(next_word, max_width, style)
             if skip and AUDIT is not None:
                 _audit_next_word(layout, new_first_line_text, first_line, style, context, max_width,
                                  justification_spacing)
             if not skip:
+                draft = None  # its layout holds the try now
                 layout.set_text(new_first_line_text)
                 first_line, resume_index = layout.get_first_line()
                 if resume_index is None:
                     if first_line_text:
                         resume_index = len(new_first_line_text.encode()) + 1
-                        return first_line_metrics(
+                        return _first_line_metrics(
                             first_line, text, layout, resume_index, space_collapse, style)
                     else:
                         resume_index = first_line.length + 1
                         if resume_index >= len(text.encode()):
                             resume_index = None
     elif first_line_text:
-        return first_line_metrics(
+        return _first_line_metrics(
             first_line, text, layout, resume_index, space_collapse, style)
 
     # Step #4: Try to hyphenate
@@ -300,7 +315,9 @@ def split_first_line(text, style, context, max_width, justification_spacing,
                 new_first_line_text + style['hyphenate_character'])
             # spindle: a try the draft shows too wide is skipped (module docstring): it would
             # not have been kept, the last one included (the line breaks before the word)
-            if not manual_hyphenation and _too_wide(layout, first_line_text, first_word_part, max_width, style):
+            if draft is None and not manual_hyphenation:
+                draft = _Draft(layout, first_line_text, style)
+            if not manual_hyphenation and draft.too_wide(first_word_part, max_width, style):
                 if AUDIT is not None:
                     _audit_hyphenation(hyphenated_first_line_text, first_word_part == dictionary_iterations[-1],
                                        style, context, max_width, justification_spacing)
@@ -356,9 +373,52 @@ def split_first_line(text, style, context, max_width, justification_spacing,
         if resume_index >= len(text.encode()):
             resume_index = None
 
-    return first_line_metrics(
+    return _first_line_metrics(
         first_line, text, layout, resume_index, space_collapse, style,
         hyphenated, style['hyphenate_character'])
+
+
+def _first_line_metrics(first_line, text, layout, resume_at, space_collapse, style, hyphenated=False,
+                        hyphenation_character=None):
+    """WeasyPrint 70's first_line_metrics, without laying the kept text out again when the layout
+    holds that very text in one line: Pango makes the line of a text that is not broken the
+    same at any width (each item's glyphs as shaped; no line end to adjust), and WeasyPrint's
+    relayout only lifts the width."""
+    from weasyprint.text.ffi import FROM_UNITS, ffi, pango
+    from weasyprint.text.line_break import first_line_metrics, line_size
+
+    if resume_at and not hyphenated:
+        kept = text.encode()[:first_line.length].decode()
+        if space_collapse:
+            kept = kept.rstrip(' ')
+        if (kept == layout.text and pango.pango_layout_get_line_readonly(layout.layout, 1) == ffi.NULL
+                and first_line == pango.pango_layout_get_line_readonly(layout.layout, 0)):
+            if AUDIT is not None:
+                return _audit_metrics(first_line, text, layout, resume_at, space_collapse, style)
+            width, height = line_size(first_line, style)
+            baseline = pango.pango_layout_get_baseline(layout.layout) * FROM_UNITS
+            layout.first_line_direction = first_line.resolved_dir
+            length = first_line.length
+            layout.deactivate()
+            return layout, length, resume_at, width, height, baseline
+    return first_line_metrics(first_line, text, layout, resume_at, space_collapse, style, hyphenated,
+                              hyphenation_character)
+
+
+def _audit_metrics(first_line, text, layout, resume_at, space_collapse, style):
+    """Tests: the kept line measured as _first_line_metrics measures it and laid out again as
+    WeasyPrint does; wrong if they differ. WeasyPrint's answer is returned."""
+    from weasyprint.text.ffi import FROM_UNITS, pango
+    from weasyprint.text.line_break import first_line_metrics, line_size
+
+    ours = (first_line.length, *line_size(first_line, style), pango.pango_layout_get_baseline(layout.layout) * FROM_UNITS,
+            first_line.resolved_dir, layout.text)
+    answer = first_line_metrics(first_line, text, layout, resume_at, space_collapse, style)
+    theirs = (answer[1], answer[3], answer[4], answer[5], layout.first_line_direction, layout.text)
+    AUDIT["kept"] = AUDIT.get("kept", 0) + 1
+    if ours != theirs:
+        AUDIT["wrong"] = AUDIT.get("wrong", 0) + 1
+    return answer
 
 
 def _audit_next_word(draft, new_text, draft_line, style, context, max_width, justification_spacing) -> None:
