@@ -1,6 +1,6 @@
 """editions/paged/textlayout.py stands in for five of WeasyPrint 70's layout functions to do
-less work again; the pages must not change: the sample book and a book of decorated,
-spaced, justified and hyphenated text (underlines and overlines read the font metrics before a
+less work again, and linebreak.py for split_first_line; the pages must not change: the sample
+book and a book of decorated, spaced, justified and hyphenated text (underlines and overlines read the font metrics before a
 text box is drawn, word and letter spacing change what a layout holds) give the same PDF bytes,
 screen and print, laid out with WeasyPrint's own functions and with spindle's."""
 
@@ -54,7 +54,10 @@ def test_same_pdf_bytes_with_and_without(book, tmp_path, monkeypatch):
     from weasyprint.text import line_break
 
     textlayout.install()
+    from spindle.editions.paged import linebreak
+
     assert line_break.Layout.setup is textlayout._setup and inline.strut is textlayout._strut
+    assert inline.split_first_line is linebreak.split_first_line is line_break.split_first_line
     assert block.resolve_percentages is textlayout._resolve_percentages
     assert StyleFor.add_page_declarations is textlayout._add_page_declarations
     ours = built(config, tmp_path / "ours")
@@ -62,6 +65,7 @@ def test_same_pdf_bytes_with_and_without(book, tmp_path, monkeypatch):
     textlayout.uninstall()
     monkeypatch.setattr(textlayout, "install", lambda: None)  # the build lays out with WeasyPrint's own
     assert line_break.Layout.setup is not textlayout._setup
+    assert inline.split_first_line is not linebreak.split_first_line
     theirs = built(config, tmp_path / "theirs")
 
     assert set(ours) == {"pdf", "print"}
@@ -156,5 +160,11 @@ def test_split_first_line_gives_weasyprints_answers(monkeypatch):
             assert ours == theirs, (text[:60], width)
             compared += 1
     assert compared > 1000
-    assert linebreak.AUDIT.get("skipped", 0) > 300, linebreak.AUDIT
+    assert linebreak.AUDIT.get("skipped", 0) > 300 and linebreak.AUDIT.get("kept", 0) > 20, linebreak.AUDIT
     assert linebreak.AUDIT.get("wrong", 0) == 0, linebreak.AUDIT
+
+    # the comparison can fail: with a margin far below zero, tries that fit are skipped
+    monkeypatch.setattr(linebreak, "AUDIT", None)
+    monkeypatch.setattr(linebreak, "_MARGIN", -1.0)
+    assert any(_answer(original, args, kwargs) != _answer(linebreak.split_first_line, args, kwargs)
+               for args, kwargs in calls)

@@ -3,41 +3,50 @@
 Breaking one line of a justified, hyphenated paragraph, WeasyPrint 70 lays the text out with
 Pango again and again (issue 16, the bench book): a draft of the line with the text that follows
 it, then the draft's first line with the next word appended ("the next word may fit without the
-space after it"), then, longest first, each hyphenation of the next word appended. Most of these
-tries do not fit, and whether they can fit is known from the draft: the draft's second line
-begins with that next word, shaped as it would be on the first line.
+space after it"), then, longest first, each hyphenation of the next word appended, and at last
+(``first_line_metrics``) the kept text again at unlimited width. Counted on a 60-page bench book:
+32,071 Pango texts laid out, 23,373 with this module, the same lines.
 
-A try that does not fit is skipped, the function going on as it would have, when the draft shows
-it too wide by a margin:
+1. A "next word" or hyphenation try is skipped when the draft shows it too wide: the draft's
+   second line begins with the word tried, shaped as on the first line, so
 
-    width of the draft's first line (Pango leaves its final space out)
-    + the position, on the draft's second line, of the end of the next word (or of the word part)
-    >  the line's width + margin
+       width of the draft's first line (Pango leaves its final space out)
+       + the position, on the draft's second line, of the end of the word (or word part) tried
+       >  the line's width + a margin (a quarter of the font size)
 
-Everything the try would have added is left out of that sum (the space between the two, the
-hyphen), so the sum is below the try's own width except where shaping joins the two pieces
-differently: kerning or a ligature between the word's end and what follows it (a space on the
-draft's second line, the text end or the hyphen in the try). The margin, a quarter of the font
-size, is far above any such difference in a text font; the conditions keep out everything
-else: text of scripts whose shaping spans words (only Latin, Greek, Cyrillic and general
-punctuation), tabs, soft hyphens, new lines, negative word or letter spacing, word breaking
-(``overflow-wrap``, ``word-break``), and an empty first line (where WeasyPrint keeps the last
-hyphenation try or the next word whatever their width).
+   means the try does not fit. Everything the try adds is left out of that sum (the space
+   between the two, the hyphen); what could make the sum larger than the try is shaping that
+   joins the pieces differently (kerning or a ligature at the end of the word tried, followed
+   by a space on the draft's second line, by the text's end or the hyphen in the try): a few
+   hundredths of the font size where measured (the bench book, trpl, the mdBook guide, the
+   sample book, tests/fixtures/pages: 0 wrong skips among 90,000 audited), far below the margin.
+   Conditions keep out what this does not cover: scripts other than Latin, Greek, Cyrillic and
+   general punctuation (whose shaping may span words), tabs, soft hyphens and new lines,
+   negative word or letter spacing, right-to-left lines, an empty first line (where WeasyPrint
+   keeps the try whatever its width).
 
-A skipped "next word" try leaves the draft's first line where WeasyPrint 70 would have kept the
-try's first line: the same text (the try breaks at the draft's break, the one opportunity before
-the next word), laid out again by ``first_line_metrics`` or replaced by a hyphenation's layout
-either way. A skipped hyphenation try leaves nothing: WeasyPrint keeps only the try that fits.
+   A skipped "next word" try leaves the draft's first line where WeasyPrint 70 would have kept
+   the try's: the same line, as the try, too wide, breaks at the draft's break (the last
+   opportunity before the word tried, which has none inside it), and Pango shapes a line's
+   part of a broken item again on its own. That line is laid out again by
+   ``first_line_metrics`` or replaced by a hyphenation's layout either way. A skipped
+   hyphenation try leaves nothing behind: WeasyPrint keeps only the try that fits.
 
-``AUDIT`` (tests only) makes every skipped try run as well and records whether it would have
-fit: a skip that was wrong is counted in ``AUDIT["wrong"]``.
+2. ``first_line_metrics`` lays the kept text out again at unlimited width; when the layout
+   already holds that very text in one line (a next word that fitted; each word of a
+   min-content width, as of a page's margin boxes) the line is measured as it is: Pango makes
+   the line of an unbroken text the same at any width (every item inserted as shaped; no line
+   end adjusted, as nothing was wrapped).
+
+``AUDIT`` (tests only) makes every skipped try run as well and every line measured without a
+relayout laid out again, and counts in ``AUDIT["wrong"]`` any answer that would have differed.
 """
 
 from __future__ import annotations
 
 import re
 
-AUDIT: dict | None = None  # tests: {"skipped": n, "wrong": n, "tried": n}
+AUDIT: dict | None = None  # tests: {"skipped": tries skipped, "kept": lines not laid out again, "wrong": n}
 
 _SIMPLE = re.compile("[^\x20-\x7e\xa0-\xac\xae-\u058f\u2010-\u2027\u2030-\u205e]")  # text outside these: no skip
 _MARGIN = 0.25  # of the font size: above any kerning or ligature difference at the joins

@@ -33,6 +33,9 @@ underlined text, the font metrics: the same for every layout of one computed sty
    first, name) in a document, when no @page selector counts pages (``:nth()``), and its
    declarations are added in the order WeasyPrint adds them.
 
+``install`` also puts ``linebreak.split_first_line`` in place (fewer Pango layouts per line
+broken: its docstring).
+
 All five give byte-identical PDFs (tests/editions/test_textlayout.py compares books laid out with
 and without them; the bench book's 27 parts were compared too); installed only on WeasyPrint 70,
 whose functions they stand in for. A computed style's values do not change once computed
