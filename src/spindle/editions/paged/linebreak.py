@@ -82,11 +82,12 @@ def uninstall() -> None:
             setattr(module, "split_first_line", original)
 
 
-_LIB: list = []
+_LIB: tuple = ()  # (cffi.FFI, Pango) with pango_layout_line_index_to_x
 
 
-def _ffi():
+def _ffi() -> tuple:
     """Pango's pango_layout_line_index_to_x, which WeasyPrint's bindings leave out."""
+    global _LIB
     if not _LIB:
         import cffi
         from weasyprint.text import ffi as wffi
@@ -94,8 +95,8 @@ def _ffi():
         ffi = cffi.FFI()
         ffi.include(wffi.ffi)
         ffi.cdef("void pango_layout_line_index_to_x (PangoLayoutLine *line, int index_, int trailing, int *x_pos);")
-        _LIB.extend((ffi, wffi._dlopen(ffi, "libpango-1.0-0", "pango-1.0-0", "pango-1.0", "libpango-1.0.so.0",
-                                        "libpango-1.0.dylib", "libpango-1.0-0.dll"), ffi.new("int *"), ffi.new("PangoRectangle *")))
+        _LIB = (ffi, wffi._dlopen(ffi, "libpango-1.0-0", "pango-1.0-0", "pango-1.0", "libpango-1.0.so.0",
+                                  "libpango-1.0.dylib", "libpango-1.0-0.dll"))
     return _LIB
 
 
@@ -114,7 +115,7 @@ class _Draft:
     second line begins with the words tried (the draft, while no try was made on it); its first
     line measured once."""
 
-    __slots__ = ("text", "chars", "start", "width", "second", "end")
+    __slots__ = ("text", "chars", "start", "width", "second", "end", "x")
 
     def __init__(self, layout, first_text: str, style) -> None:
         from weasyprint.text.ffi import ffi, pango
@@ -129,8 +130,10 @@ class _Draft:
         first = pango.pango_layout_get_line_readonly(layout.layout, 0)
         if first.length != self.start or first.resolved_dir != 0 or second.resolved_dir != 0:  # 0: LTR
             return
-        lffi, _, _, rectangle = _ffi()
+        lffi, _ = _ffi()
+        rectangle = ffi.new("PangoRectangle *")  # a draft's own (a cluster's worker may break lines in threads)
         pango.pango_layout_line_get_extents(first, ffi.NULL, rectangle)
+        self.x = lffi.new("int *")
         self.second, self.end = lffi.cast("PangoLayoutLine *", second), self.start + second.length
         self.width = rectangle.width
 
@@ -150,9 +153,9 @@ class _Draft:
         end = self.start + len(end_text.encode())
         if end > self.end:
             return None
-        _, lib, x, _ = _ffi()
-        lib.pango_layout_line_index_to_x(self.second, end, 0, x)
-        return self.width + x[0]
+        _, lib = _ffi()
+        lib.pango_layout_line_index_to_x(self.second, end, 0, self.x)
+        return self.width + self.x[0]
 
 
 def split_first_line(text, style, context, max_width, justification_spacing,
