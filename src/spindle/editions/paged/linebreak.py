@@ -45,6 +45,16 @@ relayout laid out again, and counts in ``AUDIT["wrong"]`` any answer that would 
 from __future__ import annotations
 
 import re
+from math import inf
+
+# (imported only by textlayout.install, where WeasyPrint is in use: names bound once, not per line)
+import pyphen
+from weasyprint.layout.percent import percentage
+from weasyprint.text.constants import PANGO_WRAP_MODE
+from weasyprint.text.ffi import FROM_UNITS, TO_UNITS, ffi, pango
+from weasyprint.text.line_break import (
+    create_layout, first_line_metrics, get_next_break_point, get_next_break_point_from_text, get_next_word_boundaries,
+    line_size)
 
 AUDIT: dict | None = None  # tests: {"skipped": tries skipped, "kept": lines not laid out again, "wrong": n}
 
@@ -118,7 +128,6 @@ class _Draft:
     __slots__ = ("text", "chars", "start", "width", "second", "end", "x")
 
     def __init__(self, layout, first_text: str, style) -> None:
-        from weasyprint.text.ffi import ffi, pango
 
         self.width = None
         if not first_text or not _simple(style) or _SIMPLE.search(first_text) or not layout.text.startswith(first_text):
@@ -140,7 +149,6 @@ class _Draft:
     def too_wide(self, end_text: str, max_width, style) -> bool:
         """Whether the first line and *end_text* (which the second line begins with), laid out
         alone, would be wider than *max_width* by the margin."""
-        from weasyprint.text.ffi import TO_UNITS
 
         width = self.measured(end_text)
         return width is not None and width > (max_width + _MARGIN * style["font_size"]) * TO_UNITS
@@ -163,16 +171,6 @@ def split_first_line(text, style, context, max_width, justification_spacing,
     """WeasyPrint 70's split_first_line (weasyprint/text/line_break.py), the same answers, with
     the tries that cannot fit skipped (see the module's docstring): its code, with the skips
     marked."""
-    from math import inf
-
-    import pyphen
-    from weasyprint.layout.percent import percentage
-    from weasyprint.text.constants import PANGO_WRAP_MODE
-    from weasyprint.text.ffi import TO_UNITS, ffi, pango
-    from weasyprint.text.line_break import (
-        create_layout, get_next_break_point, get_next_break_point_from_text,
-        get_next_word_boundaries, line_size)
-
     text_wrap = style['white_space'] in ('normal', 'pre-wrap', 'pre-line')
     space_collapse = style['white_space'] in ('normal', 'nowrap', 'pre-line')
 
@@ -396,8 +394,6 @@ def _first_line_metrics(first_line, text, layout, resume_at, space_collapse, sty
     holds that very text in one line: Pango makes the line of a text that is not broken the
     same at any width (each item's glyphs as shaped; no line end to adjust), and WeasyPrint's
     relayout only lifts the width."""
-    from weasyprint.text.ffi import FROM_UNITS, ffi, pango
-    from weasyprint.text.line_break import first_line_metrics, line_size
 
     if resume_at and not hyphenated:
         kept = text.encode()[:first_line.length].decode()
@@ -420,8 +416,6 @@ def _first_line_metrics(first_line, text, layout, resume_at, space_collapse, sty
 def _audit_metrics(first_line, text, layout, resume_at, space_collapse, style):
     """Tests: the kept line measured as _first_line_metrics measures it and laid out again as
     WeasyPrint does; wrong if they differ. WeasyPrint's answer is returned."""
-    from weasyprint.text.ffi import FROM_UNITS, pango
-    from weasyprint.text.line_break import first_line_metrics, line_size
 
     ours = (first_line.length, *line_size(first_line, style), pango.pango_layout_get_baseline(layout.layout) * FROM_UNITS,
             first_line.resolved_dir, layout.text)
@@ -436,7 +430,6 @@ def _audit_metrics(first_line, text, layout, resume_at, space_collapse, style):
 def _audit_next_word(draft, new_text, draft_line, style, context, max_width, justification_spacing) -> None:
     """Tests: the skipped "next word" try made anyway, on a layout of its own; wrong if it fits
     or breaks elsewhere than the draft or gives its first line another width."""
-    from weasyprint.text.line_break import create_layout, line_size
 
     AUDIT["skipped"] = AUDIT.get("skipped", 0) + 1
     layout = create_layout(new_text, style, context, max_width, justification_spacing)
@@ -447,7 +440,6 @@ def _audit_next_word(draft, new_text, draft_line, style, context, max_width, jus
 
 def _audit_hyphenation(hyphenated_text, last, style, context, max_width, justification_spacing) -> None:
     """Tests: the skipped hyphenation try made anyway; wrong if WeasyPrint would have kept it."""
-    from weasyprint.text.line_break import create_layout, line_size
 
     AUDIT["skipped"] = AUDIT.get("skipped", 0) + 1
     layout = create_layout(hyphenated_text, style, context, max_width, justification_spacing)
