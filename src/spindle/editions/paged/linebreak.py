@@ -19,11 +19,11 @@ space after it"), then, longest first, each hyphenation of the next word appende
    joins the pieces differently (kerning or a ligature at the end of the word tried, followed
    by a space on the draft's second line, by the text's end or the hyphen in the try): a few
    hundredths of the font size where measured (the bench book, trpl, the mdBook guide, the
-   sample book, tests/fixtures/pages: 0 wrong skips among 90,000 audited), far below the margin.
-   Conditions keep out what this does not cover: scripts other than Latin, Greek, Cyrillic and
-   general punctuation (whose shaping may span words), tabs, soft hyphens and new lines,
-   negative word or letter spacing, right-to-left lines, an empty first line (where WeasyPrint
-   keeps the try whatever its width).
+   sample book, tests/fixtures/pages: no wrong skip among about 100,000 audited), far below the
+   margin. Conditions keep out what this does not cover: scripts other than Latin, Greek,
+   Cyrillic and general punctuation (whose shaping may span words), tabs, soft hyphens and new
+   lines, negative word or letter spacing, right-to-left lines, an empty first line (where
+   WeasyPrint keeps the try whatever its width).
 
    A skipped "next word" try leaves the draft's first line where WeasyPrint 70 would have kept
    the try's: the same line, as the try, too wide, breaks at the draft's break (the last
@@ -102,10 +102,10 @@ def _ffi() -> tuple:
         import cffi
         from weasyprint.text import ffi as wffi
 
-        ffi = cffi.FFI()
-        ffi.include(wffi.ffi)
-        ffi.cdef("void pango_layout_line_index_to_x (PangoLayoutLine *line, int index_, int trailing, int *x_pos);")
-        _LIB = (ffi, wffi._dlopen(ffi, "libpango-1.0-0", "pango-1.0-0", "pango-1.0", "libpango-1.0.so.0",
+        own = cffi.FFI()
+        own.include(wffi.ffi)
+        own.cdef("void pango_layout_line_index_to_x (PangoLayoutLine *line, int index_, int trailing, int *x_pos);")
+        _LIB = (own, wffi._dlopen(own, "libpango-1.0-0", "pango-1.0-0", "pango-1.0", "libpango-1.0.so.0",
                                   "libpango-1.0.dylib", "libpango-1.0-0.dll"))
     return _LIB
 
@@ -128,7 +128,6 @@ class _Draft:
     __slots__ = ("text", "chars", "start", "width", "second", "end", "x")
 
     def __init__(self, layout, first_text: str, style) -> None:
-
         self.width = None
         if not first_text or not _simple(style) or _SIMPLE.search(first_text) or not layout.text.startswith(first_text):
             return
@@ -149,7 +148,6 @@ class _Draft:
     def too_wide(self, end_text: str, max_width, style) -> bool:
         """Whether the first line and *end_text* (which the second line begins with), laid out
         alone, would be wider than *max_width* by the margin."""
-
         width = self.measured(end_text)
         return width is not None and width > (max_width + _MARGIN * style["font_size"]) * TO_UNITS
 
@@ -242,7 +240,7 @@ def split_first_line(text, style, context, max_width, justification_spacing,
             draft = _Draft(layout, first_line_text, style)
             skip = '\xad' not in text and draft.too_wide(next_word, max_width, style)
             if skip and AUDIT is not None:
-                _audit_next_word(layout, new_first_line_text, first_line, style, context, max_width,
+                _audit_next_word(new_first_line_text, first_line, style, context, max_width,
                                  justification_spacing)
             if not skip:
                 draft = None  # its layout holds the try now
@@ -394,7 +392,6 @@ def _first_line_metrics(first_line, text, layout, resume_at, space_collapse, sty
     holds that very text in one line: Pango makes the line of a text that is not broken the
     same at any width (each item's glyphs as shaped; no line end to adjust), and WeasyPrint's
     relayout only lifts the width."""
-
     if resume_at and not hyphenated:
         kept = text.encode()[:first_line.length].decode()
         if space_collapse:
@@ -416,7 +413,6 @@ def _first_line_metrics(first_line, text, layout, resume_at, space_collapse, sty
 def _audit_metrics(first_line, text, layout, resume_at, space_collapse, style):
     """Tests: the kept line measured as _first_line_metrics measures it and laid out again as
     WeasyPrint does; wrong if they differ. WeasyPrint's answer is returned."""
-
     ours = (first_line.length, *line_size(first_line, style), pango.pango_layout_get_baseline(layout.layout) * FROM_UNITS,
             first_line.resolved_dir, layout.text)
     answer = first_line_metrics(first_line, text, layout, resume_at, space_collapse, style)
@@ -427,7 +423,7 @@ def _audit_metrics(first_line, text, layout, resume_at, space_collapse, style):
     return answer
 
 
-def _audit_next_word(draft, new_text, draft_line, style, context, max_width, justification_spacing) -> None:
+def _audit_next_word(new_text, draft_line, style, context, max_width, justification_spacing) -> None:
     """Tests: the skipped "next word" try made anyway, on a layout of its own; wrong if it fits
     or breaks elsewhere than the draft or gives its first line another width."""
 
@@ -440,7 +436,6 @@ def _audit_next_word(draft, new_text, draft_line, style, context, max_width, jus
 
 def _audit_hyphenation(hyphenated_text, last, style, context, max_width, justification_spacing) -> None:
     """Tests: the skipped hyphenation try made anyway; wrong if WeasyPrint would have kept it."""
-
     AUDIT["skipped"] = AUDIT.get("skipped", 0) + 1
     layout = create_layout(hyphenated_text, style, context, max_width, justification_spacing)
     line, index = layout.get_first_line()
