@@ -33,6 +33,9 @@ underlined text, the font metrics: the same for every layout of one computed sty
    first, name) in a document, when no @page selector counts pages (``:nth()``), and its
    declarations are added in the order WeasyPrint adds them.
 
+``install`` also puts ``linebreak.split_first_line`` in place (fewer Pango layouts per line
+broken: its docstring).
+
 All five give byte-identical PDFs (tests/editions/test_textlayout.py compares books laid out with
 and without them; the bench book's 27 parts were compared too); installed only on WeasyPrint 70,
 whose functions they stand in for. A computed style's values do not change once computed
@@ -76,6 +79,9 @@ def install() -> None:
 
     _SAVED["add_page_declarations"] = StyleFor.add_page_declarations
     StyleFor.add_page_declarations = _add_page_declarations
+    from spindle.editions.paged import linebreak
+
+    linebreak.install()
 
 
 def uninstall() -> None:
@@ -92,6 +98,9 @@ def uninstall() -> None:
     from weasyprint.css import StyleFor
 
     StyleFor.add_page_declarations = _SAVED.pop("add_page_declarations")
+    from spindle.editions.paged import linebreak
+
+    linebreak.uninstall()
 
 
 def _shared(style):
