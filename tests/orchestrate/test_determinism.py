@@ -142,3 +142,30 @@ def test_the_project_folder_does_not_show_in_the_bytes(outputs, epoch, tmp_path)
     built = result.outputs[0].path.read_bytes()
     assert str(tmp_path).encode() not in built
     assert built == outputs["pdf"].read_bytes(), "the screen PDF depends on the project's folder"
+
+
+def _photo_book(root):
+    """A one-chapter book with a photograph (a raster image: WeasyPrint names those by their URL)."""
+    from PIL import Image
+
+    (root / "manuscript").mkdir(parents=True)
+    Image.new("RGB", (60, 40), (180, 40, 60)).save(root / "manuscript" / "photo.png")
+    (root / "manuscript" / "01-photo.md").write_text("# A photo\n\n![A red rectangle](photo.png)\n\nText.\n",
+                                                     encoding="utf-8")
+    (root / "book.toml").write_text('[book]\ntitle = "Photo"\nlanguage = "en"\n[contents]\n'
+                                    'chapters = ["manuscript/01-photo.md"]\n', encoding="utf-8")
+    return root / "book.toml"
+
+
+def test_a_raster_image_does_not_bring_the_project_folder_into_the_bytes(epoch, tmp_path):
+    """The same book with a PNG built in two folders gives the same PDFs (WeasyPrint named the
+    image's XObject after a hash of its absolute file URL: the bytes depended on the folder)."""
+    from spindle.project.config import load
+
+    one = builder.build(load(_photo_book(tmp_path / "a")), ["pdf", "print"], tmp_path / "a" / "build", epoch=epoch)
+    two = builder.build(load(_photo_book(tmp_path / "another-folder" / "b")), ["pdf", "print"],
+                        tmp_path / "another-folder" / "b" / "build", epoch=epoch)
+    first, second = ({o.edition: o.path.read_bytes() for o in r.outputs} for r in (one, two))
+    assert b"/XObject" in first["pdf"]
+    for edition in ("pdf", "print"):
+        assert first[edition] == second[edition], f"the {edition} edition depends on the project's folder"

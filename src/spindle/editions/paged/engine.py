@@ -60,10 +60,11 @@ def _layout_once(html: str, stylesheets: list[Path], extra_css: list[str], root:
                  shared: tuple[Path, ...] = ()) -> Layout:
     from weasyprint import CSS, HTML, LOGGER
 
-    from spindle.editions.paged import textlayout
+    from spindle.editions.paged import imageids, textlayout
     from spindle.editions.paged.fetcher import ProjectFetcher, RefusedURL
 
     textlayout.install()  # the same text layout as the parts' (worker.py)
+    imageids.use(root, tuple(shared))  # (images named by their place in the project, as the parts')
     fetcher = ProjectFetcher([root, *shared, BUILTIN], allow_remote=allow_remote)  # shared: a series' theme
     collector = Collect()
     profiles: dict = {}  # @color-profile rules (the print edition's CMYK output profile)

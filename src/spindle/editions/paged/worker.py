@@ -201,10 +201,11 @@ def _lay_out_once(job: Job) -> Held:
     import weasyprint.document as wdoc
     from weasyprint import CSS, HTML, LOGGER
 
-    from spindle.editions.paged import textlayout
+    from spindle.editions.paged import imageids, textlayout
     from spindle.editions.paged.fetcher import RefusedURL
 
     textlayout.install()  # Pango layouts made with less repeated work (textlayout.py)
+    imageids.use(Path(job.styles.root), tuple(job.styles.shared))  # (images named by their place in the project)
     try:
         fetcher, font_config, profiles, sheets = _styles(job.styles)
     except RefusedURL as exc:  # a stylesheet imports a file from outside the project
