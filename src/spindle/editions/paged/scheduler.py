@@ -174,6 +174,7 @@ class _State:
     done: Done | None = None
     want_lead: str = "right"
     want_number: int = 1
+    gone: bool = False  # no longer a part of the edition (rebased, _Run.rebase): what comes back is let go
 
 
 class _Run:
@@ -181,10 +182,7 @@ class _Run:
         self.edition = edition
         self.store = store
         self.memory = memory  # this build's parts and what their layouts came to (for a second round)
-        keys = edition.part_keys
-        self.states = [_State(i, part, caching.digest(part.digest, keys.get(part.digest, edition.styles.key),
-                                                      str(edition.page_starts)))
-                       for i, part in enumerate(edition.parts)]
+        self.states = [_State(i, part, self._layout_key(edition, part)) for i, part in enumerate(edition.parts)]
         self.queue: list[tuple[_State, Job]] = []
         self.numbering: list[_State] = []
         self.drops: list[_State] = []
@@ -196,27 +194,94 @@ class _Run:
         self.dmerger = None  # the same for Edition.derive's parts
         self.dprepared: set[int] = set()
         self.whole = False  # a part cannot be derived on its own: the derivation is made from the whole
+        self.asked: int | None = None  # the page count Edition.again was asked about (and answered None)
         if previous is not None:
-            self._opens_as_before(previous)
+            self._opens_as_before([(s.part.name, s.layout_key, s.done.pages if s.done is not None else 0)
+                                   for s in previous.states])
         for state in self.states:
             self._predict(state, either_side=previous is None)
 
-    def _opens_as_before(self, previous: "_Run") -> None:
+    @staticmethod
+    def _layout_key(edition: Edition, part: Part) -> str:
+        return caching.digest(part.digest, edition.part_keys.get(part.digest, edition.styles.key),
+                              str(edition.page_starts))
+
+    def _opens_as_before(self, previous: list[tuple[str, str, int]], only: set | None = None) -> None:
         """A second round (the print edition's padding) changes a part or two; each changed part
         opens where it did in the first round (the parts before it are the same), so it is laid
-        out after a lead page of that number and side at once, not first on a guess."""
+        out after a lead page of that number and side at once, not first on a guess. *previous*:
+        the first round's parts (name, layout key, pages); *only*: the ids of the states to place."""
         starts: dict[str, tuple[str, int]] = {}
         number = 1
-        for state in previous.states:
-            starts[state.part.name] = (state.layout_key, number)
-            number += state.done.pages if state.done is not None else 0
+        for name, key, pages in previous:
+            starts[name] = (key, number)
+            number += pages
         for state in self.states[1:]:
+            if only is not None and id(state) not in only:
+                continue
             if state.part.name not in starts:  # new (signature padding): where the next part opened, or at the end
                 after = (starts[s.part.name][1] for s in self.states[state.index + 1:] if s.part.name in starts)
                 starts[state.part.name] = ("", next(after, number))
             key, start = starts[state.part.name]
             if key != state.layout_key and start > 1:
                 state.want_lead, state.want_number = side_of(start - 1), start - 1
+
+    def known_pages(self) -> int | None:
+        """The edition's page count as soon as it is settled, before every part is written: each
+        part laid out and numbered, the front matter laid out with the page numbers it shows (in
+        writing, or written); else None."""
+        states = self.states
+        front = states[0]
+        if front.info is None or any(s.info is None or s.numbering is None for s in states[1:]):
+            return None
+        if front.done is not None:
+            pages = front.done.pages
+        elif front.job == "writing" and front.writing == front.key and front.final:
+            pages = front.info.pages
+        else:
+            return None
+        if pages != front.info.pages:
+            return None
+        return pages + sum(self._kept(s) for s in states[1:])
+
+    def rebase(self, edition: Edition) -> None:
+        """The edition's next round (the print edition's padding, given the page count before the
+        parts are all written, :meth:`known_pages`) in this run: the parts whose HTML it keeps keep
+        their state (a layout held or being written in a worker, their numbering, what is done);
+        a changed or new part opens where it did in this round, as a second run would lay it out
+        (_opens_as_before); a part it no longer has is let go (what a worker sends back of it is
+        dropped or only kept in the build's memory)."""
+        old = {(s.part.name, s.layout_key): s for s in self.states}
+        before = [(s.part.name, s.layout_key, self._pages(s)) for s in self.states]
+        self.close()  # (a merge under way has the old parts' count)
+        states, fresh = [], set()
+        for index, part in enumerate(edition.parts):
+            layout_key = self._layout_key(edition, part)
+            state = old.pop((part.name, layout_key), None)
+            if state is None:
+                state = _State(index, part, layout_key)
+                fresh.add(id(state))
+            state.index, state.part = index, part
+            states.append(state)
+        for state in old.values():
+            state.gone = True
+            if state.job == "held" or (state.job == "writing" and any(s is state for s in self.numbering)):
+                self.drops.append(state)  # (numbered but not yet sent: the worker still holds it)
+                state.job = None
+        self.numbering = [s for s in self.numbering if not s.gone]
+        self.queue = [(s, j) for s, j in self.queue if not s.gone]
+        self.edition, self.states, self.finished, self.asked = edition, states, False, None
+        self._opens_as_before(before, only=fresh)
+        for state in states:
+            if id(state) in fresh:
+                self._predict(state)
+
+    def _pages(self, state: _State) -> int:
+        if state.done is not None:
+            return state.done.pages
+        if state.info is None:
+            return 0
+        return state.info.pages if state.index == 0 else self._kept(state)
 
     # the table: what a part's layout came to, by its HTML and lead side
     def _table_key(self, state: _State, lead: str | None) -> str:
@@ -421,6 +486,10 @@ class _Run:
         key, value = self._table_key(state, job.lead), _laid_to_json(laid, job.lead, job.number)
         self.memory[("table", key)] = value  # (a second round reads it even without a cache folder)
         self.store.write_json("table", key, value)
+        if state.gone:  # (a part of the round before: its layout is not wanted)
+            self.drops.append(state)
+            state.job = None
+            return
         if laid.problem:
             raise Unsplittable(laid.problem)
         if state.index > 0 and laid.lookups:
@@ -553,7 +622,7 @@ class _Run:
     def on_done(self, state: _State, done: Done) -> None:
         state.job, written = None, state.writing
         state.writing = None
-        if written != state.key:  # numbered again meanwhile (the front matter changed length): keep, lay out anew
+        if written != state.key or state.gone:  # numbered again meanwhile (the front matter changed length): keep, lay out anew
             self.memory[written] = done
             self._store(written, done)
             return
@@ -826,11 +895,22 @@ def lay_out(editions: list[Edition], pool: Pool, store: caching.Cache,
         while True:
             for current in runs:
                 current.advance()
+            for run in runs:
+                # the next round (signature padding) as soon as the page count is known: the parts
+                # still being written go on, and only what it changes is laid out
+                pages = run.known_pages() if run.edition.again and not run.finished else None
+                if pages is not None and pages != run.asked:
+                    current = run
+                    run.asked = pages
+                    following = run.edition.again(pages)
+                    if following is not None:
+                        run.rebase(following)
+                        run.advance()
             for run in list(runs):
                 if run.finished:
                     current = run
                     pages = sum(s.done.pages for s in run.states)
-                    following = run.edition.again(pages) if run.edition.again else None
+                    following = run.edition.again(pages) if run.edition.again and pages != run.asked else None
                     runs.remove(run)
                     if following is not None:
                         run.close()
