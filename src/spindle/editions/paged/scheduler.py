@@ -269,12 +269,21 @@ class _Run:
                 self.drops.append(state)  # (numbered but not yet sent: the worker still holds it)
                 state.job = None
         self.numbering = [s for s in self.numbering if not s.gone]
-        self.queue = [(s, j) for s, j in self.queue if not s.gone]
+        for state, _ in self.queue:  # (not yet sent: decided again with the new round's numbers)
+            state.job = None if state.job == "queued" else state.job
+        self.queue = []
         self.edition, self.states, self.finished, self.asked = edition, states, False, None
         self._opens_as_before(before, only=fresh)
         for state in states:
             if id(state) in fresh:
                 self._predict(state)
+
+    def settled(self) -> bool:
+        """Nothing is left to lay out: every part is written or being written with its final numbers,
+        and the page count is the padding's (Edition.again answered None for it)."""
+        if self.queue or any(s.done is None and not (s.job == "writing" and s.writing == s.key) for s in self.states):
+            return False
+        return self.edition.again is None or (self.asked is not None and self.asked == self.known_pages())
 
     def _pages(self, state: _State) -> int:
         if state.done is not None:
@@ -410,6 +419,9 @@ class _Run:
 
     def _fetch(self, state: _State) -> None:
         """The numbered part: from this build, the cache, the worker holding it, or a new layout."""
+        if state.done is not None and state.job == "held":  # (found while a layout of it was on its way: a
+            self.drops.append(state)                         # part kept by a rebased round, rebase)
+            state.job = None
         if state.done is not None or state.key is None or state.job == "writing":
             return
         found = self.memory.get(state.key) or self._load(state.key)
@@ -821,6 +833,7 @@ class Pool:
         self.jobs = max(1, jobs)
         self.workers: list = []
         self.stopped: list = []  # workers stopped, their processes not yet joined
+        self.allowance: tuple[int, int] | None = None  # retire_idle: (this process's RSS then, RSS the workers gave back)
 
     def start(self, every: bool = False, warm: list | tuple = ()) -> "Pool":
         """Start one worker now, or *every* one (otherwise the others start when there is work for
@@ -859,6 +872,36 @@ class Pool:
     def live(self) -> int:
         """Worker processes started (the in-process one of --jobs 1 does not count)."""
         return sum(1 for w in self.workers if not isinstance(w, _Inline))
+
+    def retire_idle(self) -> int:
+        """Stop the worker processes that have nothing to do and hold no layout (the build has no
+        more layouts to give them): their memory goes back to the system, and a merge may start in
+        this process while the others write their last parts, within the memory they gave back
+        (:meth:`may_merge`). Should a layout be wanted after all, :meth:`idle` starts a worker
+        again. Returns how many were stopped."""
+        idle = [w for w in self.workers if not isinstance(w, _Inline) and w.outstanding == 0 and w.held == 0]
+        if not idle:
+            return 0
+        freed = sum(_rss(w.process.pid) for w in idle)
+        for worker in idle:
+            worker.stop()
+            self.workers.remove(worker)
+            self.stopped.append(worker)
+        base, given = self.allowance or (_rss(), 0)
+        self.allowance = (base, given + freed)
+        return len(idle)
+
+    def may_merge(self) -> bool:
+        """Whether a merge may go on in this process now: a processor has no worker, and the workers
+        stopped early (:meth:`retire_idle`) gave back more memory than it has taken since (so
+        that the build's peak, all its processes together, is never higher than with every
+        worker alive)."""
+        if self.live() >= self.jobs:
+            return False
+        if self.allowance is None or not self.live():
+            return True
+        base, given = self.allowance
+        return _rss() - base < given
 
     def receive(self, wait: bool = True):
         return _receive(self.workers, wait)
@@ -957,11 +1000,13 @@ def lay_out(editions: list[Edition], pool: Pool, store: caching.Cache,
                 report(progress.Progress(f"laying out {run.edition.name}: {state.part.name}", "chapter",
                                          edition=run.edition.name, index=index + 1, total=len(run.states)))
                 worker.send(("job", id(state), job))
+            if pool.jobs > 1 and hasattr(pool, "retire_idle") and all(r.settled() for r in runs):
+                pool.retire_idle()  # (the last parts are being written: the merge below starts meanwhile)
             message = pool.receive(wait=False)
             # Merge while a processor has no worker (a rebuild after an edit usually needs one
             # worker): with every worker alive, each holding a chapter, a merge in progress would add
             # the most memory-hungry step of all to them; it waits until they are stopped.
-            while message is None and pool.live() < pool.jobs and _merge_step(runs + finished):
+            while message is None and _may_merge(pool) and _merge_step(runs + finished):
                 message = pool.receive(wait=False)
             # Parts laid out are finished for a derived edition (the screen PDF) meanwhile, whatever
             # the workers do: one part at a time, read and let go (little memory), cached.
@@ -1069,6 +1114,19 @@ def _give_back_memory() -> None:
             ctypes.CDLL("libc.so.6").malloc_trim(0)
         except (OSError, AttributeError):
             pass
+
+
+def _may_merge(pool) -> bool:
+    return pool.may_merge() if hasattr(pool, "may_merge") else pool.live() < pool.jobs
+
+
+def _rss(pid: int | str = "self") -> int:
+    """The resident memory of process *pid* in bytes (0 where /proc cannot tell)."""
+    try:
+        with open(f"/proc/{pid}/statm", "rb") as fh:
+            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
 
 
 def _merge_step(runs: list[_Run]) -> bool:
