@@ -16,7 +16,8 @@ written PDF, keyed also by its numbering: after an edit, only the chapters that
 changed, and those whose page numbers moved, are laid out again.
 
 Editions are laid out together, sharing the workers (the print edition's
-signature padding may take a second round: only the closing part changes).
+signature padding may take a second round: only the closing part changes; it
+starts as soon as the page count is known, while the last parts are written).
 """
 
 from __future__ import annotations
@@ -195,6 +196,7 @@ class _Run:
         self.dprepared: set[int] = set()
         self.whole = False  # a part cannot be derived on its own: the derivation is made from the whole
         self.asked: int | None = None  # the page count Edition.again was asked about (and answered None)
+        self.counted: int | None = None  # the pages of every part, when the last advance numbered them all
         if previous is not None:
             self._opens_as_before([(s.part.name, s.layout_key, s.done.pages if s.done is not None else 0)
                                    for s in previous.states])
@@ -227,12 +229,11 @@ class _Run:
                 state.want_lead, state.want_number = side_of(start - 1), start - 1
 
     def known_pages(self) -> int | None:
-        """The edition's page count as soon as it is settled, before every part is written: each
-        part laid out and numbered, the front matter laid out with the page numbers it shows (in
-        writing, or written); else None."""
-        states = self.states
-        front = states[0]
-        if front.info is None or any(s.info is None or s.numbering is None for s in states[1:]):
+        """The edition's page count as soon as it is settled, before every part is written: the last
+        :meth:`advance` numbered every part, and the front matter is laid out with the page numbers it
+        shows (being written, or written); else None."""
+        front = self.states[0]
+        if self.counted is None or front.info is None:
             return None
         if front.done is not None:
             pages = front.done.pages
@@ -240,9 +241,7 @@ class _Run:
             pages = front.info.pages
         else:
             return None
-        if pages != front.info.pages:
-            return None
-        return pages + sum(self._kept(s) for s in states[1:])
+        return self.counted if pages == front.info.pages else None
 
     def rebase(self, edition: Edition) -> None:
         """The edition's next round (the print edition's padding, given the page count before the
@@ -334,6 +333,7 @@ class _Run:
     def advance(self) -> None:
         if self.finished:
             return
+        self.counted = None
         states = self.states
         front = states[0]
         if front.info is None and front.job is None:
@@ -361,6 +361,7 @@ class _Run:
             strings.update(state.info.strings)
         if any(s.numbering is None for s in states[1:]):
             return
+        self.counted = number - 1
         self._finish_with_externals(front, self._externals())
         if all(s.done is not None for s in states):
             for state in states[1:]:
