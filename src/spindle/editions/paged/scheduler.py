@@ -272,6 +272,7 @@ class _Run:
             state.job = None if state.job == "queued" else state.job
         self.queue = []
         self.edition, self.states, self.finished, self.asked = edition, states, False, None
+        self.whole, self.final_layouts = False, 0  # (decided afresh for the new round's parts, as a new run would)
         self._opens_as_before(before, only=fresh)
         for state in states:
             if id(state) in fresh:
