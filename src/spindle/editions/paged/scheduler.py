@@ -347,11 +347,10 @@ class _Run:
         number = front.info.pages + 1
         strings = dict(front.info.strings)
         for state in states[1:]:
-            if state.info is None:
+            numbering = self._number(state, number, strings) if state.info is not None else None
+            if numbering is None:  # (not laid out yet, or being laid out again: on the other side or
+                self._front_before_padding(state.index)  # with the right numbers)
                 return
-            numbering = self._number(state, number, strings)
-            if numbering is None:
-                return  # being laid out again, on the other side or with the right numbers
             if state.numbering != numbering:
                 state.numbering, state.done = numbering, None
                 state.key = caching.digest(state.layout_key, str(state.lead), str(numbering.lead),
@@ -451,11 +450,22 @@ class _Run:
         except (KeyError, TypeError, ValueError):
             return None
 
-    def _externals(self) -> dict[str, int]:
+    def _front_before_padding(self, stop: int) -> None:
+        """The front matter laid out with its page numbers while the parts from *stop* on, signature
+        padding alone after every other part (split.Part.blank: no id in them), are still laid out:
+        they add no page number to it (the print edition's closing blank pages, laid out again when
+        the book's length changed their side, or for the next round of padding)."""
+        states = self.states
+        if stop > 1 and all(s.part.blank for s in states[stop:]) \
+                and all(s.info is not None and s.numbering is not None for s in states[1:stop]):
+            self._finish_with_externals(states[0], self._externals(stop))
+
+    def _externals(self, stop: int | None = None) -> dict[str, int]:
         """Page numbers of every id in the chapters' parts (for target-counter()), known as soon
-        as every chapter is laid out and numbered: the front matter need not wait for their PDFs."""
+        as every chapter is laid out and numbered: the front matter need not wait for their PDFs.
+        (*stop*: the parts from that one on hold no id.)"""
         found: dict[str, int] = {}
-        for state in self.states[1:]:
+        for state in self.states[1:stop]:
             for name, index in state.info.anchors.items():
                 found.setdefault(name, state.numbering.lead + 1 + index)
         return found
