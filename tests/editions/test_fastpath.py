@@ -415,6 +415,29 @@ def test_a_tiny_book_is_laid_out_in_the_build_process(tmp_path, project_copy):
         assert len(Book(result.outputs[0].path).texts) > 1
 
 
+def test_idle_workers_are_stopped_when_nothing_is_left_to_lay_out_and_a_merge_keeps_within_their_memory():
+    """scheduler.Pool.retire_idle: the workers with nothing to do and no layout held are stopped
+    (the build's last parts are being written by the others); a merge may then go on in the build's
+    process while it has taken less memory than they gave back (may_merge), and without a limit once
+    every worker is gone; a layout wanted after all starts a worker again."""
+    from spindle.editions.paged import scheduler
+
+    with scheduler.Pool(2).start(every=True) as pool:
+        assert pool.live() == 2 and not pool.may_merge()  # (every worker alive: no merge)
+        busy = pool.workers[0]
+        busy.held = 1  # (a layout waiting for its page numbers: kept)
+        assert pool.retire_idle() == 1 and pool.live() == 1 and pool.workers == [busy]
+        base, given = pool.allowance
+        assert given > 10 * 2**20  # a worker's memory (WeasyPrint imported), given back
+        assert pool.may_merge()
+        pool.allowance = (base - given - 1, given)  # this process grew by more than was given back
+        assert not pool.may_merge()
+        busy.held = 0
+        assert pool.retire_idle() == 1 and pool.live() == 0 and pool.may_merge()
+        again = pool.idle()
+        assert again is not None and pool.live() == 1
+
+
 def test_code_spans_no_stylesheet_styles_are_left_out_of_the_paged_html(project_copy):
     """Highlighting spans whose class no stylesheet names (Pygments' whitespace and plain names
     with the built-in theme) are left out of the paged HTML: the text is the same, and each span

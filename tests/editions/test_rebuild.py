@@ -158,6 +158,33 @@ def test_a_rebuild_starts_from_the_last_padding_and_pads_anew_when_it_no_longer_
         _cold(project, ["pdf", "print"], tmp_path / "cold-2", tmp_path / "cache-2")
 
 
+def test_the_padding_is_settled_from_the_chapters_layouts_before_the_closing_parts_are_laid_out(book_copy, tmp_path):
+    """A rebuild whose page count changes settles its signature padding as soon as every part's
+    layout is known and the front matter is laid out with its page numbers (scheduler._Run.rebase),
+    not after every part of a round with the last build's padding is written: the closing parts of
+    that padding are not laid out at all. Here a chapter grows by 4 pages: the 4 blank pages before
+    the colophon give way to them, and the colophon and the closing blank page stay where the cold
+    build had them (their layouts come from the cache). One worker (in this process): the order of
+    the layouts is fixed. The bytes are a cold build's."""
+    from collections import Counter
+
+    project = book_copy
+    builder.build(project, ["pdf", "print"], epoch=EPOCH, jobs=1)
+    alpha = project.root / "manuscript" / "01-alpha.md"
+    alpha.write_text(alpha.read_text(encoding="utf-8") + "\n" + "\n\n".join(prose(n, 120) for n in range(7)) + "\n",
+                     encoding="utf-8")
+    messages: list[str] = []
+    grown = builder.build(project, ["pdf", "print"], epoch=EPOCH, jobs=1, report=lambda m: messages.append(str(m)))
+    layouts_of = Counter(m.split(": ", 1)[1] for m in messages if m.startswith("laying out print: "))
+    assert layouts_of["alpha"] == 1 and layouts_of["front"] <= 2, layouts_of
+    closing = {name: n for name, n in layouts_of.items() if name == "colophon" or name.endswith("+blanks")}
+    assert not closing, closing  # (the last build's padding: 4 blank pages before the colophon, 1 at the end)
+    assert next(n for n in grown.notes if n.startswith("print: added")).startswith("print: added 1 blank page (1 at the end)")
+    assert re.search(r"\(6 laid out now", _notes(messages, "print: laid out in"))  # (the chapters moved, the front twice)
+    assert {o.edition: o.path.read_bytes() for o in grown.outputs} == \
+        _cold(project, ["pdf", "print"], tmp_path / "cold", tmp_path / "cold-cache")
+
+
 def test_a_part_whose_blank_page_would_lead_into_the_next_part_is_not_finished_on_its_own(tmp_path):
     """A blank page links lead on from leads to the next page kept: inside the part, or (the last
     part) back to its last page kept; otherwise the whole layout is finished instead."""

@@ -42,6 +42,15 @@ def test_split_gives_the_front_and_one_part_per_chapter_with_what_precedes_it():
     assert end.count("signature-blank") == 1 and 'id="three"' not in end
     for part in split.parts:  # each a whole document: the book's head, the body's attributes
         assert part.html.startswith(HEAD) and part.html.rstrip().endswith("</html>")
+    # the padding parts are marked: nothing refers to them (the scheduler lays out the front matter with
+    # its page numbers without waiting for the closing blank pages); not when a blank page has an id
+    assert [p.blank for p in split.parts] == [False, False, False, True, False, True]
+    marked = parts.split(html(body.replace('<div class="signature-blank"></div>\n'
+                                           '<section class="chapter" id="three">',
+                                           '<div class="signature-blank" id="b"></div>\n'
+                                           '<section class="chapter" id="three">')), ["one", "two", "three"])
+    assert [(p.name, p.blank) for p in marked.parts][3:] == [("three+blanks", False), ("three", False),
+                                                            ("end+blanks", True)]
 
 
 def test_padding_among_other_elements_stays_in_its_chapters_part():

@@ -266,7 +266,7 @@ def _edition(book: Book, theme: Theme, name: str, epoch: int | None, allow_remot
     if split.problem:
         return split.problem
     images = _images(book, html)
-    split_parts = tuple(parts.Part(p.name, p.html, images.get(p.name, "")) for p in split.parts)
+    split_parts = tuple(parts.Part(p.name, p.html, images.get(p.name, ""), p.blank) for p in split.parts)
     linked = _linked(book, html)
     if linked:  # stylesheets a template links to: their content is in every part's key, as the theme's is
         styles = dataclasses.replace(styles, key=caching.digest(styles.key, *linked),

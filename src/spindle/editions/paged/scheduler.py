@@ -16,7 +16,8 @@ written PDF, keyed also by its numbering: after an edit, only the chapters that
 changed, and those whose page numbers moved, are laid out again.
 
 Editions are laid out together, sharing the workers (the print edition's
-signature padding may take a second round: only the closing part changes).
+signature padding may take a second round: only the closing part changes; it
+starts as soon as the page count is known, while the last parts are written).
 """
 
 from __future__ import annotations
@@ -174,6 +175,7 @@ class _State:
     done: Done | None = None
     want_lead: str = "right"
     want_number: int = 1
+    gone: bool = False  # no longer a part of the edition (rebased, _Run.rebase): what comes back is let go
 
 
 class _Run:
@@ -181,10 +183,7 @@ class _Run:
         self.edition = edition
         self.store = store
         self.memory = memory  # this build's parts and what their layouts came to (for a second round)
-        keys = edition.part_keys
-        self.states = [_State(i, part, caching.digest(part.digest, keys.get(part.digest, edition.styles.key),
-                                                      str(edition.page_starts)))
-                       for i, part in enumerate(edition.parts)]
+        self.states = [_State(i, part, self._layout_key(edition, part)) for i, part in enumerate(edition.parts)]
         self.queue: list[tuple[_State, Job]] = []
         self.numbering: list[_State] = []
         self.drops: list[_State] = []
@@ -196,27 +195,102 @@ class _Run:
         self.dmerger = None  # the same for Edition.derive's parts
         self.dprepared: set[int] = set()
         self.whole = False  # a part cannot be derived on its own: the derivation is made from the whole
+        self.asked: int | None = None  # the page count Edition.again was asked about (and answered None)
+        self.counted: int | None = None  # the pages of every part, when the last advance numbered them all
         if previous is not None:
-            self._opens_as_before(previous)
+            self._opens_as_before([(s.part.name, s.layout_key, s.done.pages if s.done is not None else 0)
+                                   for s in previous.states])
         for state in self.states:
             self._predict(state, either_side=previous is None)
 
-    def _opens_as_before(self, previous: "_Run") -> None:
+    @staticmethod
+    def _layout_key(edition: Edition, part: Part) -> str:
+        return caching.digest(part.digest, edition.part_keys.get(part.digest, edition.styles.key),
+                              str(edition.page_starts))
+
+    def _opens_as_before(self, previous: list[tuple[str, str, int]], only: set | None = None) -> None:
         """A second round (the print edition's padding) changes a part or two; each changed part
         opens where it did in the first round (the parts before it are the same), so it is laid
-        out after a lead page of that number and side at once, not first on a guess."""
+        out after a lead page of that number and side at once, not first on a guess. *previous*:
+        the first round's parts (name, layout key, pages); *only*: the ids of the states to place."""
         starts: dict[str, tuple[str, int]] = {}
         number = 1
-        for state in previous.states:
-            starts[state.part.name] = (state.layout_key, number)
-            number += state.done.pages if state.done is not None else 0
+        for name, key, pages in previous:
+            starts[name] = (key, number)
+            number += pages
         for state in self.states[1:]:
+            if only is not None and id(state) not in only:
+                continue
             if state.part.name not in starts:  # new (signature padding): where the next part opened, or at the end
                 after = (starts[s.part.name][1] for s in self.states[state.index + 1:] if s.part.name in starts)
                 starts[state.part.name] = ("", next(after, number))
             key, start = starts[state.part.name]
             if key != state.layout_key and start > 1:
                 state.want_lead, state.want_number = side_of(start - 1), start - 1
+
+    def known_pages(self) -> int | None:
+        """The edition's page count as soon as it is settled, before every part is written: the last
+        :meth:`advance` numbered every part, and the front matter is laid out with the page numbers it
+        shows (being written, or written); else None."""
+        front = self.states[0]
+        if self.counted is None or front.info is None:
+            return None
+        if front.done is not None:
+            pages = front.done.pages
+        elif front.job == "writing" and front.writing == front.key and front.final:
+            pages = front.info.pages
+        else:
+            return None
+        return self.counted if pages == front.info.pages else None
+
+    def rebase(self, edition: Edition) -> None:
+        """The edition's next round (the print edition's padding, given the page count before the
+        parts are all written, :meth:`known_pages`) in this run: the parts whose HTML it keeps keep
+        their state (a layout held or being written in a worker, their numbering, what is done);
+        a changed or new part opens where it did in this round, as a second run would lay it out
+        (_opens_as_before); a part it no longer has is let go (what a worker sends back of it is
+        dropped or only kept in the build's memory)."""
+        old = {(s.part.name, s.layout_key): s for s in self.states}
+        before = [(s.part.name, s.layout_key, self._pages(s)) for s in self.states]
+        self.close()  # (a merge under way has the old parts' count)
+        states, fresh = [], set()
+        for index, part in enumerate(edition.parts):
+            layout_key = self._layout_key(edition, part)
+            state = old.pop((part.name, layout_key), None)
+            if state is None:
+                state = _State(index, part, layout_key)
+                fresh.add(id(state))
+            state.index, state.part = index, part
+            states.append(state)
+        for state in old.values():
+            state.gone = True
+            if state.job == "held" or (state.job == "writing" and any(s is state for s in self.numbering)):
+                self.drops.append(state)  # (numbered but not yet sent: the worker still holds it)
+                state.job = None
+        self.numbering = [s for s in self.numbering if not s.gone]
+        for state, _ in self.queue:  # (not yet sent: decided again with the new round's numbers)
+            state.job = None if state.job == "queued" else state.job
+        self.queue = []
+        self.edition, self.states, self.finished, self.asked = edition, states, False, None
+        self.whole, self.final_layouts = False, 0  # (decided afresh for the new round's parts, as a new run would)
+        self._opens_as_before(before, only=fresh)
+        for state in states:
+            if id(state) in fresh:
+                self._predict(state)
+
+    def settled(self) -> bool:
+        """Nothing is left to lay out: every part is written or being written with its final numbers,
+        and the page count is the padding's (Edition.again answered None for it)."""
+        if self.queue or any(s.done is None and not (s.job == "writing" and s.writing == s.key) for s in self.states):
+            return False
+        return self.edition.again is None or (self.asked is not None and self.asked == self.known_pages())
+
+    def _pages(self, state: _State) -> int:
+        if state.done is not None:
+            return state.done.pages
+        if state.info is None:
+            return 0
+        return state.info.pages if state.index == 0 else self._kept(state)
 
     # the table: what a part's layout came to, by its HTML and lead side
     def _table_key(self, state: _State, lead: str | None) -> str:
@@ -260,6 +334,7 @@ class _Run:
     def advance(self) -> None:
         if self.finished:
             return
+        self.counted = None
         states = self.states
         front = states[0]
         if front.info is None and front.job is None:
@@ -272,11 +347,10 @@ class _Run:
         number = front.info.pages + 1
         strings = dict(front.info.strings)
         for state in states[1:]:
-            if state.info is None:
+            numbering = self._number(state, number, strings) if state.info is not None else None
+            if numbering is None:  # (not laid out yet, or being laid out again: on the other side or
+                self._front_before_padding(state.index)  # with the right numbers)
                 return
-            numbering = self._number(state, number, strings)
-            if numbering is None:
-                return  # being laid out again, on the other side or with the right numbers
             if state.numbering != numbering:
                 state.numbering, state.done = numbering, None
                 state.key = caching.digest(state.layout_key, str(state.lead), str(numbering.lead),
@@ -287,6 +361,7 @@ class _Run:
             strings.update(state.info.strings)
         if any(s.numbering is None for s in states[1:]):
             return
+        self.counted = number - 1
         self._finish_with_externals(front, self._externals())
         if all(s.done is not None for s in states):
             for state in states[1:]:
@@ -345,6 +420,9 @@ class _Run:
 
     def _fetch(self, state: _State) -> None:
         """The numbered part: from this build, the cache, the worker holding it, or a new layout."""
+        if state.done is not None and state.job == "held":  # (found while a layout of it was on its way: a
+            self.drops.append(state)                         # part kept by a rebased round, rebase)
+            state.job = None
         if state.done is not None or state.key is None or state.job == "writing":
             return
         found = self.memory.get(state.key) or self._load(state.key)
@@ -372,11 +450,22 @@ class _Run:
         except (KeyError, TypeError, ValueError):
             return None
 
-    def _externals(self) -> dict[str, int]:
+    def _front_before_padding(self, stop: int) -> None:
+        """The front matter laid out with its page numbers while the parts from *stop* on, signature
+        padding alone after every other part (split.Part.blank: no id in them), are still laid out:
+        they add no page number to it (the print edition's closing blank pages, laid out again when
+        the book's length changed their side, or for the next round of padding)."""
+        states = self.states
+        if stop > 1 and all(s.part.blank for s in states[stop:]) \
+                and all(s.info is not None and s.numbering is not None for s in states[1:stop]):
+            self._finish_with_externals(states[0], self._externals(stop))
+
+    def _externals(self, stop: int | None = None) -> dict[str, int]:
         """Page numbers of every id in the chapters' parts (for target-counter()), known as soon
-        as every chapter is laid out and numbered: the front matter need not wait for their PDFs."""
+        as every chapter is laid out and numbered: the front matter need not wait for their PDFs.
+        (*stop*: the parts from that one on hold no id.)"""
         found: dict[str, int] = {}
-        for state in self.states[1:]:
+        for state in self.states[1:stop]:
             for name, index in state.info.anchors.items():
                 found.setdefault(name, state.numbering.lead + 1 + index)
         return found
@@ -421,6 +510,10 @@ class _Run:
         key, value = self._table_key(state, job.lead), _laid_to_json(laid, job.lead, job.number)
         self.memory[("table", key)] = value  # (a second round reads it even without a cache folder)
         self.store.write_json("table", key, value)
+        if state.gone:  # (a part of the round before: its layout is not wanted)
+            self.drops.append(state)
+            state.job = None
+            return
         if laid.problem:
             raise Unsplittable(laid.problem)
         if state.index > 0 and laid.lookups:
@@ -553,7 +646,7 @@ class _Run:
     def on_done(self, state: _State, done: Done) -> None:
         state.job, written = None, state.writing
         state.writing = None
-        if written != state.key:  # numbered again meanwhile (the front matter changed length): keep, lay out anew
+        if written != state.key or state.gone:  # numbered again meanwhile (the front matter changed length): keep, lay out anew
             self.memory[written] = done
             self._store(written, done)
             return
@@ -752,6 +845,7 @@ class Pool:
         self.jobs = max(1, jobs)
         self.workers: list = []
         self.stopped: list = []  # workers stopped, their processes not yet joined
+        self.allowance: tuple[int, int] | None = None  # retire_idle: (this process's RSS then, RSS the workers gave back)
 
     def start(self, every: bool = False, warm: list | tuple = ()) -> "Pool":
         """Start one worker now, or *every* one (otherwise the others start when there is work for
@@ -791,6 +885,36 @@ class Pool:
         """Worker processes started (the in-process one of --jobs 1 does not count)."""
         return sum(1 for w in self.workers if not isinstance(w, _Inline))
 
+    def retire_idle(self) -> int:
+        """Stop the worker processes that have nothing to do and hold no layout (the build has no
+        more layouts to give them): their memory goes back to the system, and a merge may start in
+        this process while the others write their last parts, within the memory they gave back
+        (:meth:`may_merge`). Should a layout be wanted after all, :meth:`idle` starts a worker
+        again. Returns how many were stopped."""
+        idle = [w for w in self.workers if not isinstance(w, _Inline) and w.outstanding == 0 and w.held == 0]
+        if not idle:
+            return 0
+        freed = sum(_rss(w.process.pid) for w in idle)
+        for worker in idle:
+            worker.stop()
+            self.workers.remove(worker)
+            self.stopped.append(worker)
+        base, given = self.allowance or (_rss(), 0)
+        self.allowance = (base, given + freed)
+        return len(idle)
+
+    def may_merge(self) -> bool:
+        """Whether a merge may go on in this process now: a processor has no worker, and the workers
+        stopped early (:meth:`retire_idle`) gave back more memory than it has taken since (so
+        that the build's peak, all its processes together, is never higher than with every
+        worker alive)."""
+        if self.live() >= self.jobs:
+            return False
+        if self.allowance is None or not self.live():
+            return True
+        base, given = self.allowance
+        return _rss() - base < given
+
     def receive(self, wait: bool = True):
         return _receive(self.workers, wait)
 
@@ -826,11 +950,22 @@ def lay_out(editions: list[Edition], pool: Pool, store: caching.Cache,
         while True:
             for current in runs:
                 current.advance()
+            for run in runs:
+                # the next round (signature padding) as soon as the page count is known: the parts
+                # still being written go on, and only what it changes is laid out
+                pages = run.known_pages() if run.edition.again and not run.finished else None
+                if pages is not None and pages != run.asked:
+                    current = run
+                    run.asked = pages
+                    following = run.edition.again(pages)
+                    if following is not None:
+                        run.rebase(following)
+                        run.advance()
             for run in list(runs):
                 if run.finished:
                     current = run
                     pages = sum(s.done.pages for s in run.states)
-                    following = run.edition.again(pages) if run.edition.again else None
+                    following = run.edition.again(pages) if run.edition.again and pages != run.asked else None
                     runs.remove(run)
                     if following is not None:
                         run.close()
@@ -877,11 +1012,13 @@ def lay_out(editions: list[Edition], pool: Pool, store: caching.Cache,
                 report(progress.Progress(f"laying out {run.edition.name}: {state.part.name}", "chapter",
                                          edition=run.edition.name, index=index + 1, total=len(run.states)))
                 worker.send(("job", id(state), job))
+            if pool.jobs > 1 and hasattr(pool, "retire_idle") and all(r.settled() for r in runs):
+                pool.retire_idle()  # (the last parts are being written: the merge below starts meanwhile)
             message = pool.receive(wait=False)
             # Merge while a processor has no worker (a rebuild after an edit usually needs one
             # worker): with every worker alive, each holding a chapter, a merge in progress would add
             # the most memory-hungry step of all to them; it waits until they are stopped.
-            while message is None and pool.live() < pool.jobs and _merge_step(runs + finished):
+            while message is None and _may_merge(pool) and _merge_step(runs + finished):
                 message = pool.receive(wait=False)
             # Parts laid out are finished for a derived edition (the screen PDF) meanwhile, whatever
             # the workers do: one part at a time, read and let go (little memory), cached.
@@ -989,6 +1126,19 @@ def _give_back_memory() -> None:
             ctypes.CDLL("libc.so.6").malloc_trim(0)
         except (OSError, AttributeError):
             pass
+
+
+def _may_merge(pool) -> bool:
+    return pool.may_merge() if hasattr(pool, "may_merge") else pool.live() < pool.jobs
+
+
+def _rss(pid: int | str = "self") -> int:
+    """The resident memory of process *pid* in bytes (0 where /proc cannot tell)."""
+    try:
+        with open(f"/proc/{pid}/statm", "rb") as fh:
+            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
 
 
 def _merge_step(runs: list[_Run]) -> bool:

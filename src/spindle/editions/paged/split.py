@@ -30,6 +30,7 @@ from html.parser import HTMLParser
 VOID = frozenset("area base br col embed hr img input link meta param source track wbr".split())
 # The class of the print template's signature padding (templates/print.html): an empty page each.
 BLANK = "signature-blank"
+_ID = re.compile(r"""\sid\s*=""", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ class Part:
     name: str  # "front" or the chapter's id
     html: str
     extra: str = ""  # what else shapes the layout: a hash of the images the part shows
+    blank: bool = False  # signature padding alone (BLANK pages, no id in them): nothing refers to it
 
     @property
     def digest(self) -> str:
@@ -157,6 +159,11 @@ def split(html: str, chapter_ids: list[str]) -> Split:
         stop = reader.children[end - 1][1] if end > begin else start
         return head + "\n" + html[start:stop] + "\n" + tail
 
+    def padding(name: str, begin: int, end: int) -> Part:
+        start = reader.children[begin][0]
+        stop = reader.children[end - 1][1]
+        return Part(name, piece(begin, end), blank=_ID.search(html, start, stop) is None)
+
     front_stop = reader.children[first][0]
     parts = [Part("front", head + html[body_start:front_stop] + "\n" + tail)]
     for n, chapter in enumerate(chapter_ids):
@@ -165,12 +172,12 @@ def split(html: str, chapter_ids: list[str]) -> Split:
         while blanks < positions[n] and reader.blank[blanks]:
             blanks += 1
         if blanks > begin:  # padding before the chapter (and its part title)
-            parts.append(Part(f"{chapter}+blanks", piece(begin, blanks)))
+            parts.append(padding(f"{chapter}+blanks", begin, blanks))
             begin = blanks
         after = positions[n] + 1
         if n == len(chapter_ids) - 1 and after < end and all(reader.blank[after:end]):
             parts.append(Part(chapter, piece(begin, after)))
-            parts.append(Part("end+blanks", piece(after, end)))  # ("+": never in a chapter's id)
+            parts.append(padding("end+blanks", after, end))  # ("+": never in a chapter's id)
         else:
             parts.append(Part(chapter, piece(begin, end)))
     return Split(parts=tuple(parts))
