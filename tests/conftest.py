@@ -31,18 +31,25 @@ def copy_sample(dest: Path) -> Path:
 
 @pytest.fixture(scope="session", autouse=True)
 def _private_temp(tmp_path_factory):
-    """WeasyPrint called in this process (not in spindle's workers, which get a scratch folder the
-    build removes) leaves a ``weasyprint-*`` folder of font copies in the temporary folder for each
-    font configuration it makes; the suite's go in a folder of its own, removed at the end."""
+    """The suite's temporary files in a folder of pytest's (kept for the last three runs, like every
+    tmp_path), not in the system's: WeasyPrint called in this process leaves a ``weasyprint-*`` folder of
+    font copies for each font configuration it makes, and a build the reliability tests kill leaves its
+    own; subprocesses (the CLI) are pointed there too, through TMPDIR. (Not removed at the end:
+    multiprocessing removes its own folder in it after the session.)"""
     import tempfile
 
     folder = tmp_path_factory.mktemp("tmp")
     before, tempfile.tempdir = tempfile.tempdir, str(folder)
+    env_before = os.environ.get("TMPDIR")
+    os.environ["TMPDIR"] = str(folder)
     try:
         yield folder
     finally:
         tempfile.tempdir = before
-        shutil.rmtree(folder, ignore_errors=True)
+        if env_before is None:
+            os.environ.pop("TMPDIR", None)
+        else:
+            os.environ["TMPDIR"] = env_before
 
 
 @pytest.fixture(scope="session")

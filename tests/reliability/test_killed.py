@@ -12,6 +12,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -34,7 +35,7 @@ MOMENTS = [f"{p}:{n}" for p, n in POINTS] + [f"after {d} s" for d in DELAYS]
 
 def spindle(root: Path, **extra) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "spindle", "build", "all", "-q", "-j", "1"], cwd=root,
-                            env={**ENV, **extra}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env={**ENV, "TMPDIR": tempfile.gettempdir(), **extra}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             start_new_session=True)
 
 
