@@ -299,11 +299,9 @@ class _Colours:
                 self._appearances(page)
                 return
             _colour_links(self.pdf, page, wanted, self.link)  # (then turned RGB as any page)
-            content = page.obj.Contents
-        streams = list(content) if isinstance(content, pikepdf.Array) else [content]
-        datas = [s.read_bytes() for s in streams if s is not None]  # (decoded once: the rewrite reads them too)
-        if any(self._cmyk_in(data) for data in datas):
-            rewritten = self._rewrite(page, resources, b"\n".join(datas))
+        data = _content(page)  # (decoded once: the rewrite is given it)
+        if self._cmyk_in(data):
+            rewritten = self._rewrite(page, resources, data)
             page.obj.Contents = self.pdf.make_stream(b"")
             _write(page.obj.Contents, rewritten)
         self._appearances(page)
